@@ -1,0 +1,32 @@
+// The acmix-lab command line: parses flags, calls packages, turns errors into one line.
+import { Command, CommanderError } from 'commander';
+import { registerEnvCommand } from './commands/env.js';
+import { formatError } from './errors.js';
+
+export function buildProgram(): Command {
+  const program = new Command('acmix-lab')
+    .description('Sweep ACmix placements in YOLOv8 on TensorFlow.js, compare runs, reproduce ablations')
+    .option('--backend <name>', 'tensorflow (native, default when built) or cpu; also $ACMIX_LAB_BACKEND')
+    .option('--verbose', 'print stack traces on errors')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerEnvCommand(program);
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed its one-line message (or help / version output).
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    const verbose = program.opts<{ verbose?: boolean }>().verbose ?? argv.includes('--verbose');
+    process.stderr.write(`${formatError(err, verbose)}\n`);
+    return 1;
+  }
+}

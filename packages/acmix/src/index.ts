@@ -1,0 +1,1 @@
+// Public API: named re-exports only.
