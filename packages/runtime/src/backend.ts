@@ -66,6 +66,8 @@ export async function initBackend(requested?: string): Promise<BackendInfo> {
   if (backend === 'cpu') registerCpuKernelFixes();
   if (!(await tf.setBackend(backend))) throw new BackendError(`backend "${backend}" failed to initialise`);
   await tf.ready();
+  // tfjs-backend-cpu prints a banner on first use advising tfjs-node; the warning below says it better.
+  if (backend === 'cpu') (tf.findBackend('cpu') as unknown as { firstUse: boolean }).firstUse = false;
   const fallbackReason = backend === 'cpu' ? (native.ok ? 'cpu backend requested' : native.reason) : null;
   if (backend === 'cpu' && !native.ok && want === undefined && !warned) {
     warned = true;

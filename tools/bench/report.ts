@@ -1,0 +1,47 @@
+// Shared plumbing for benchmarks: timing, the machine line, and recording into docs/benchmarks.md.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '@acmix-lab/runtime';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export function machineLine(): string {
+  const cpus = os.cpus();
+  return `${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
+    `Node ${process.versions.node}, ${os.platform()}-${os.arch()}`;
+}
+
+/** Median wall time in ms of `fn` after `warmup` untimed runs. */
+export async function timeMs(fn: () => unknown | Promise<unknown>, { warmup = 1, runs = 5 } = {}): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+export function formatTable(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(cells[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
+}
+
+/**
+ * Replace (or append) the `## <name>` section of docs/benchmarks.md with this run's output,
+ * so the file always holds the latest measurement of every benchmark with its date and machine.
+ */
+export function recordBenchmark(name: string, command: string, body: string): void {
+  const file = path.join(repoRoot, 'docs', 'benchmarks.md');
+  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\nEach section is rewritten by its benchmark command; numbers are from the machine named in it.\n';
+  const section = `## ${name}\n\n${new Date().toISOString().slice(0, 10)} · ${machineLine()}\n\n\`${command}\`\n\n${body.trim()}\n`;
+  const re = new RegExp(`## ${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n[\\s\\S]*?(?=\\n## |$)`);
+  const next = re.test(existing) ? existing.replace(re, section.trimEnd() + '\n') : `${existing.trimEnd()}\n\n${section}`;
+  writeFileAtomic(file, next);
+}
