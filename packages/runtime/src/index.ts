@@ -11,3 +11,7 @@ export { writeFileAtomic, writeDirAtomic } from './atomic.js';
 export { countLeakedTensors } from './leaks.js';
 export { conv2dBinding, plainBinding, isTorchMappable } from './torch-layout.js';
 export type { TorchParamBinding, TorchMappable } from './torch-layout.js';
+export {
+  ConfigError, parseYamlText, readYamlFile, validateYaml, configErrorAt, positionOf, fieldName,
+} from './yaml-config.js';
+export type { ParsedYaml } from './yaml-config.js';
