@@ -1,0 +1,55 @@
+// results.csv exactly as Ultralytics writes it (engine/trainer.py save_metrics): every field
+// right-aligned to 23 characters, numbers as '%.5g', so users' pandas/plot scripts carry over.
+import fs from 'node:fs';
+import { writeFileAtomic } from '@acmix-lab/runtime';
+
+export const RESULTS_COLUMNS = [
+  'epoch', 'train/box_loss', 'train/cls_loss', 'train/dfl_loss',
+  'metrics/precision(B)', 'metrics/recall(B)', 'metrics/mAP50(B)', 'metrics/mAP50-95(B)',
+  'val/box_loss', 'val/cls_loss', 'val/dfl_loss', 'lr/pg0', 'lr/pg1', 'lr/pg2',
+] as const;
+
+export type ResultsColumn = (typeof RESULTS_COLUMNS)[number];
+export type ResultsRow = Record<ResultsColumn, number>;
+
+/** C's/Python's '%.<p>g': the exponent is that of the value rounded to p significant digits. */
+export function formatG(x: number, precision = 5): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
+  if (x === 0) return '0';
+  const stripZeros = (s: string) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
+  const [mantissa, expText] = x.toExponential(precision - 1).split('e');
+  const exp = Number(expText);
+  if (exp < -4 || exp >= precision) {
+    return `${stripZeros(mantissa!)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  return stripZeros(x.toFixed(precision - 1 - exp));
+}
+
+const pad = (s: string) => s.padStart(23);
+
+export function formatResultsHeader(): string {
+  return RESULTS_COLUMNS.map(pad).join(',');
+}
+
+export function formatResultsRow(row: ResultsRow): string {
+  return RESULTS_COLUMNS.map((c) => pad(formatG(row[c]))).join(',');
+}
+
+export function parseResultsCsv(text: string): ResultsRow[] {
+  const [header, ...lines] = text.trim().split('\n');
+  const cols = header!.split(',').map((c) => c.trim());
+  return lines.filter(Boolean).map((line) => {
+    const vals = line.split(',').map((v) => Number(v.trim()));
+    return Object.fromEntries(cols.map((c, i) => [c, vals[i]!])) as ResultsRow;
+  });
+}
+
+/**
+ * Rewrite the whole file atomically with rows up to and including `row.epoch`: on resume the epoch
+ * being redone replaces any row a killed run had written, so no epoch appears twice.
+ */
+export function writeResultsRow(file: string, row: ResultsRow): void {
+  const previous = fs.existsSync(file) ? parseResultsCsv(fs.readFileSync(file, 'utf8')) : [];
+  const kept = previous.filter((r) => r.epoch < row.epoch);
+  writeFileAtomic(file, [formatResultsHeader(), ...[...kept, row].map(formatResultsRow)].join('\n') + '\n');
+}
