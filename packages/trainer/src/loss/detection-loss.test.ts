@@ -1,0 +1,98 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { fileURLToPath } from 'node:url';
+import { countLeakedTensors, initBackend, readSafetensors, requireTensor, type TensorMap } from '@acmix-lab/runtime';
+import { v8DetectionLoss, type DetectionLossResult } from './detection-loss.js';
+import type { DetectionTargets } from './targets.js';
+
+/** max |a − b| / max |b|: the project's parity measure. */
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / Math.max(scale, 1e-12);
+}
+
+// Made by tools/fixtures/loss_fixtures.py, a PyTorch port of Ultralytics 8.1/8.2's v8DetectionLoss.
+function loadCase(name: string) {
+  const file = fileURLToPath(new URL(`../../fixtures/loss/${name}.safetensors`, import.meta.url));
+  const map: TensorMap = readSafetensors(file);
+  const get = (key: string) => requireTensor(map, key, file);
+  const fs = Array.from(get('feature_sizes').data as Int32Array);
+  const featureSizes: [number, number][] = [];
+  for (let i = 0; i < fs.length; i += 2) featureSizes.push([fs[i]!, fs[i + 1]!]);
+  const targets: DetectionTargets = {
+    batchIndex: get('batch_idx').data as Int32Array,
+    cls: get('cls').data as Int32Array,
+    boxes: get('bboxes').data as Float32Array,
+  };
+  return {
+    preds: get('preds'),
+    featureSizes,
+    strides: Array.from(get('strides').data as Int32Array),
+    nc: (get('nc').data as Int32Array)[0]!,
+    targets,
+    get,
+  };
+}
+
+function lossAndGrad(c: ReturnType<typeof loadCase>) {
+  const preds = tf.tensor(c.preds.data as Float32Array, c.preds.shape);
+  let result: DetectionLossResult | undefined;
+  const { value, grad } = tf.valueAndGrad((p: tf.Tensor) => {
+    result = v8DetectionLoss(p, c.featureSizes, c.targets, { nc: c.nc, strides: c.strides });
+    return result.loss;
+  })(preds);
+  const out = { loss: value.dataSync()[0]!, grad: grad.dataSync() as Float32Array, result: result! };
+  tf.dispose([preds, value, grad]);
+  return out;
+}
+
+describe('v8DetectionLoss against the PyTorch port of Ultralytics', () => {
+  beforeAll(async () => { await initBackend(); });
+
+  for (const name of ['single', 'overlap']) {
+    it(`${name}: assigner targets, loss items, total and d loss / d preds`, () => {
+      const c = loadCase(name);
+      const { loss, grad, result } = lossAndGrad(c);
+      const { assignment: got, items } = result;
+      // Anchors where torch.topk's order among zero metrics decided fg_mask (target score 0 either way).
+      const tie = c.get('topk_tie').data as Int32Array;
+      const fg = c.get('fg_mask').data as Int32Array;
+      const gtIdx = c.get('target_gt_idx').data as Int32Array;
+      const labels = c.get('target_labels').data as Int32Array;
+      const boxes = c.get('target_bboxes').data as Float32Array;
+      let fgCount = 0;
+      for (let i = 0; i < fg.length; i++) {
+        if (tie[i]) continue;
+        expect(got.fgMask[i], `fg_mask[${i}]`).toBe(fg[i]);
+        expect(got.targetGtIdx[i], `target_gt_idx[${i}]`).toBe(gtIdx[i]);
+        expect(got.targetLabels[i], `target_labels[${i}]`).toBe(labels[i]);
+        expect(Array.from(got.targetBboxes.subarray(4 * i, 4 * i + 4)), `target_bboxes[${i}]`)
+          .toEqual(Array.from(boxes.subarray(4 * i, 4 * i + 4)));
+        fgCount += fg[i]!;
+      }
+      expect(fgCount).toBeGreaterThan(10);
+      expect(relativeError(got.targetScores, c.get('target_scores').data as Float32Array)).toBeLessThan(1e-4);
+      const want = c.get('items').data as Float32Array;
+      expect(relativeError([items.box, items.cls, items.dfl], want)).toBeLessThan(1e-4);
+      expect(Math.abs(loss - (c.get('loss').data as Float32Array)[0]!)).toBeLessThan(1e-4 * Math.abs(loss));
+      expect(relativeError(grad, c.get('grad').data as Float32Array)).toBeLessThan(1e-4);
+    });
+  }
+
+  it('leaks no tensors across the loss and its gradient', async () => {
+    const c = loadCase('overlap');
+    const preds = tf.tensor(c.preds.data as Float32Array, c.preds.shape);
+    const leaked = await countLeakedTensors(() => {
+      const { value, grad } = tf.valueAndGrad((p: tf.Tensor) =>
+        v8DetectionLoss(p, c.featureSizes, c.targets, { nc: c.nc }).loss)(preds);
+      return [value, grad];
+    });
+    preds.dispose();
+    expect(leaked).toBe(0);
+  });
+});

@@ -1,0 +1,130 @@
+// YOLOv8 detection loss with the semantics of Ultralytics utils/loss.py::v8DetectionLoss (8.1/8.2):
+// TaskAlignedAssigner targets, BCE class loss, CIoU box loss and DFL, each normalised by the sum of the
+// target scores, gained (box 7.5, cls 0.5, dfl 1.5) and multiplied by the batch size.
+//
+// Contract with the model (Detect in training mode, levels concatenated):
+//   preds (B, A, 4·regMax + nc): for each level P3, P4, P5 (strides 8, 16, 32) its anchors row-major
+//   (y then x), channels = 4·regMax box-distribution logits, side-major (l, t, r, b; channel = side·regMax
+//   + bin), then nc class logits. featureSizes [[h3, w3], [h4, w4], [h5, w5]]; imgsz = (h3, w3)·stride[0].
+//   targets: normalised xywh boxes with their image index and class (Ultralytics' batch dict).
+//
+// Differentiable where Ultralytics is: the assigner sees detached scores and boxes; the loss gathers the
+// foreground rows of `preds`, so gradients reach the box channels of foreground anchors and every class
+// channel. Call it inside tf.variableGrads / tf.grad; it keeps no tensors besides the returned loss.
+import * as tf from '@tensorflow/tfjs';
+import { makeAnchors, distToBbox, bboxToDist, type FeatureSizes } from './anchors.js';
+import { assignTargets, TAL_DEFAULTS, type Assignment, type AssignerOptions } from './assigner.js';
+import { decodeDistribution, dfLoss } from './dfl.js';
+import { bboxIou } from './iou.js';
+import { checkTargets, padTargets, LossInputError, type DetectionTargets } from './targets.js';
+
+/** Loss gains, Ultralytics' hyperparameter names and defaults (cfg/default.yaml). */
+export interface LossGains {
+  box: number;
+  cls: number;
+  dfl: number;
+}
+
+export interface DetectionLossOptions {
+  nc: number;
+  regMax?: number;
+  strides?: readonly number[];
+  hyp?: Partial<LossGains>;
+  tal?: Partial<Omit<AssignerOptions, 'numClasses'>>;
+}
+
+export interface DetectionLossResult {
+  /** (box·gain + cls·gain + dfl·gain) · batch size: the value to differentiate. */
+  loss: tf.Scalar;
+  /** The gained per-item losses before the batch-size factor (Ultralytics' loss.detach()). */
+  items: LossGains;
+  /** The assigner's output, for inspection and tests. */
+  assignment: Assignment;
+}
+
+export const DEFAULT_GAINS: LossGains = { box: 7.5, cls: 0.5, dfl: 1.5 };
+
+function checkShapes(preds: tf.Tensor, featureSizes: FeatureSizes, strides: readonly number[], no: number): void {
+  const anchors = featureSizes.reduce((n, [h, w]) => n + h * w, 0);
+  if (featureSizes.length !== strides.length) {
+    throw new LossInputError(`v8DetectionLoss: ${featureSizes.length} feature sizes but ${strides.length} strides`);
+  }
+  if (preds.rank !== 3 || preds.shape[1] !== anchors || preds.shape[2] !== no) {
+    throw new LossInputError(`v8DetectionLoss: preds shape [${preds.shape}] does not match [B, ${anchors}, ${no}] `
+      + `(featureSizes ${JSON.stringify(featureSizes)}, 4·regMax + nc = ${no})`);
+  }
+}
+
+/** v8DetectionLoss.__call__(preds, batch) on concatenated predictions. */
+export function v8DetectionLoss(preds: tf.Tensor, featureSizes: FeatureSizes, targets: DetectionTargets,
+  options: DetectionLossOptions): DetectionLossResult {
+  const { nc, regMax = 16, strides = [8, 16, 32] } = options;
+  const gains = { ...DEFAULT_GAINS, ...options.hyp };
+  const tal: AssignerOptions = { ...TAL_DEFAULTS, ...options.tal, numClasses: nc };
+  const nBox = 4 * regMax;
+  checkShapes(preds, featureSizes, strides, nBox + nc);
+  const B = preds.shape[0]!;
+  checkTargets(targets, B, nc);
+  const anchors = makeAnchors(featureSizes, strides);
+  const A = anchors.count;
+  const [h3, w3] = featureSizes[0]!;
+  const gt = padTargets(targets, B, [h3 * strides[0]!, w3 * strides[0]!]);
+  const pointsPx = anchors.points.map((v, i) => v * anchors.strides[i >> 1]!);
+  let items: LossGains = { box: 0, cls: 0, dfl: 0 };
+  let assignment: Assignment | undefined;
+  const loss = tf.tidy(() => {
+    const [predDist, predLogits] = tf.split(preds, [nBox, nc], -1) as [tf.Tensor3D, tf.Tensor3D];
+    // The assigner's inputs: pred_scores.sigmoid() and pred_bboxes·stride, read back without gradient.
+    const stridesCol = tf.tensor2d(anchors.strides, [A, 1]);
+    const boxesPx = distToBbox(decodeDistribution(predDist, regMax), tf.tensor2d(anchors.points, [A, 2]), false)
+      .mul(stridesCol);
+    assignment = assignTargets({
+      batchSize: B,
+      numAnchors: A,
+      predScores: tf.sigmoid(predLogits).dataSync() as Float32Array,
+      predBboxes: boxesPx.dataSync() as Float32Array,
+      anchorPoints: pointsPx,
+      gt,
+    }, tal);
+    const { targetScores, fgMask, targetBboxes } = assignment;
+    let scoreSum = 0;
+    for (const s of targetScores) scoreSum += s;
+    scoreSum = Math.max(scoreSum, 1);
+    // BCE with logits, summed: softplus(x) − x·z is its stable form and has gradient sigmoid(x) − z.
+    const target = tf.tensor3d(targetScores, [B, A, nc]);
+    const cls = tf.softplus(predLogits).sub(predLogits.mul(target)).sum().div(scoreSum);
+    let box: tf.Tensor = tf.scalar(0);
+    let dfl: tf.Tensor = tf.scalar(0);
+    const fg: number[] = [];
+    fgMask.forEach((m, i) => { if (m) fg.push(i); });
+    if (fg.length > 0) {
+      const n = fg.length;
+      // Foreground rows: anchor points, targets (divided by stride, as target_bboxes / stride_tensor) and
+      // weights (target_scores.sum(-1)) in stride units.
+      const pts = new Float32Array(2 * n);
+      const tBoxes = new Float32Array(4 * n);
+      const weights = new Float32Array(n);
+      fg.forEach((i, k) => {
+        const a = i % A;
+        const s = anchors.strides[a]!;
+        pts.set(anchors.points.subarray(2 * a, 2 * a + 2), 2 * k);
+        for (let c = 0; c < 4; c++) tBoxes[4 * k + c] = targetBboxes[4 * i + c]! / s;
+        for (let c = 0; c < nc; c++) weights[k] += targetScores[i * nc + c]!;
+      });
+      const fgDist = tf.gather(predDist.reshape([B * A, nBox]), tf.tensor1d(fg, 'int32'));
+      const fgPoints = tf.tensor2d(pts, [n, 2]);
+      const fgTargets = tf.tensor2d(tBoxes, [n, 4]);
+      const weight = tf.tensor2d(weights, [n, 1]);
+      const fgBoxes = distToBbox(decodeDistribution(fgDist, regMax), fgPoints, false);
+      const iou = bboxIou(fgBoxes, fgTargets, { xywh: false, CIoU: true });
+      box = tf.scalar(1).sub(iou).mul(weight).sum().div(scoreSum);
+      const ltrb = bboxToDist(fgPoints, fgTargets, regMax - 1);
+      dfl = dfLoss(fgDist, ltrb, regMax).mul(weight).sum().div(scoreSum);
+    }
+    const gained = tf.stack([box.mul(gains.box), cls.mul(gains.cls), dfl.mul(gains.dfl)]);
+    const [vBox, vCls, vDfl] = gained.dataSync();
+    items = { box: vBox!, cls: vCls!, dfl: vDfl! };
+    return gained.sum().mul(B) as tf.Scalar;
+  });
+  return { loss, items, assignment: assignment! };
+}
