@@ -3,3 +3,21 @@ export {
   ImageDecodeError, filledImage, decodeImage, encodePng, encodeJpeg, sniffFormat, resizeBilinear, letterbox, pythonRound,
 } from './image/index.js';
 export type { RgbImage, ImageFormat, LetterboxOptions, LetterboxResult } from './image/index.js';
+export { buildModel, YoloModel } from './model.js';
+export type { LayerRow, AnchorTensors } from './model.js';
+export { planModel } from './parse.js';
+export type { BuildOptions, LayerPlan, ModelPlan } from './parse.js';
+export { loadModelYaml, parseModelYaml, modelYamlFromObject, guessModelScale } from './model-yaml.js';
+export type { ModelYaml, ModelYamlSource } from './model-yaml.js';
+export { ModelYamlError, StateDictError, SavedModelError } from './errors.js';
+export { modelSummary, formatSummary } from './summary.js';
+export type { ModelSummary } from './summary.js';
+export { lookupModule, moduleNames } from './registry.js';
+export type { ModuleDef } from './modules/module.js';
+export { REG_MAX } from './modules/detect.js';
+export { makeAnchors } from './anchors.js';
+export type { AnchorGrid } from './anchors.js';
+export { TorchConv2d } from './layers/torch-conv2d.js';
+export { TorchBatchNorm } from './layers/torch-batchnorm.js';
+export { ChannelSlice } from './layers/channel-slice.js';
+export { DetectDecode } from './layers/detect-decode.js';

@@ -1,0 +1,50 @@
+// Ultralytics nn/modules/conv.py::Conv: Conv2d(c1, c2, k, s, autopad(k, p, d), bias=False)
+// → BatchNorm2d(c2) → SiLU (act=False → identity). Layers: `<prefix>.conv`, `.bn`, `.act`.
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { TorchBatchNorm } from '../layers/torch-batchnorm.js';
+import { TorchConv2d } from '../layers/torch-conv2d.js';
+import { groupsOne, posInt, type ModuleContext, type ModuleDef } from './module.js';
+
+export interface ConvOptions {
+  c2: number;
+  k?: number;
+  s?: number;
+  p?: number | null;
+  d?: number;
+  act?: boolean;
+}
+
+/** conv.py::autopad: 'same' padding for the (dilated) kernel unless given. */
+export function autopad(k: number, p: number | null | undefined, d = 1): number {
+  if (p !== null && p !== undefined) return p;
+  const eff = d > 1 ? d * (k - 1) + 1 : k;
+  return Math.floor(eff / 2);
+}
+
+export function convBlock(ctx: ModuleContext, x: tf.SymbolicTensor, o: ConvOptions): tf.SymbolicTensor {
+  const k = o.k ?? 1;
+  const d = o.d ?? 1;
+  let y = ctx.apply(new TorchConv2d({
+    name: ctx.name('conv'), filters: o.c2, kernelSize: k, strides: o.s ?? 1, padding: autopad(k, o.p, d), dilation: d,
+  }), x);
+  y = ctx.apply(new TorchBatchNorm({ name: ctx.name('bn') }), y);
+  if (o.act ?? true) y = ctx.apply(tf.layers.activation({ activation: 'swish', name: ctx.name('act') }), y);
+  return y;
+}
+
+type ConvArgs = [c1: number, c2: number, k?: number, s?: number, p?: number | null, g?: 1, d?: number, act?: boolean];
+
+export const Conv: ModuleDef = {
+  type: 'ultralytics.nn.modules.conv.Conv',
+  role: 'channels',
+  args: z.tuple([posInt(), posInt().optional(), posInt().optional(), z.int().nonnegative().nullable().optional(),
+    groupsOne().optional(), posInt().optional(), z.boolean().optional()]),
+  argNames: ['c2', 'k', 's', 'p', 'g', 'd', 'act'],
+  torchModules: () => 3, // Conv, conv, bn
+  build(ctx, [x], args) {
+    const [, c2, k, s, p, , d, act] = args as ConvArgs;
+    return { output: convBlock(ctx, x!, { c2, k, s, p, d, act }) };
+  },
+  example: { ch: 3, layers: [[-1, 1, 'Conv', [16, 3, 2]], [-1, 2, 'Conv', [16, 1, 1, null, 1, 1, false]]] },
+};

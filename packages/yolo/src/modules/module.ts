@@ -1,0 +1,72 @@
+// What every yaml module provides to the registry, and the context its builder writes layers into.
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import type { DetectHead } from './detect.js';
+
+/**
+ * How tasks.py::parse_model turns a module's yaml args into constructor args and output channels:
+ * - `channels`: c1 = ch[f], c2 = args[0] scaled by width (unless it equals nc), args = [c1, c2, ...];
+ *   with `repeats` the repeat count is inserted as args[2] and the module is built once.
+ * - `concat`: c2 = sum of the input channels.
+ * - `detect`: [ch[x] for x in f] is appended to the args; the model's output head.
+ * - `same`: c2 = ch[f] (the `else` branch: nn.Upsample and other shape-keeping modules).
+ */
+export type ArgRole = 'channels' | 'concat' | 'detect' | 'same';
+
+export interface ModuleOutput {
+  output: tf.SymbolicTensor;
+  /** Detect only: the head, whose inference output and strides the model wires up. */
+  detect?: DetectHead;
+}
+
+export interface ModuleDef {
+  /** Type shown in the summary, as Ultralytics prints it (`str(m)[8:-2]`). */
+  type: string;
+  role: ArgRole;
+  /** C2f/C3 style: receives the repeat count as args[2] (parse_model `args.insert(2, n)`). */
+  repeats?: boolean;
+  /** `channels` role with c2 optional: `[]` or a null c2 keeps the input channels (ACmix). */
+  optionalC2?: boolean;
+  /** `from` must be a list of layers (Concat, Detect) rather than one layer. */
+  multiInput?: boolean;
+  /** The yaml args after string evaluation, validated positionally. */
+  args: z.ZodType<unknown[]>;
+  /** Names of the yaml args, for error messages. */
+  argNames: readonly string[];
+  /**
+   * How many nn.Modules PyTorch's `model.modules()` yields for one instance (containers included,
+   * the SiLU that every Conv shares counted by the model): Ultralytics' "N layers" total.
+   */
+  torchModules(args: readonly unknown[]): number;
+  build(ctx: ModuleContext, inputs: tf.SymbolicTensor[], args: readonly unknown[]): ModuleOutput;
+  /** A tiny model using this module, built and run by the registry-wide test. */
+  example: { ch: number; nc?: number; layers: [number | number[], number, string, unknown[]][] };
+}
+
+/** Collects the tfjs layers of one yaml layer, named with Ultralytics' module prefixes. */
+export class ModuleContext {
+  constructor(readonly prefix: string, readonly layers: tf.layers.Layer[] = []) {}
+
+  child(name: string | number): ModuleContext {
+    return new ModuleContext(`${this.prefix}.${name}`, this.layers);
+  }
+
+  name(suffix?: string | number): string {
+    return suffix === undefined ? this.prefix : `${this.prefix}.${suffix}`;
+  }
+
+  apply(layer: tf.layers.Layer, inputs: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor {
+    if (!this.layers.includes(layer)) this.layers.push(layer);
+    return layer.apply(inputs) as tf.SymbolicTensor;
+  }
+}
+
+export function channels(x: tf.SymbolicTensor): number {
+  const c = x.shape[x.shape.length - 1];
+  if (typeof c !== 'number') throw new Error(`tensor ${x.name} has unknown channels`);
+  return c;
+}
+
+/** Schema pieces shared by the module arg tuples. */
+export const posInt = () => z.int().positive();
+export const groupsOne = () => z.literal(1, { error: 'groups other than 1 are not supported (tfjs has no grouped conv2d)' });

@@ -1,0 +1,162 @@
+// Ultralytics nn/tasks.py::parse_model, behaviour for behaviour, producing a plan of layers:
+// - scale: explicit option, else guessed from the file name (yolov8s-acmix.yaml → s); a yaml with
+//   scales and no scale takes the first one with a warning; depth, width, max_channels = scales[scale]
+//   (without scales: depth_multiple / width_multiple, default 1, no channel cap).
+// - repeats n = max(round(n·depth), 1) if n > 1 (Python's round); channel modules get
+//   c2 = make_divisible(min(c2, max_channels)·width, 8) unless c2 == nc, args = [c1, c2, ...];
+//   C2f/C3 get the repeat count as args[2]; Concat sums channels; Detect gets [ch[x] for x in f].
+// - string args: 'nc' → nc, 'None' → None, other literals evaluated, anything else kept ('nearest').
+// - `from`: -1 is the previous layer, other negatives count back from the current layer, others
+//   are absolute; ch is the input channels at layer 0 and the layers' channels after.
+// Errors are ModelYamlErrors at the offending yaml node.
+import type { ModuleDef } from './modules/module.js';
+import { pythonRound } from './image/letterbox.js';
+import { evalStringArg, makeDivisible, type ArgLocals } from './pyargs.js';
+import { lookupModule, moduleNames } from './registry.js';
+import { guessModelScale, yamlErrorAt, type LayerEntry, type ModelYamlSource } from './model-yaml.js';
+
+export interface BuildOptions {
+  /** Model scale (a key of `scales`); default from the file name, else the first scale. */
+  scale?: string;
+  /** Override the yaml's nc (DetectionModel: "Overriding model.yaml nc"). */
+  nc?: number;
+  /** Input channels when the yaml has no `ch` (the yaml's value wins, as in DetectionModel). */
+  ch?: number;
+  /** Default image size for summaries and anchor grids (the model itself takes any size). */
+  imgsz?: number;
+}
+
+export interface LayerPlan {
+  index: number;
+  /** `from` as written in the yaml. */
+  from: number | number[];
+  /** Source of each input: a layer index, or -1 for the image input. */
+  inputs: number[];
+  /** Repeats after the depth gain (the summary's n). */
+  n: number;
+  /** How many times the module is instantiated in sequence (1 for C2f/C3, which take n as an arg). */
+  instances: number;
+  module: string;
+  def: ModuleDef;
+  /** Arguments as parse_model passes them to the module constructor. */
+  args: unknown[];
+  /** Output channels as parse_model tracks them. */
+  c2: number;
+  /** Where the entry is in the yaml, for errors raised while building it. */
+  yamlPath: (string | number)[];
+  field: string;
+}
+
+export interface ModelPlan {
+  file: string;
+  scale: string | null;
+  depth: number;
+  width: number;
+  maxChannels: number;
+  nc: number | null;
+  ch: number;
+  layers: LayerPlan[];
+  warnings: string[];
+}
+
+type Path = (string | number)[];
+
+function chooseScale(src: ModelYamlSource, opts: BuildOptions, warnings: string[]): { scale: string | null; depth: number; width: number; maxChannels: number } {
+  const { scales } = src.spec;
+  if (!scales) {
+    if (opts.scale) throw yamlErrorAt(src, [], 'scales', `scale '${opts.scale}' requested but the yaml has no scales`);
+    return { scale: null, depth: src.spec.depth_multiple ?? 1, width: src.spec.width_multiple ?? 1, maxChannels: Infinity };
+  }
+  let scale = opts.scale ?? guessModelScale(src.file);
+  if (!scale) {
+    scale = Object.keys(scales)[0]!;
+    warnings.push(`no model scale passed. Assuming scale='${scale}'.`);
+  }
+  const entry = scales[scale];
+  if (!entry) throw yamlErrorAt(src, ['scales'], 'scales', `no scale '${scale}' (has ${Object.keys(scales).join(', ')})`);
+  const [depth, width, maxChannels] = entry;
+  return { scale, depth, width, maxChannels };
+}
+
+export function planModel(src: ModelYamlSource, opts: BuildOptions = {}): ModelPlan {
+  const warnings: string[] = [];
+  const { scale, depth, width, maxChannels } = chooseScale(src, opts, warnings);
+  const nc = opts.nc ?? src.spec.nc ?? null;
+  const chIn = src.spec.ch ?? opts.ch ?? 3;
+  const locals: ArgLocals = { nc, depth, width, max_channels: maxChannels };
+  const entries: [LayerEntry, Path, string][] = [
+    ...src.spec.backbone.map((e, k): [LayerEntry, Path, string] => [e, ['backbone', k], `backbone[${k}]`]),
+    ...src.spec.head.map((e, k): [LayerEntry, Path, string] => [e, ['head', k], `head[${k}]`]),
+  ];
+  const layers: LayerPlan[] = [];
+  let ch: number[] = [chIn];
+  let c2 = chIn;
+  entries.forEach(([[from, n0, module, rawArgs], at, field], i) => {
+    const err = (sub: Path, what: string, reason: string) => yamlErrorAt(src, [...at, ...sub], `${field}${what}`, reason);
+    const def = lookupModule(module);
+    if (!def) throw err([2], ' module', `unknown module '${module}' (known: ${moduleNames().join(', ')})`);
+    if (def.role === 'detect' && i !== entries.length - 1) throw err([2], ' module', `${module} must be the last layer`);
+    if ((def.multiInput ?? false) !== Array.isArray(from)) {
+      throw err([0], ' from', def.multiInput ? `${module} takes a list of layers, e.g. [-1, 6]` : `${module} takes one layer, got a list`);
+    }
+    const froms = Array.isArray(from) ? from : [from];
+    const inputs = froms.map((f, k) => {
+      const ok = f === -1 || (f >= 0 && f < i) || (f < -1 && f >= -i);
+      const sub = Array.isArray(from) ? [0, k] : [0];
+      if (!ok) {
+        const range = i === 0 ? 'only -1 (the input image)' : `-1 … -${i} or 0 … ${i - 1}`;
+        throw err(sub, ' from', `from ${f} is out of range for layer ${i} (${range})`);
+      }
+      const src = f === -1 ? i - 1 : f < 0 ? i + f : f;
+      if (src >= 0 && layers[src]!.def.role === 'detect') throw err(sub, ' from', `layer ${src} (${layers[src]!.module}) cannot feed another layer`);
+      return src;
+    });
+    const chOf = (f: number) => ch.at(f)!; // Python ch[f]: ch is [input] at layer 0, then per-layer outputs
+
+    let args: unknown[] = rawArgs.map((a, k) => {
+      if (typeof a !== 'string') return a;
+      if (a === 'nc' && nc === null) throw err([3, k], ` args[${k}]`, "'nc' is used but the yaml sets no nc (add nc: or pass --nc)");
+      return evalStringArg(a, locals);
+    });
+    const checked = def.args.safeParse(args);
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      const k = issue.path[0];
+      if (typeof k === 'number') throw err([3, k], ` args[${k}] (${def.argNames[k] ?? '?'})`, `${module}: ${issue.message}`);
+      throw err([3], ' args', `${module}: ${issue.message} (args: ${def.argNames.join(', ')})`);
+    }
+
+    let n = n0 > 1 ? Math.max(pythonRound(n0 * depth), 1) : n0;
+    const shown = n;
+    switch (def.role) {
+      case 'channels': {
+        const c1 = chOf(froms[0]!);
+        if (def.optionalC2 && (args[0] === undefined || args[0] === null)) {
+          c2 = c1;
+        } else {
+          c2 = args[0] as number;
+          if (c2 !== nc) c2 = makeDivisible(Math.min(c2, maxChannels) * width, 8);
+        }
+        args = [c1, c2, ...args.slice(1)];
+        if (def.repeats) {
+          args.splice(2, 0, n);
+          n = 1;
+        }
+        break;
+      }
+      case 'concat':
+        c2 = froms.reduce((a, f) => a + chOf(f), 0);
+        break;
+      case 'detect':
+        args = [...args, froms.map(chOf)];
+        break;
+      case 'same':
+        c2 = chOf(froms[0]!);
+        break;
+    }
+    layers.push({ index: i, from, inputs, n: shown, instances: n, module, def, args, c2, yamlPath: at, field });
+    if (i === 0) ch = [];
+    ch.push(c2);
+  });
+  return { file: src.file, scale, depth, width, maxChannels, nc, ch: chIn, layers, warnings };
+}

@@ -1,0 +1,35 @@
+// The explicit module registry (timm style): yaml module name → definition. Ultralytics looks
+// modules up with `globals()[m]` / `getattr(torch.nn, m[3:])`; here only these names exist, and the
+// registry-wide test builds each one's example, so a new entry is tested without a new test.
+import { ACmix } from './modules/acmix.js';
+import { Bottleneck } from './modules/bottleneck.js';
+import { C2f } from './modules/c2f.js';
+import { C2f_ACmix } from './modules/c2f-acmix.js';
+import { C3 } from './modules/c3.js';
+import { Concat } from './modules/concat.js';
+import { Conv } from './modules/conv.js';
+import { Detect } from './modules/detect.js';
+import type { ModuleDef } from './modules/module.js';
+import { SPPF } from './modules/sppf.js';
+import { Upsample } from './modules/upsample.js';
+
+const registry: ReadonlyMap<string, ModuleDef> = new Map([
+  ['Conv', Conv],
+  ['Bottleneck', Bottleneck],
+  ['C2f', C2f],
+  ['C3', C3],
+  ['SPPF', SPPF],
+  ['Concat', Concat],
+  ['nn.Upsample', Upsample],
+  ['Detect', Detect],
+  ['ACmix', ACmix],
+  ['C2f_ACmix', C2f_ACmix],
+]);
+
+export function lookupModule(name: string): ModuleDef | undefined {
+  return registry.get(name);
+}
+
+export function moduleNames(): string[] {
+  return [...registry.keys()];
+}
