@@ -1,6 +1,7 @@
 // The acmix-lab command line: parses flags, calls packages, turns errors into one line.
 import { Command, CommanderError } from 'commander';
 import { registerEnvCommand } from './commands/env.js';
+import { registerEvalCommand } from './commands/eval.js';
 import { formatError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerEnvCommand(program);
+  registerEvalCommand(program);
   return program;
 }
 
