@@ -44,14 +44,12 @@ export class ModelEMA {
   /** ModelEMA.update: called after each optimizer step with the model's current state. */
   update(modelState: tf.NamedTensorMap): void {
     this.checkKeys(modelState, 'update');
+    for (const [name] of this.values) this.checkShape(name, modelState[name]!, 'update');
     this.updates += 1;
     const d = this.decayAt(this.updates);
     tf.tidy(() => {
       for (const [name, v] of this.values) {
-        if (v.dtype !== 'float32') continue;
-        const m = modelState[name]!;
-        this.checkShape(name, m, 'update');
-        v.assign(v.mul(d).add(m.mul(1 - d)));
+        if (v.dtype === 'float32') v.assign(v.mul(d).add(modelState[name]!.mul(1 - d)));
       }
     });
   }
