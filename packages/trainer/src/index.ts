@@ -13,14 +13,14 @@ export { cocoEvaluate } from './val/coco-eval.js';
 export type { CocoEvalResult } from './val/coco-eval.js';
 export { evaluateCoco, cocoToValidatorImages } from './val/coco-compare.js';
 export type { CocoComparison, CocoConversionCounts } from './val/coco-compare.js';
-export { paramKind, buildParamGroups, PARAM_GROUP_KINDS, ParamGroupError } from './optim/groups.js';
+export { paramKind, buildParamGroups, PARAM_GROUP_KINDS } from './optim/groups.js';
 export type { ParamKind, TrainableParam, ParamGroup } from './optim/groups.js';
 export { SGD } from './optim/sgd.js';
 export type { SgdGroup, SgdOptions } from './optim/sgd.js';
 export { AdamW } from './optim/adamw.js';
 export type { AdamWGroup, AdamWOptions } from './optim/adamw.js';
 export {
-  buildOptimizer, resolveOptimizer, scaledWeightDecay, trainIterations, OptimizerConfigError,
+  buildOptimizer, resolveOptimizer, scaledWeightDecay, trainIterations,
 } from './optim/build.js';
 export type { Optimizer, OptimizerName, OptimHyp, ResolvedOptimizer, OptimizerSetup } from './optim/build.js';
 export {
@@ -32,4 +32,4 @@ export { OptimizerLoop, MAX_GRAD_NORM } from './optim/loop.js';
 export type { OptimizerLoopOptions, OptimizerLoopState, BatchOutcome } from './optim/loop.js';
 export { ModelEMA } from './optim/ema.js';
 export type { EmaOptions, EmaState } from './optim/ema.js';
-export { OptimStateError } from './optim/state.js';
+export { ParamGroupError, OptimizerConfigError, OptimStateError } from './optim/errors.js';

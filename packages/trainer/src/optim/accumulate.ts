@@ -4,7 +4,8 @@
 // zero_grad() also runs at the start of every epoch, dropping a partial sum left by the previous one.
 import * as tf from '@tensorflow/tfjs';
 import type { TrainableParam } from './groups.js';
-import { hasStateTensor, OptimStateError, rejectUnknownKeys } from './state.js';
+import { OptimStateError } from './errors.js';
+import { hasStateTensor, rejectUnknownKeys } from './state.js';
 
 /**
  * torch.nn.utils.clip_grad_norm_: total = ‖(‖g₁‖₂, ‖g₂‖₂, …)‖₂; every gradient is multiplied by

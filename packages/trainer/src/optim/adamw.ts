@@ -9,7 +9,8 @@
 // groups, so β1 stays at its build value during warmup (schedule.ts::applySchedule follows that).
 import * as tf from '@tensorflow/tfjs';
 import { gradOf, type ParamGroup, type ParamKind, type TrainableParam } from './groups.js';
-import { hasStateTensor, OptimStateError, rejectUnknownKeys, stateCount } from './state.js';
+import { OptimStateError } from './errors.js';
+import { hasStateTensor, rejectUnknownKeys, stateCount } from './state.js';
 
 export interface AdamWGroup {
   readonly kind: ParamKind;

@@ -4,8 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@acmix-lab/runtime';
 import {
-  buildOptimizer, OptimizerConfigError, pyFloat, resolveOptimizer, scaledWeightDecay, trainIterations, type OptimHyp,
+  buildOptimizer, pyFloat, resolveOptimizer, scaledWeightDecay, trainIterations, type OptimHyp,
 } from './build.js';
+import { OptimizerConfigError } from './errors.js';
 import { paramKind, type TrainableParam } from './groups.js';
 import { fixtures } from './optim-fixtures.js';
 

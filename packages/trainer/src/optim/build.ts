@@ -2,6 +2,7 @@
 // accumulate / weight-decay scaling / iteration count, and build_optimizer's 'auto' rule, groups and
 // log lines).
 import { AdamW } from './adamw.js';
+import { OptimizerConfigError } from './errors.js';
 import { buildParamGroups, type TrainableParam } from './groups.js';
 import { accumulateSteps, type ScheduleConfig, type ScheduleHyp } from './schedule.js';
 import { SGD } from './sgd.js';
@@ -16,10 +17,6 @@ export interface OptimHyp extends ScheduleHyp {
   lr0: number;
   weight_decay: number;
   warmup_bias_lr: number;
-}
-
-export class OptimizerConfigError extends Error {
-  override name = 'OptimizerConfigError';
 }
 
 export interface ResolvedOptimizer {

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { countLeakedTensors, initBackend } from '@acmix-lab/runtime';
 import { ModelEMA } from './ema.js';
 import { fixtures } from './optim-fixtures.js';
-import { OptimStateError } from './state.js';
+import { OptimStateError } from './errors.js';
 
 beforeAll(async () => {
   await initBackend();

@@ -5,7 +5,7 @@
 // copy taken at construction, as Ultralytics' EMA keeps num_batches_tracked. Validation and saved
 // weights use this EMA.
 import * as tf from '@tensorflow/tfjs';
-import { OptimStateError } from './state.js';
+import { OptimStateError } from './errors.js';
 
 export interface EmaOptions {
   /** Default 0.9999. */

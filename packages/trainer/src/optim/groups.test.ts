@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@acmix-lab/runtime';
-import { buildParamGroups, paramKind, ParamGroupError, type TrainableParam } from './groups.js';
+import { ParamGroupError } from './errors.js';
+import { buildParamGroups, paramKind, type TrainableParam } from './groups.js';
 import { fixtures } from './optim-fixtures.js';
 
 beforeAll(async () => {

@@ -8,6 +8,7 @@
 //   pg2 = BatchNorm weights (g[1], no decay).
 // buildParamGroups returns the groups in that order.
 import type * as tf from '@tensorflow/tfjs';
+import { ParamGroupError } from './errors.js';
 
 export type ParamKind = 'weight' | 'bn' | 'bias';
 
@@ -23,10 +24,6 @@ export interface ParamGroup {
   /** Whether the scaled weight decay applies (only the conv/linear weight group). */
   readonly decay: boolean;
   readonly params: readonly TrainableParam[];
-}
-
-export class ParamGroupError extends Error {
-  override name = 'ParamGroupError';
 }
 
 /**

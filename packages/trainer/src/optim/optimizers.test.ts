@@ -7,7 +7,7 @@ import { clipGradNorm } from './accumulate.js';
 import { AdamW } from './adamw.js';
 import { buildParamGroups, type TrainableParam } from './groups.js';
 import { SGD } from './sgd.js';
-import { OptimStateError } from './state.js';
+import { OptimStateError } from './errors.js';
 
 beforeAll(async () => {
   await initBackend();

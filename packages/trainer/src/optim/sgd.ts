@@ -8,7 +8,8 @@
 // tf.train.momentum differs (it scales the accumulator by lr and has no per-group settings), hence this.
 import * as tf from '@tensorflow/tfjs';
 import { gradOf, type ParamGroup, type ParamKind, type TrainableParam } from './groups.js';
-import { hasStateTensor, OptimStateError, rejectUnknownKeys } from './state.js';
+import { OptimizerConfigError } from './errors.js';
+import { hasStateTensor, rejectUnknownKeys } from './state.js';
 
 export interface SgdGroup {
   readonly kind: ParamKind;
@@ -41,7 +42,7 @@ export class SGD {
   constructor(groups: readonly ParamGroup[], options: SgdOptions) {
     this.nesterov = options.nesterov ?? true;
     if (this.nesterov && options.momentum <= 0) {
-      throw new OptimStateError(`SGD: nesterov momentum requires momentum > 0 (got ${options.momentum})`);
+      throw new OptimizerConfigError(`SGD: nesterov momentum requires momentum > 0 (got ${options.momentum})`);
     }
     this.groups = groups.map((g) => ({
       kind: g.kind, params: g.params, lr: options.lr, momentum: options.momentum,

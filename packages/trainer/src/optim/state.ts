@@ -1,11 +1,8 @@
 // Checkpoint state of the optimizers, the EMA and the gradient accumulator as plain named tensors.
 // Keys use the parameter's PyTorch-style name (`model.0.conv.weight.momentum_buffer`), never the
 // tf.Variable's engine name, which differs from one process to the next: a resumed run maps by name.
-import * as tf from '@tensorflow/tfjs';
-
-export class OptimStateError extends Error {
-  override name = 'OptimStateError';
-}
+import type * as tf from '@tensorflow/tfjs';
+import { OptimStateError } from './errors.js';
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
