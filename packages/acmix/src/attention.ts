@@ -1,31 +1,57 @@
 // ACmix's attention path over projected queries, keys and values (ACmix.forward, "### att").
 import * as tf from '@tensorflow/tfjs';
-import type { WindowGeometry } from './geometry.js';
+import type { AttentionIndex, WindowGeometry } from './geometry.js';
 
 /**
  * Sliding-window attention, tile by tile: gather each tile's queries and its key/value halo
  * (reflection padding is in the gather indices), score with one batched matmul, mask to the
  * window, softmax, and weight the values with a second matmul.
  *
- * q, k: (batch, head, H·W, e) with the positional channels already appended (see layer.ts), so
- * q·k is the official logit up to a per-query constant; v: (batch, head, H·W, headDim).
- * Returns (batch, outH, outW, head·headDim), channels head-major like the official `view`.
+ * q, k: rows (batch, pixel, head) × e channels, with the positional channels already appended
+ * (see layer.ts), so q·k is the official logit up to a per-query constant; v: rows × headDim.
+ * Returns rows (batch, outY, outX, head) × headDim, i.e. NHWC with head-major channels like the
+ * official `view`.
+ *
+ * The gradient is written by hand: every gather's backward is an unsorted segment sum over the
+ * same rows (no transposes), and the softmax backward uses Σ_u P·dP = Σ_c dO·O, a reduction over
+ * headDim instead of over the halo.
  */
-export function windowAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, geo: WindowGeometry): tf.Tensor4D {
-  const [batch, head, , e] = q.shape;
-  const headDim = v.shape[3];
-  const { rows, cols } = geo;
-  const tile = rows.tile;
-  const nTiles = rows.tiles * cols.tiles;
-  const halo = rows.halo * cols.halo;
-  const queryIndex = tf.tensor1d(geo.queryIndex, 'int32');
-  const keyIndex = tf.tensor1d(geo.keyIndex, 'int32');
-  const qt = tf.reshape(tf.gather(q, queryIndex, 2), [batch, head, nTiles, tile * tile, e]);
-  const kt = tf.reshape(tf.gather(k, keyIndex, 2), [batch, head, nTiles, halo, e]);
-  const vt = tf.reshape(tf.gather(v, keyIndex, 2), [batch, head, nTiles, halo, headDim]);
-  const logits = tf.add(tf.matMul(qt, kt, false, true), tf.tensor2d(geo.mask, [tile * tile, halo]));
-  const out = tf.matMul(tf.softmax(logits), vt);
-  const grid = tf.reshape(out, [batch, head, rows.tiles, cols.tiles, tile, tile, headDim]);
-  const nhwc = tf.reshape(tf.transpose(grid, [0, 2, 4, 3, 5, 1, 6]), [batch, rows.tiles * tile, cols.tiles * tile, head * headDim]);
-  return tf.slice(nhwc, [0, 0, 0, 0], [batch, rows.out, cols.out, head * headDim]) as tf.Tensor4D;
+export function windowAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, geo: WindowGeometry, index: AttentionIndex): tf.Tensor2D {
+  const { batch, head } = index;
+  const e = q.shape[1];
+  const d = v.shape[1];
+  const tileQ = geo.rows.tile * geo.cols.tile;
+  const halo = geo.rows.halo * geo.cols.halo;
+  const nTiles = geo.rows.tiles * geo.cols.tiles;
+  const resultRows = batch * head * nTiles * tileQ;
+  const attend = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [qs, ks, vs, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    const queryRows = tf.tensor1d(index.queryRows, 'int32');
+    const keyRows = tf.tensor1d(index.keyRows, 'int32');
+    const outRows = tf.tensor1d(index.outRows, 'int32');
+    const qt = tf.reshape(tf.gather(qs, queryRows), [batch, head, nTiles, tileQ, e]);
+    const kt = tf.reshape(tf.gather(ks, keyRows), [batch, head, nTiles, halo, e]);
+    const vt = tf.reshape(tf.gather(vs, keyRows), [batch, head, nTiles, halo, d]);
+    const logits = tf.add(tf.matMul(qt, kt, false, true), tf.tensor2d(geo.mask, [tileQ, halo]));
+    const p = tf.softmax(logits);
+    const o = tf.matMul(p, vt);
+    save([qt, kt, vt, p, o, queryRows, keyRows, outRows]);
+    return {
+      value: tf.gather(tf.reshape(o, [resultRows, d]), outRows) as tf.Tensor2D,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [qt, kt, vt, p, o, queryRows, keyRows, outRows] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        // Padding queries of the last tiles get no gradient: they are absent from outRows.
+        const dO = tf.reshape(tf.unsortedSegmentSum(dy, outRows, resultRows), o.shape);
+        const dV = tf.matMul(p, dO, true, false);
+        const dP = tf.matMul(dO, vt, false, true);
+        const dS = tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dO, o), -1, true)));
+        const dQ = tf.matMul(dS, kt);
+        const dK = tf.matMul(dS, qt, true, false);
+        const scatter = (g: tf.Tensor, rows: tf.Tensor1D, like: tf.Tensor) =>
+          tf.unsortedSegmentSum(tf.reshape(g, [-1, like.shape[1]!]), rows, like.shape[0]!);
+        return [scatter(dQ, queryRows, qs), scatter(dK, keyRows, ks), scatter(dV, keyRows, vs)];
+      },
+    };
+  });
+  return attend(q, k, v) as tf.Tensor2D;
 }

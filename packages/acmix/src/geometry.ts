@@ -146,3 +146,49 @@ export function chooseTile(height: number, width: number, headDim: number, opts:
   }
   return best;
 }
+
+/**
+ * Row indices for the attention's gathers, for a batch: the projections are laid out as rows
+ * (batch, pixel, head) of e channels, the attention's batched matmuls want (batch, head, tile,
+ * position) rows, so one row gather both moves the head axis and extracts the tiles and halos.
+ */
+export interface AttentionIndex {
+  batch: number;
+  head: number;
+  /** (batch, head, tile, query) → projection row (b·HW + pixel)·head + h. */
+  queryRows: Int32Array;
+  /** (batch, head, tile, halo key) → projection row. */
+  keyRows: Int32Array;
+  /** output row (b, y, x, h) → attention result row ((b·head + h)·tiles + tile)·T² + query. */
+  outRows: Int32Array;
+}
+
+export function attentionIndex(geo: WindowGeometry, batch: number, head: number): AttentionIndex {
+  const { rows, cols, queryIndex, keyIndex } = geo;
+  const pixels = rows.size * cols.size;
+  const perTileQ = rows.tile * cols.tile;
+  const nTiles = rows.tiles * cols.tiles;
+  const expand = (index: Int32Array) => {
+    const out = new Int32Array(batch * head * index.length);
+    let o = 0;
+    for (let b = 0; b < batch; b++) {
+      for (let h = 0; h < head; h++) {
+        for (let i = 0; i < index.length; i++) out[o++] = (b * pixels + index[i]!) * head + h;
+      }
+    }
+    return out;
+  };
+  const outRows = new Int32Array(batch * rows.out * cols.out * head);
+  let o = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let y = 0; y < rows.out; y++) {
+      const ty = Math.floor(y / rows.tile);
+      for (let x = 0; x < cols.out; x++) {
+        const tx = Math.floor(x / cols.tile);
+        const local = (y - ty * rows.tile) * cols.tile + (x - tx * cols.tile);
+        for (let h = 0; h < head; h++) outRows[o++] = ((b * head + h) * nTiles + ty * cols.tiles + tx) * perTileQ + local;
+      }
+    }
+  }
+  return { batch, head, queryRows: expand(queryIndex), keyRows: expand(keyIndex), outRows };
+}

@@ -13,8 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import { plainBinding, type TorchMappable, type TorchParamBinding } from '@acmix-lab/runtime';
 import { windowAttention } from './attention.js';
 import { ACmixConfigError } from './errors.js';
-import { chooseTile, linspace, windowGeometry, type WindowGeometry } from './geometry.js';
-import { depthwiseShiftKernel, groupedConvBinding, matrixBinding } from './torch-weights.js';
+import { attentionIndex, chooseTile, linspace, windowGeometry, type AttentionIndex, type WindowGeometry } from './geometry.js';
+import { groupedConvBinding, matrixBinding, shiftKernel } from './torch-weights.js';
 
 export interface ACmixArgs {
   outPlanes: number;
@@ -47,6 +47,7 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
   private inPlanes = 0;
   private w?: Weights;
   private geometry = new Map<string, WindowGeometry>();
+  private indices = new Map<string, AttentionIndex>();
 
   constructor(args: ACmixArgs) {
     super({ name: args.name });
@@ -89,12 +90,12 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
       w3: add('conv3.weight', [cin, c], torchDefault(cin)), b3: add('conv3.bias', [c], torchDefault(cin)),
       wp: add('conv_p.weight', [2, d], torchDefault(2)), bp: add('conv_p.bias', [d], torchDefault(2)),
       fc: add('fc.weight', [3 * head, kc * kc], torchDefault(3 * head)),
-      dep: add('dep_conv.weight', [kc, kc, d * kc * kc, head], tf.initializers.zeros()),
+      dep: add('dep_conv.weight', [d, kc * kc, head * kc * kc], tf.initializers.zeros()),
       rate1: add('rate1', [1], half), rate2: add('rate2', [1], half),
     };
     // ACmix.reset_parameters: dep_conv starts as the one-hot shift kernels, so the conv path
     // begins as a plain kc×kc conv assembled from the fc outputs.
-    tf.tidy(() => { this.w!.dep.write(depthwiseShiftKernel(kc, d, head)); });
+    tf.tidy(() => { this.w!.dep.write(shiftKernel(kc, d, head)); });
     this.built = true;
   }
 
@@ -109,24 +110,20 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const [batch, height, width] = x.shape;
       const geo = this.windowGeometry(height, width);
-      const { head, headDim: d, kernelConv: kc } = this;
+      const { head, kernelConv: kc } = this;
       const pixels = batch * height * width;
       const xa = tf.concat([tf.reshape(x, [pixels, this.inPlanes]), tf.tile(this.gridChannels(height, width), [batch, 1])], 1);
-      const { wq, wk, wv, wf } = this.composedWeights();
-      const perHead = (w: tf.Tensor2D) => {
-        const y = tf.reshape(tf.matMul(xa, w), [batch, height * width, head, -1]);
-        return tf.transpose(y, [0, 2, 1, 3]) as tf.Tensor4D;
-      };
-      const att = windowAttention(perHead(wq), perHead(wk), perHead(wv), geo);
-      // Conv path: f_conv = fc over (q, k, v) regrouped to kc²·head_dim channels, then dep_conv
-      // (groups = head_dim) as a depthwise conv with `head` outputs per channel, summed over the
-      // kc² channels of each group. Zero padding of f_conv, kernel_conv // 2 (official: 1).
-      const f = tf.reshape(tf.matMul(xa, wf), [batch, height, width, d * kc * kc]);
-      const p = (kc - 1) / 2;
-      const filter = tf.mul(this.w!.dep.read(), this.w!.rate2.read()) as tf.Tensor4D;
-      const dw = tf.depthwiseConv2d(tf.pad(f, [[0, 0], [p, p], [p, p], [0, 0]]) as tf.Tensor4D, filter, this.stride, 'valid');
-      const conv = tf.reshape(tf.sum(tf.reshape(dw, [batch, geo.rows.out, geo.cols.out, d, kc * kc, head]), 4),
+      const { wq, wk, wv, wconv } = this.composedWeights();
+      // Rows (batch, pixel, head) of the per-head projections: a free reshape of the matmul.
+      const rows = (w: tf.Tensor2D) => tf.reshape(tf.matMul(xa, w), [pixels * head, -1]) as tf.Tensor2D;
+      const att = tf.reshape(windowAttention(rows(wq), rows(wk), rows(wv), geo, this.attentionIndex(geo, batch)),
         [batch, geo.rows.out, geo.cols.out, this.outPlanes]);
+      // Conv path: fc, the regrouping and the grouped dep_conv are linear too, so the whole path is
+      // one dense kc×kc conv of the augmented input with a composed kernel. Zero padding
+      // kernel_conv // 2 (official: 1): padded pixels have no bias channel, so f_conv is 0 there too.
+      const p = (kc - 1) / 2;
+      const xPad = tf.pad(tf.reshape(xa, [batch, height, width, -1]), [[0, 0], [p, p], [p, p], [0, 0]]) as tf.Tensor4D;
+      const conv = tf.conv2d(xPad, wconv, this.stride, 'valid');
       return tf.add(att, conv);
     });
   }
@@ -142,6 +139,18 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
     return tf.tensor2d(grid, [height * width, 3]);
   }
 
+  private attentionIndex(geo: WindowGeometry, batch: number): AttentionIndex {
+    const key = `${batch}x${geo.rows.size}x${geo.cols.size}`;
+    let index = this.indices.get(key);
+    if (!index) {
+      index = attentionIndex(geo, batch, this.head);
+      // Index tables grow with the batch; keep only the most recent few shapes.
+      if (this.indices.size >= 4) this.indices.delete(this.indices.keys().next().value!);
+      this.indices.set(key, index);
+    }
+    return index;
+  }
+
   private windowGeometry(height: number, width: number): WindowGeometry {
     const key = `${height}x${width}`;
     let geo = this.geometry.get(key);
@@ -155,7 +164,7 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
 
   /**
    * Weight matrices over the augmented input [x, 1, loc_w, loc_h] (rows), so that
-   * q' = xa·wq, k' = xa·wk, rate1·v = xa·wv per head, and f_conv = xa·wf.
+   * q' = xa·wq, k' = xa·wk, rate1·v = xa·wv per head, and rate2·conv = conv2d(xa, wconv).
    */
   private composedWeights() {
     const w = this.w!;
@@ -174,11 +183,16 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
     }
     const wk = tf.concat([tf.reshape(k, [rows, head, d]), tf.tensor3d(locSel, [rows, head, 2])], 2);
     const wv = tf.mul(v, w.rate1.read());
-    const qkv = tf.transpose(tf.reshape(tf.stack([q, k, v], 1), [rows, 3 * head, d]), [0, 2, 1]);
-    const wf = tf.reshape(tf.matMul(tf.reshape(qkv, [rows * d, 3 * head]), w.fc.read()), [rows, d * kc * kc]);
+    // f_conv channel g·kc² + m = Σ_s fc[s, m] · (q|k|v)[s-th head block, channel g] (fc over the
+    // stacked heads), then dep_conv group g: out[g·head + t] = Σ_{m,κ} dep[g, m, t, κ] f[g, m](p + κ).
+    const qkv = tf.transpose(tf.reshape(tf.stack([q, k, v], 1), [rows, 3 * head, d]), [2, 0, 1]);
+    const f = tf.matMul(qkv, tf.tile(tf.expandDims(w.fc.read(), 0), [d, 1, 1])); // (d, rows, kc²)
+    const dep = tf.mul(w.dep.read(), w.rate2.read()); // (d, kc², head·kc²)
+    const kernel = tf.reshape(tf.matMul(f, dep), [d, rows, head, kc, kc]);
+    const wconv = tf.reshape(tf.transpose(kernel, [3, 4, 1, 0, 2]), [kc, kc, rows, this.outPlanes]);
     return {
       wq: tf.reshape(wq, [rows, -1]) as tf.Tensor2D, wk: tf.reshape(wk, [rows, -1]) as tf.Tensor2D,
-      wv: wv as tf.Tensor2D, wf: wf as tf.Tensor2D,
+      wv: wv as tf.Tensor2D, wconv: wconv as tf.Tensor4D,
     };
   }
 

@@ -22,26 +22,28 @@ export interface GroupedConvShape {
 
 /**
  * ACmix's dep_conv (groups = head_dim; group g maps input channels g·kc²…g·kc²+kc²−1 to outputs
- * g·head…g·head+head−1), PyTorch (out, kc², kc, kc), kept as a depthwise filter
- * (kc, kc, head_dim·kc², head): depthwise channel g·kc²+m, multiplier t ↔ torch [g·head+t, m].
+ * g·head…g·head+head−1), PyTorch (out, kc², kc, kc), kept per group as a matrix
+ * (head_dim, kc², head·kc²): [g, m, t·kc² + κ] ↔ torch [g·head + t, m, κ / kc, κ % kc].
  */
 export function groupedConvBinding(key: string, variable: tf.LayerVariable, s: GroupedConvShape): TorchParamBinding {
   const { outPlanes, headDim: d, head, kernelConv: kc } = s;
+  const kk = kc * kc;
   return {
     key, variable, isParameter: true,
-    torchShape: [outPlanes, kc * kc, kc, kc],
-    fromTorch: (t) => tf.reshape(tf.transpose(tf.reshape(t, [d, head, kc * kc, kc, kc]), [3, 4, 0, 2, 1]), [kc, kc, d * kc * kc, head]),
-    toTorch: (t) => tf.reshape(tf.transpose(tf.reshape(t, [kc, kc, d, kc * kc, head]), [2, 4, 3, 0, 1]), [outPlanes, kc * kc, kc, kc]),
+    torchShape: [outPlanes, kk, kc, kc],
+    fromTorch: (t) => tf.reshape(tf.transpose(tf.reshape(t, [d, head, kk, kk]), [0, 2, 1, 3]), [d, kk, head * kk]),
+    toTorch: (t) => tf.reshape(tf.transpose(tf.reshape(t, [d, kk, head, kk]), [0, 2, 1, 3]), [outPlanes, kk, kc, kc]),
   };
 }
 
 /** ACmix.reset_parameters' dep_conv init: input channel m of every group sees pixel (m / kc, m % kc). */
-export function depthwiseShiftKernel(kc: number, headDim: number, head: number): tf.Tensor4D {
-  const data = new Float32Array(kc * kc * headDim * kc * kc * head);
-  for (let m = 0; m < kc * kc; m++) {
-    for (let g = 0; g < headDim; g++) {
-      for (let t = 0; t < head; t++) data[((m * headDim + g) * kc * kc + m) * head + t] = 1;
+export function shiftKernel(kc: number, headDim: number, head: number): tf.Tensor3D {
+  const kk = kc * kc;
+  const data = new Float32Array(headDim * kk * head * kk);
+  for (let g = 0; g < headDim; g++) {
+    for (let m = 0; m < kk; m++) {
+      for (let t = 0; t < head; t++) data[(g * kk + m) * head * kk + t * kk + m] = 1;
     }
   }
-  return tf.tensor4d(data, [kc, kc, headDim * kc * kc, head]);
+  return tf.tensor3d(data, [headDim, kk, head * kk]);
 }
