@@ -23,3 +23,6 @@ export { ChannelSlice } from './layers/channel-slice.js';
 export { DetectDecode } from './layers/detect-decode.js';
 export { nonMaxSuppression, MAX_WH } from './predict/nms.js';
 export type { NmsOptions, PredictionInput } from './predict/nms.js';
+export { exportStateDict, importStateDict, loadStateDict, saveStateDict, saveModel, loadModel } from './weights.js';
+export { runForward } from './forward.js';
+export type { ForwardOptions, ForwardResult } from './forward.js';

@@ -96,9 +96,17 @@ export class YoloModel {
     return this.trainView.apply(x, { training }) as tf.Tensor;
   }
 
+  /**
+   * Ultralytics' module forward: in training mode the raw outputs (as forwardTrain), in eval mode
+   * the inference output (as predict). Not wrapped in tidy, so it can run under a gradient tape.
+   */
+  forward(x: tf.Tensor4D, training: boolean): tf.Tensor {
+    return training ? this.forwardTrain(x, true) : this.inferView.apply(x, { training: false }) as tf.Tensor;
+  }
+
   /** Decoded inference output [B, A, 4 + nc] (or the last layer's output), BatchNorm in inference mode. */
   predict(x: tf.Tensor4D): tf.Tensor {
-    return tf.tidy(() => this.inferView.apply(x, { training: false }) as tf.Tensor);
+    return tf.tidy(() => this.forward(x, false));
   }
 
   /** [h, w] of each Detect level for an input of the given size. */

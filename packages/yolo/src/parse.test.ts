@@ -1,0 +1,100 @@
+// parse_model semantics and positioned errors for bad yaml.
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ModelYamlError } from './errors.js';
+import { loadModelYaml, parseModelYaml } from './model-yaml.js';
+import { planModel } from './parse.js';
+
+const models = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../experiments/models');
+const stock = path.join(models, 'yolov8.yaml');
+
+function tmpYaml(name: string, text: string): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-yaml-')), name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+const plan = (text: string, file = 'm.yaml', opts = {}) => planModel(parseModelYaml(text, file), opts);
+
+describe('parse_model semantics', () => {
+  it('scales depth with Python rounding and widths with make_divisible, per scale', () => {
+    const n = planModel(loadModelYaml(stock), { scale: 'n' });
+    expect(n.layers.map((l) => l.n)).toEqual([1, 1, 1, 1, 2, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(n.layers[22]!.args).toEqual([80, [64, 128, 256]]);
+    const m = planModel(loadModelYaml(stock), { scale: 'm' });
+    // 3·0.67 = 2.01 → 2, 6·0.67 = 4.02 → 4; max_channels 768 caps 1024 → 768·0.75 = 576.
+    expect(m.layers[2]!.args).toEqual([96, 96, 2, true]);
+    expect(m.layers[4]!.args).toEqual([192, 192, 4, true]);
+    expect(m.layers[7]!.args).toEqual([384, 576, 3, 2]);
+    expect(m.layers[11]!.c2).toBe(576 + 384); // Concat sums its inputs
+  });
+
+  it('takes the scale from the file name, or the first scale with a warning', () => {
+    const text = fs.readFileSync(stock, 'utf8');
+    expect(planModel(loadModelYaml(tmpYaml('yolov8s-acmix.yaml', text))).scale).toBe('s');
+    const first = planModel(loadModelYaml(tmpYaml('custom.yaml', text)));
+    expect(first.scale).toBe('n');
+    expect(first.warnings).toEqual(["no model scale passed. Assuming scale='n'."]);
+    // yolov8x.yaml means yolov8.yaml at scale x (tasks.py::yaml_model_load).
+    const x = planModel(loadModelYaml(path.join(models, 'yolov8x.yaml')));
+    expect([x.scale, x.layers[0]!.args]).toEqual(['x', [3, 80, 3, 2]]);
+  });
+
+  it('evaluates string args like Ultralytics and keeps c2 == nc unscaled', () => {
+    const p = plan(`nc: 24\nwidth_multiple: 0.25\nbackbone:\n  - [-1, 1, Conv, [nc, 3]]\n  - [-1, 1, Conv, ['64', 3]]\n` +
+      `  - [-1, 1, nn.Upsample, ['None', 2, nearest]]\n  - [[-1, -3], 1, Concat, [1]]\nhead: []\n`);
+    expect(p.layers.map((l) => l.args)).toEqual([[3, 24, 3], [24, 16, 3], [null, 2, 'nearest'], [1]]);
+    expect(p.layers[3]!.inputs).toEqual([2, 0]); // -3 counts back from layer 3
+    expect(p.layers[3]!.c2).toBe(16 + 24);
+    expect(plan('nc: 5\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\n  - [[-1], 1, Detect, [nc]]\n', 'm.yaml', { nc: 7 }).layers[1]!.args).toEqual([7, [16]]);
+  });
+
+  it('ACmix [] keeps the input channels; a given c2 is scaled like Conv', () => {
+    const p = plan('width_multiple: 0.5\nch: 24\nbackbone:\n  - [-1, 1, ACmix, []]\n  - [-1, 1, ACmix, [96, 7, 4, 3, 2]]\nhead: []\n');
+    expect(p.layers.map((l) => [l.args, l.c2])).toEqual([[[24, 24], 24], [[24, 48, 7, 4, 3, 2], 48]]);
+  });
+});
+
+describe('bad yaml names file, line and column', () => {
+  const expectError = (text: string, pattern: RegExp) => {
+    let error: unknown;
+    try {
+      plan(text, 'bad.yaml');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ModelYamlError);
+    expect((error as Error).message).toMatch(pattern);
+  };
+
+  it('unknown module', () => {
+    expectError('nc: 2\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\n  - [-1, 1, Convv, [16]]\nhead: []\n',
+      /^bad\.yaml:4:13: backbone\[1\] module: unknown module 'Convv' \(known: Conv, /);
+  });
+
+  it('from out of range', () => {
+    expectError('nc: 2\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\nhead:\n  - [[-1, 5], 1, Concat, [1]]\n',
+      /^bad\.yaml:5:11: head\[0\] from: from 5 is out of range for layer 1 \(-1 … -1 or 0 … 0\)/);
+    expectError('backbone:\n  - [-2, 1, Conv, [16, 3, 2]]\n', /^bad\.yaml:2:6: backbone\[0\] from: from -2 is out of range for layer 0 \(only -1/);
+  });
+
+  it('wrong argument types', () => {
+    expectError('backbone:\n  - [-1, 1, Conv, [16, three, 2]]\n', /^bad\.yaml:2:24: backbone\[0\] args\[1\] \(k\): Conv: .*number/);
+    expectError('backbone:\n  - [-1, 1, nn.Upsample, [None, 2, bilinear]]\n', /^bad\.yaml:2:36: backbone\[0\] args\[2\] \(mode\): nn.Upsample: only mode 'nearest'/);
+    expectError('backbone:\n  - [-1, 1, Conv, [16, 3, 2, 1, 1, 1, True, 9]]\n', /^bad\.yaml:2:19: backbone\[0\] args: Conv: /);
+    expectError('backbone:\n  - [-1, one, Conv, [16]]\n', /^bad\.yaml:2:10: backbone\[0\]\[1\]: Invalid input: expected number/);
+  });
+
+  it('YAML syntax error', () => {
+    expectError('nc: 2\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]\nhead: []\n', /^bad\.yaml:\d+:\d+: YAML syntax error/);
+  });
+
+  it('errors raised while building a layer point at its module', async () => {
+    const { buildModel } = await import('./model.js');
+    expect(() => buildModel(parseModelYaml('ch: 8\nbackbone:\n  - [-1, 1, ACmix, [8, 7, 3]]\n', 'acm.yaml')))
+      .toThrow(/^acm\.yaml:3:13: backbone\[0\] ACmix: .*not divisible by head 3/);
+  });
+});
