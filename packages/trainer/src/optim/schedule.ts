@@ -5,8 +5,10 @@
 // group's lr to initial_lr·lf(epoch), and while ni <= nw the warmup overwrites lr, momentum and
 // accumulate with np.interp over [0, nw]. The values below equal that state at every (ni, epoch) of an
 // uninterrupted run (tests compare against a trace of the stateful loop). Being a pure function of
-// (ni, epoch) is also what makes resume exact; Ultralytics' own resume reloads the last epoch's lr
-// and restarts last_opt_step at −1, so its first resumed epoch differs slightly from an uninterrupted run.
+// (ni, epoch) is also what makes resume exact. Ultralytics' own resume differs from an uninterrupted
+// run: it reloads the lr saved before that epoch's scheduler.step() and sets last_epoch = start_epoch − 1,
+// so after warmup every resumed epoch e trains at lf(e − 1); and it restarts last_opt_step at −1.
+// The results.csv columns lr/pg0..2 of an epoch are learningRates(last ni of the epoch, epoch).lr.
 import type { Optimizer } from './build.js';
 
 /** The hyperparameters involved, under Ultralytics' names (cfg/default.yaml). */
