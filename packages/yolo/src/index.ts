@@ -26,3 +26,8 @@ export type { NmsOptions, PredictionInput } from './predict/nms.js';
 export { exportStateDict, importStateDict, loadStateDict, saveStateDict, saveModel, loadModel } from './weights.js';
 export { runForward } from './forward.js';
 export type { ForwardOptions, ForwardResult } from './forward.js';
+export { scaleBoxes } from './predict/scale-boxes.js';
+export type { RatioPad } from './predict/scale-boxes.js';
+export { predictImage, checkImgsz } from './predict/predict.js';
+export type { PredictOptions } from './predict/predict.js';
+export { drawDetections } from './predict/draw.js';
