@@ -31,3 +31,5 @@ export type { RatioPad } from './predict/scale-boxes.js';
 export { predictImage, checkImgsz } from './predict/predict.js';
 export type { PredictOptions } from './predict/predict.js';
 export { drawDetections } from './predict/draw.js';
+export { openModel } from './predict/open-model.js';
+export type { OpenModelOptions } from './predict/open-model.js';
