@@ -1,11 +1,9 @@
 // The acmix-lab command line: parses flags, calls packages, turns errors into one line.
 import { Command, CommanderError } from 'commander';
-import { registerDataCommand } from './commands/data.js';
 import { registerEnvCommand } from './commands/env.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerForwardCommand } from './commands/forward.js';
 import { registerModelCommand } from './commands/model.js';
-import { registerPredictCommand } from './commands/predict.js';
 import { formatError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -16,11 +14,9 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerEnvCommand(program);
-  registerDataCommand(program);
   registerModelCommand(program);
   registerForwardCommand(program);
   registerEvalCommand(program);
-  registerPredictCommand(program);
   return program;
 }
 
