@@ -1,5 +1,6 @@
 // The acmix-lab command line: parses flags, calls packages, turns errors into one line.
 import { Command, CommanderError } from 'commander';
+import { registerDataCommand } from './commands/data.js';
 import { registerEnvCommand } from './commands/env.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerForwardCommand } from './commands/forward.js';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerEnvCommand(program);
+  registerDataCommand(program);
   registerModelCommand(program);
   registerForwardCommand(program);
   registerEvalCommand(program);

@@ -1,0 +1,55 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadDataYaml, scanSplit, synthDataset } from '@acmix-lab/trainer';
+
+function int(value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('expected an integer');
+  return Number(value);
+}
+
+/** Progress on stderr: one redrawn line on a terminal, a plain line every ~10% otherwise. */
+function progressReporter(label: string): (done: number, total: number) => void {
+  const tty = Boolean(process.stderr.isTTY);
+  let lastTenth = -1;
+  return (done, total) => {
+    if (tty) {
+      process.stderr.write(`\r\x1b[2K${label} ${done}/${total}${done === total ? '\n' : ''}`);
+      return;
+    }
+    const tenth = Math.floor((10 * done) / total);
+    if (tenth !== lastTenth || done === total) {
+      lastTenth = tenth;
+      process.stderr.write(`${label} ${done}/${total}\n`);
+    }
+  };
+}
+
+export function registerDataCommand(program: Command): void {
+  const data = program.command('data').description('datasets: synthesise one, check one');
+
+  data
+    .command('synth')
+    .description('write a deterministic synthetic shapes dataset in Ultralytics format (data.yaml, images/, labels/)')
+    .requiredOption('--out <dir>', 'dataset folder (replaced if it exists)')
+    .option('--train <n>', 'training images', int, 64)
+    .option('--val <n>', 'validation images', int, 32)
+    .option('--imgsz <px>', 'image side in pixels', int, 128)
+    .option('--classes <k>', 'shape classes (1-8: circle, square, triangle, diamond, star, cross, hexagon, ring)', int, 3)
+    .option('--seed <n>', 'random seed', int, 0)
+    .action(async (opts: { out: string; train: number; val: number; imgsz: number; classes: number; seed: number }) => {
+      const res = await synthDataset({ ...opts, onProgress: progressReporter('synth: images') });
+      console.log(`${res.yamlFile}: ${res.images.train} train + ${res.images.val} val images, ${res.boxes} boxes`);
+    });
+
+  data
+    .command('check')
+    .description("check a data.yaml and every image/label pair like Ultralytics' verify_image_label")
+    .requiredOption('--data <yaml>', 'data.yaml')
+    .option('--strict', 'fail on the first missing, empty, duplicate or corrupt label instead of skipping it')
+    .action((opts: { data: string; strict?: boolean }) => {
+      const cfg = loadDataYaml(opts.data);
+      console.log(`${cfg.yamlFile}: ${cfg.nc} classes (${cfg.names.join(', ')})`);
+      for (const [name, sources] of [['train', cfg.train], ['val', cfg.val], ['test', cfg.test]] as const) {
+        if (sources) scanSplit(sources, cfg.nc, { prefix: name, strict: Boolean(opts.strict) });
+      }
+    });
+}
