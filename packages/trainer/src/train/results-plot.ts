@@ -52,7 +52,7 @@ function drawPanel(column: ResultsColumn, rows: ResultsRow[]) {
       scales: { x: { title: { display: true, text: 'epoch' } } },
     },
   };
-  const chart = new Chart(canvas.getContext('2d') as unknown as CanvasRenderingContext2D, config);
+  const chart = new Chart(canvas.getContext('2d') as unknown as ConstructorParameters<typeof Chart>[0], config);
   return { canvas, chart };
 }
 

@@ -1,0 +1,242 @@
+// One YOLOv8 training run, Ultralytics' engine/trainer.py loop (v8.1/8.2): build the model for the
+// dataset's classes, train with the v8 loss, the optimizer loop (warmup, accumulation to nbs, clip,
+// EMA), validate the EMA after every epoch, write results.csv / results.png / weights/{last,best}.
+// Configured by plain data (TrainConfig) and reporting through callbacks, so a CLI, a sweep
+// orchestrator or a worker process can drive it the same way.
+import fs from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '@acmix-lab/runtime';
+import { buildModel, modelSummary, type YoloModel } from '@acmix-lab/yolo';
+import { DEFAULT_AUGMENT, type AugmentHyp } from '../data/augment.js';
+import { loadDataYaml } from '../data/data-yaml.js';
+import { DataLoader, mosaicForEpoch } from '../data/loader.js';
+import { scanSplit } from '../data/scan.js';
+import { v8DetectionLoss, type LossGains } from '../loss/detection-loss.js';
+import { buildOptimizer } from '../optim/build.js';
+import { ModelEMA } from '../optim/ema.js';
+import { OptimizerLoop } from '../optim/loop.js';
+import { validate, type ValidationReport } from '../val/validate.js';
+import { readStateTensors, readTrainState, saveCheckpoint, type TrainState } from './checkpoint.js';
+import { readTrainConfig, resolveTrainConfig, writeTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
+import { modelState, trainableParams, variablesByKey } from './model-state.js';
+import { parseResultsCsv, writeResultsRow, type ResultsRow } from './results-csv.js';
+import { writeResultsPng } from './results-plot.js';
+import { resolveRunDir, runFiles, type RunFiles } from './run-dir.js';
+
+export interface BatchProgress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  /** Running mean of the gained losses this epoch (Ultralytics' tloss). */
+  losses: LossGains;
+  instances: number;
+  imgsz: number;
+  itPerSec: number;
+}
+
+export interface EpochReport {
+  /** 1-based, as in results.csv. */
+  epoch: number;
+  epochs: number;
+  row: ResultsRow;
+  fitness: number;
+  best: boolean;
+  seconds: number;
+}
+
+export interface TrainHooks {
+  log?: (line: string) => void;
+  batch?: (p: BatchProgress) => void;
+  epoch?: (r: EpochReport) => void;
+  /** Stops after the current batch; the last complete epoch stays resumable. */
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  saveDir: string;
+  files: RunFiles;
+  epochsRun: number;
+  bestFitness: number;
+  bestEpoch: number;
+  final: ValidationReport | null;
+  params: number;
+  gflops: number;
+}
+
+export class TrainingDivergedError extends Error {
+  override name = 'TrainingDivergedError';
+}
+
+const AUGMENT_KEYS = Object.keys(DEFAULT_AUGMENT) as (keyof AugmentHyp)[];
+
+/** The run's config: fresh from the input, or args.yaml of the run being resumed. */
+function prepareRun(input: TrainConfigInput): { config: TrainConfig; files: RunFiles; resumeFrom: string | null } {
+  const requested = resolveTrainConfig(input);
+  if (!requested.resume) {
+    const files = runFiles(resolveRunDir(requested.project, requested.name, requested.exist_ok));
+    return { config: requested, files, resumeFrom: null };
+  }
+  const files = runFiles(resolveRunDir(requested.project, requested.name, true));
+  if (!fs.existsSync(files.last)) {
+    throw new TrainingDivergedError(`--resume: ${files.last} does not exist (give --project/--name of the run to resume)`);
+  }
+  return { config: readTrainConfig(files.args, { resume: true }), files, resumeFrom: files.last };
+}
+
+export async function train(input: TrainConfigInput, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const log = hooks.log ?? ((line: string) => console.log(line));
+  const { config, files, resumeFrom } = prepareRun(input);
+  // TensorFlow reads this when its kernels first run: set before the native backend loads.
+  if (config.deterministic) process.env.TF_DETERMINISTIC_OPS ??= '1';
+  const backend = await initBackend(config.backend ?? undefined);
+  config.backend = backend.backend;
+
+  const data = loadDataYaml(config.data);
+  const trainSplit = scanSplit(data.train, data.nc, { prefix: 'train', log });
+  const valSplit = scanSplit(data.val, data.nc, { prefix: 'val', log });
+  const build = { scale: config.model_scale ?? undefined, nc: data.nc, imgsz: config.imgsz, seed: config.seed };
+  const model = buildModel(config.model, build);
+  const emaModel = buildModel(config.model, build);
+  const summary = modelSummary(model, config.imgsz);
+  config.model_scale = model.scale;
+  fs.mkdirSync(files.weights, { recursive: true });
+  if (!resumeFrom) writeTrainConfig(files.args, config);
+
+  const hyp = Object.fromEntries(AUGMENT_KEYS.map((k) => [k, config[k as keyof TrainConfig]])) as unknown as AugmentHyp;
+  const trainLoader = new DataLoader({ items: trainSplit.items, imgsz: config.imgsz, batchSize: config.batch, augment: true, hyp, seed: config.seed, workers: config.workers });
+  // Ultralytics validates with batch·2 during training.
+  const valLoader = new DataLoader({ items: valSplit.items, imgsz: config.imgsz, batchSize: config.batch * 2, augment: false, seed: config.seed, workers: config.workers });
+  const nb = trainLoader.length;
+
+  const params = trainableParams(model);
+  const setup = buildOptimizer(params, config, { nc: data.nc, images: trainSplit.items.length, nb });
+  setup.log.forEach((line) => log(line));
+  const ema = new ModelEMA(modelState(model));
+  const loop = new OptimizerLoop({ optimizer: setup.optimizer, schedule: setup.schedule, ema: { model: ema, modelState: () => modelState(model) } });
+  const emaTargets = variablesByKey(emaModel);
+  const trainVars = params.map((p) => p.variable).filter((v) => v.trainable);
+
+  let startEpoch = 0;
+  let bestFitness = -Infinity;
+  let bestEpoch = -1;
+  if (resumeFrom) {
+    const state = readTrainState(resumeFrom);
+    const tensors = readStateTensors(resumeFrom);
+    try {
+      const vars = variablesByKey(model);
+      for (const [key, t] of Object.entries(tensors.model)) vars[key]!.assign(t);
+      ema.importState({ state: tensors.ema, updates: state.emaUpdates });
+      loop.importState({ optimizer: tensors.optim, pendingGrads: tensors.grad, lastOptStep: state.lastOptStep });
+    } finally {
+      tf.dispose([tensors.model, tensors.ema, tensors.optim, tensors.grad]);
+    }
+    startEpoch = state.epoch + 1;
+    bestFitness = state.bestFitness ?? -Infinity;
+    bestEpoch = state.bestEpoch ?? -1;
+    log(`Resuming training from ${resumeFrom} from epoch ${startEpoch + 1} to ${config.epochs} total epochs`);
+  }
+  log(`Image sizes ${config.imgsz} train, ${config.imgsz} val; ${trainLoader.workers} dataloader workers; backend ${backend.backend}`);
+  log(`Logging results to ${files.dir}`);
+  log(`Starting training for ${config.epochs} epochs...`);
+
+  let final: ValidationReport | null = null;
+  let epochsRun = 0;
+  try {
+    for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+      const t0 = performance.now();
+      const mosaic = mosaicForEpoch(epoch, config.epochs, config.close_mosaic) && config.mosaic > 0;
+      if (config.close_mosaic > 0 && epoch === config.epochs - config.close_mosaic) log('Closing dataloader mosaic');
+      loop.beginEpoch();
+      const tloss: LossGains = { box: 0, cls: 0, dfl: 0 };
+      let lastLr: [number, number, number] = [0, 0, 0];
+      let i = 0;
+      for await (const batch of trainLoader.epoch(epoch, { mosaic })) {
+        if (hooks.signal?.aborted) throw hooks.signal.reason ?? new Error('training aborted');
+        const ni = i + nb * epoch;
+        const featureSizes = model.levelShapes(batch.imgsz);
+        let items: LossGains = { box: 0, cls: 0, dfl: 0 };
+        const x = tf.tensor4d(batch.images, [batch.size, batch.imgsz, batch.imgsz, 3]);
+        const { value, grads } = tf.variableGrads(() => {
+          const preds = model.forwardTrain(x, true);
+          const res = v8DetectionLoss(preds, featureSizes, batch.targets, { nc: data.nc, strides: model.strides, hyp: config });
+          items = res.items;
+          return res.loss;
+        }, trainVars);
+        const lossValue = (await value.data())[0]!;
+        tf.dispose([x, value]);
+        if (!Number.isFinite(lossValue)) {
+          tf.dispose(grads);
+          throw new TrainingDivergedError(`epoch ${epoch + 1} batch ${i + 1}: loss is ${lossValue}; stopped. ` +
+            `The last good checkpoint is ${fs.existsSync(files.last) ? files.last : '(none yet)'}`);
+        }
+        const outcome = loop.batch(ni, epoch, grads);
+        tf.dispose(grads);
+        lastLr = outcome.hyper.lr;
+        for (const k of ['box', 'cls', 'dfl'] as const) tloss[k] = (tloss[k] * i + items[k]) / (i + 1);
+        i += 1;
+        hooks.batch?.({ epoch: epoch + 1, epochs: config.epochs, batch: i, batches: nb, losses: { ...tloss }, instances: batch.targets.cls.length, imgsz: batch.imgsz, itPerSec: (i * 1000) / (performance.now() - t0) });
+      }
+
+      ema.copyTo(emaTargets);
+      const finalEpoch = epoch + 1 === config.epochs;
+      const report = config.val || finalEpoch
+        ? await validate(emaModel, valLoader, { nc: data.nc, iou: config.iou, maxDet: config.max_det, gains: config })
+        : null;
+      const m = report?.metrics;
+      const row: ResultsRow = {
+        epoch: epoch + 1,
+        'train/box_loss': tloss.box, 'train/cls_loss': tloss.cls, 'train/dfl_loss': tloss.dfl,
+        'metrics/precision(B)': m?.mp ?? 0, 'metrics/recall(B)': m?.mr ?? 0,
+        'metrics/mAP50(B)': m?.map50 ?? 0, 'metrics/mAP50-95(B)': m?.map ?? 0,
+        'val/box_loss': report?.losses.box ?? 0, 'val/cls_loss': report?.losses.cls ?? 0, 'val/dfl_loss': report?.losses.dfl ?? 0,
+        'lr/pg0': lastLr[0], 'lr/pg1': lastLr[1], 'lr/pg2': lastLr[2],
+      };
+      const fitness = m?.fitness ?? 0;
+      const isBest = fitness > bestFitness || bestEpoch < 0;
+      if (isBest) {
+        bestFitness = fitness;
+        bestEpoch = epoch;
+      }
+      const state = await saveLast(files, emaModel, { epoch, bestFitness, bestEpoch, trainArgs: config }, model, ema, loop);
+      if (isBest) await saveCheckpoint(files.best, emaModel, state);
+      writeResultsRow(files.results, row);
+      if (config.plots) writeResultsPng(files.plot, parseResultsCsv(fs.readFileSync(files.results, 'utf8')));
+      final = report;
+      epochsRun += 1;
+      hooks.epoch?.({ epoch: epoch + 1, epochs: config.epochs, row, fitness, best: isBest, seconds: (performance.now() - t0) / 1000 });
+      if (epoch - bestEpoch >= config.patience) {
+        log(`Stopping training early as no improvement observed in last ${config.patience} epochs. Best results observed at epoch ${bestEpoch + 1}.`);
+        break;
+      }
+    }
+  } finally {
+    await Promise.all([trainLoader.close(), valLoader.close()]);
+    loop.dispose();
+    setup.optimizer.dispose();
+    ema.dispose();
+    model.dispose();
+    emaModel.dispose();
+  }
+  return {
+    saveDir: files.dir, files, epochsRun, bestFitness, bestEpoch: bestEpoch + 1, final,
+    params: summary.params, gflops: summary.gflops,
+  };
+}
+
+/** weights/last with everything `--resume` needs; returns the state it recorded. */
+async function saveLast(
+  files: RunFiles, emaModel: YoloModel, progress: Pick<TrainState, 'epoch' | 'bestFitness' | 'bestEpoch' | 'trainArgs'>,
+  model: YoloModel, ema: ModelEMA, loop: OptimizerLoop,
+): Promise<TrainState> {
+  const loopState = loop.exportState();
+  const emaState = ema.exportState();
+  const state: TrainState = { ...progress, emaUpdates: emaState.updates, lastOptStep: loopState.lastOptStep, date: new Date().toISOString() };
+  const tensors = { model: modelState(model), ema: emaState.state, optim: loopState.optimizer, grad: loopState.pendingGrads };
+  try {
+    await saveCheckpoint(files.last, emaModel, state, tensors);
+  } finally {
+    tf.dispose([emaState.state, loopState.optimizer, loopState.pendingGrads]);
+  }
+  return state;
+}
