@@ -5,6 +5,7 @@ import { registerEnvCommand } from './commands/env.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerForwardCommand } from './commands/forward.js';
 import { registerModelCommand } from './commands/model.js';
+import { registerPredictCommand } from './commands/predict.js';
 import { formatError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerModelCommand(program);
   registerForwardCommand(program);
   registerEvalCommand(program);
+  registerPredictCommand(program);
   return program;
 }
 
