@@ -6,6 +6,8 @@ import { registerEvalCommand } from './commands/eval.js';
 import { registerForwardCommand } from './commands/forward.js';
 import { registerModelCommand } from './commands/model.js';
 import { registerPredictCommand } from './commands/predict.js';
+import { registerTrainCommand } from './commands/train.js';
+import { registerValCommand } from './commands/val.js';
 import { formatError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerForwardCommand(program);
   registerEvalCommand(program);
   registerPredictCommand(program);
+  registerTrainCommand(program);
+  registerValCommand(program);
   return program;
 }
 

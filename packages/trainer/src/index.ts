@@ -42,10 +42,27 @@ export { scanSplit, summaryLine, DatasetError } from './data/scan.js';
 export type { DatasetSplit, ScanSummary, ScanOptions } from './data/scan.js';
 export { DEFAULT_AUGMENT } from './data/augment.js';
 export type { AugmentHyp } from './data/augment.js';
-export { buildBatch } from './data/batch.js';
+export { BatchBuilder } from './data/batch.js';
 export type { Batch, BatchTargets, BatchJob, PipelineConfig } from './data/batch.js';
 export { DataLoader, DataLoaderError, mosaicForEpoch } from './data/loader.js';
 export type { DataLoaderOptions } from './data/loader.js';
 export { Rng, hashSeed } from './data/random.js';
 export { synthDataset, SynthOptionsError, SHAPE_CLASSES } from './data/synth.js';
 export type { SynthOptions, SynthResult } from './data/synth.js';
+export { train, TrainingDivergedError } from './train/train.js';
+export type { TrainHooks, TrainResult, BatchProgress, EpochReport } from './train/train.js';
+export {
+  trainConfigSchema, resolveTrainConfig, readTrainConfig, writeTrainConfig, TrainConfigError,
+} from './train/config.js';
+export type { TrainConfig, TrainConfigInput } from './train/config.js';
+export { RESULTS_COLUMNS, formatResultsRow, parseResultsCsv, writeResultsRow } from './train/results-csv.js';
+export type { ResultsRow } from './train/results-csv.js';
+export { renderResultsPng, writeResultsPng } from './train/results-plot.js';
+export { resolveRunDir, runFiles } from './train/run-dir.js';
+export type { RunFiles } from './train/run-dir.js';
+export { saveCheckpoint, readTrainState, CheckpointError } from './train/checkpoint.js';
+export type { TrainState } from './train/checkpoint.js';
+export { validate } from './val/validate.js';
+export type { ValidateOptions, ValidationReport } from './val/validate.js';
+export { runValidation, ValRunError } from './val/val-run.js';
+export type { ValRunOptions, ValRunResult } from './val/val-run.js';

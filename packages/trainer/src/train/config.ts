@@ -61,6 +61,8 @@ export const trainConfigSchema = z.object({
   fliplr: frac.default(0.5),
   mosaic: frac.default(1.0),
   mixup: frac.default(0.0),
+  /** Any label fault (see data/labels.ts) stops the run instead of skipping the file. Not in Ultralytics. */
+  strict: z.boolean().default(false),
   /** Backend the run used (`tensorflow` or `cpu`); recorded so a reproduction uses the same one. */
   backend: z.enum(['tensorflow', 'cpu']).nullable().default(null),
 }).strict();

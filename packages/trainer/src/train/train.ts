@@ -93,8 +93,8 @@ export async function train(input: TrainConfigInput, hooks: TrainHooks = {}): Pr
   config.backend = backend.backend;
 
   const data = loadDataYaml(config.data);
-  const trainSplit = scanSplit(data.train, data.nc, { prefix: 'train', log });
-  const valSplit = scanSplit(data.val, data.nc, { prefix: 'val', log });
+  const trainSplit = scanSplit(data.train, data.nc, { prefix: 'train', log, strict: config.strict });
+  const valSplit = scanSplit(data.val, data.nc, { prefix: 'val', log, strict: config.strict });
   const build = { scale: config.model_scale ?? undefined, nc: data.nc, imgsz: config.imgsz, seed: config.seed };
   const model = buildModel(config.model, build);
   const emaModel = buildModel(config.model, build);

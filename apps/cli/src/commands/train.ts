@@ -1,0 +1,60 @@
+// `acmix-lab train`: every Ultralytics hyperparameter as a flag or key=value word, an args.yaml to
+// start from (--cfg), a progress line per epoch, and results.csv/results.png/weights in the run dir.
+import type { Command } from 'commander';
+import { readTrainConfig, resolveTrainConfig, train, type TrainConfigInput } from '@acmix-lab/trainer';
+import { addConfigFlags, collectConfig, FlagError } from '../config-flags.js';
+import { globalOptions } from '../global-options.js';
+import { EpochProgress } from '../progress.js';
+
+const DEFAULTS = resolveTrainConfig({ model: 'yolov8n.yaml', data: 'data.yaml' });
+
+/**
+ * `--scale` means the model scale (n/s/m/l/x), like `acmix-lab model --scale`; a number is
+ * Ultralytics' augmentation `scale` gain, which keeps its name in args.yaml.
+ */
+function splitScale(config: Record<string, unknown>, raw: unknown): void {
+  if (raw === undefined) return;
+  const value = String(raw);
+  if (/^[a-z]$/.test(value)) config.model_scale = value;
+  else if (Number.isFinite(Number(value))) config.scale = Number(value);
+  else throw new FlagError(`--scale: expected a model scale letter (n, s, m, l, x) or an augmentation gain, got "${value}"`);
+}
+
+export function registerTrainCommand(program: Command): void {
+  const cmd = program
+    .command('train')
+    .description('train a YOLOv8 model from a yaml on an Ultralytics-format dataset (data.yaml)')
+    .argument('[args...]', 'Ultralytics-style key=value overrides, e.g. epochs=10 mosaic=0')
+    .option('--cfg <args.yaml>', 'start from this args.yaml (e.g. a previous run\'s); flags override it')
+    .option('--scale <s|gain>', 'model scale letter (n/s/m/l/x), or a number for the augmentation scale gain')
+    .option('--device <device>', 'cpu (native TensorFlow on the CPU; default) — GPU needs `npm run setup:gpu`');
+  addConfigFlags(cmd, DEFAULTS, ['task', 'mode', 'model_scale', 'scale', 'device', 'backend']);
+  cmd.action(async (words: string[], opts: Record<string, unknown>, self: Command) => {
+    const { scale, cfg, device, ...flags } = opts;
+    const overrides = collectConfig(flags, words, DEFAULTS);
+    splitScale(overrides, scale);
+    if (device !== undefined && device !== 'cpu') {
+      throw new FlagError(`--device ${String(device)}: only cpu is available in this build (see README: GPU)`);
+    }
+    const backend = globalOptions(self).backend;
+    if (backend) overrides.backend = backend;
+    const input: TrainConfigInput = cfg
+      ? readTrainConfig(String(cfg), overrides as Partial<TrainConfigInput>)
+      : overrides as TrainConfigInput;
+    if (!input.resume && (!input.model || !input.data)) throw new FlagError('--model and --data are required (or --resume / --cfg)');
+    const progress = new EpochProgress();
+    const result = await train(input, {
+      log: (line) => console.log(line),
+      batch: (p) => progress.update({ ...p, losses: { box: p.losses.box, cls: p.losses.cls, dfl: p.losses.dfl } }),
+      epoch: (r) => {
+        progress.end();
+        const row = r.row;
+        console.log(`  val: P ${row['metrics/precision(B)'].toFixed(3)}  R ${row['metrics/recall(B)'].toFixed(3)}  ` +
+          `mAP50 ${row['metrics/mAP50(B)'].toFixed(3)}  mAP50-95 ${row['metrics/mAP50-95(B)'].toFixed(3)}` +
+          `  (${r.seconds.toFixed(1)} s${r.best ? ', best' : ''})`);
+      },
+    });
+    console.log(`${result.epochsRun} epochs completed. Best fitness ${result.bestFitness.toFixed(4)} at epoch ${result.bestEpoch}.`);
+    console.log(`Results saved to ${result.saveDir}`);
+  });
+}
