@@ -4,7 +4,7 @@
 import type { AugmentHyp } from './augment.js';
 import type { LabeledImage } from './labels.js';
 import { hashSeed, Rng } from './random.js';
-import { trainSample, valSample, type FormattedSample } from './sample.js';
+import { ImageSource, trainSample, valSample, type FormattedSample } from './sample.js';
 
 /** Labels of a batch, Ultralytics' batch_idx / cls / bboxes (the loss consumes exactly this). */
 export interface BatchTargets {
@@ -41,6 +41,8 @@ export interface PipelineConfig {
   augment: boolean;
   hyp: AugmentHyp;
   seed: number;
+  /** Bytes of resized images each thread keeps (0: decode every time). */
+  cacheBytes: number;
 }
 
 export interface BatchJob {
@@ -55,14 +57,28 @@ export interface BatchJob {
 export const SAMPLE_STREAM = 1;
 export const SHUFFLE_STREAM = 2;
 
-export function buildSample(cfg: PipelineConfig, epoch: number, index: number, mosaic: boolean): FormattedSample {
-  if (!cfg.augment) return valSample(cfg.items, index, cfg.imgsz);
-  const rng = new Rng(hashSeed(cfg.seed, SAMPLE_STREAM, epoch, index));
-  return trainSample(cfg.items, index, cfg.imgsz, cfg.hyp, mosaic, rng);
+/** Builds batches for one thread; its image cache lives as long as it does. */
+export class BatchBuilder {
+  private readonly source: ImageSource;
+
+  constructor(readonly cfg: PipelineConfig) {
+    this.source = new ImageSource(cfg.items, cfg.imgsz, cfg.cacheBytes);
+  }
+
+  sample(epoch: number, index: number, mosaic: boolean): FormattedSample {
+    if (!this.cfg.augment) return valSample(this.source, index);
+    const rng = new Rng(hashSeed(this.cfg.seed, SAMPLE_STREAM, epoch, index));
+    return trainSample(this.source, index, this.cfg.hyp, mosaic, rng);
+  }
+
+  batch(job: BatchJob): Batch {
+    return collate(this, job);
+  }
 }
 
 /** Stack samples into one Batch (Ultralytics collate_fn plus the trainer's /255). */
-export function buildBatch(cfg: PipelineConfig, job: BatchJob): Batch {
+function collate(builder: BatchBuilder, job: BatchJob): Batch {
+  const cfg = builder.cfg;
   const s = cfg.imgsz;
   const size = job.indices.length;
   const images = new Float32Array(size * s * s * 3);
@@ -70,7 +86,7 @@ export function buildBatch(cfg: PipelineConfig, job: BatchJob): Batch {
   const ratioPad = new Float32Array(size * 4);
   const samples: FormattedSample[] = [];
   for (let b = 0; b < size; b++) {
-    const sample = buildSample(cfg, job.epoch, job.indices[b]!, job.mosaic);
+    const sample = builder.sample(job.epoch, job.indices[b]!, job.mosaic);
     const { data, width, height } = sample.image;
     if (width !== s || height !== s) throw new Error(`sample ${job.indices[b]} came out ${width}×${height}, expected ${s}×${s}`);
     const base = b * s * s * 3;

@@ -5,12 +5,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePng, letterbox } from '@acmix-lab/yolo/image';
 import { DEFAULT_AUGMENT } from './augment.js';
-import { buildBatch, type Batch } from './batch.js';
+import { BatchBuilder, type Batch } from './batch.js';
 import { loadDataYaml } from './data-yaml.js';
 import type { LabeledImage } from './labels.js';
 import { DataLoader, mosaicForEpoch } from './loader.js';
 import { hashSeed, Rng } from './random.js';
-import { loadImage, trainSample } from './sample.js';
+import { ImageSource, loadImage, trainSample } from './sample.js';
 import { scanSplit, type DatasetSplit } from './scan.js';
 import { synthDataset } from './synth.js';
 
@@ -171,7 +171,7 @@ describe('training augmentation geometry', () => {
     const items = [rectangleItem(tmp, 10, 14, 40, 30), rectangleItem(tmp, 30, 5, 50, 55)];
     let boxesSeen = 0;
     for (let i = 0; i < 40; i++) {
-      const s = trainSample(items, i % 2, 64, noColour, true, new Rng(hashSeed(11, i)));
+      const s = trainSample(new ImageSource(items, 64), i % 2, noColour, true, new Rng(hashSeed(11, i)));
       const { data, width } = s.image;
       const red = (x: number, y: number) => data[(y * width + x) * 3]! > 200 && data[(y * width + x) * 3 + 1]! < 60;
       const boxes: number[][] = [];
@@ -210,15 +210,18 @@ describe('training augmentation geometry', () => {
   it('without mosaic and with translate/scale/flips off, a training sample is exactly the letterboxed image', () => {
     const items = [rectangleItem(tmp, 10, 14, 40, 30)];
     const still = { ...noColour, translate: 0, scale: 0, fliplr: 0 };
-    const s = trainSample(items, 0, 96, still, false, new Rng(1));
+    const s = trainSample(new ImageSource(items, 96), 0, still, false, new Rng(1));
     const expected = letterbox(loadImage(items[0]!, 96).image, 96).image;
     expect(Buffer.compare(Buffer.from(s.image.data), Buffer.from(expected.data))).toBe(0);
     expect(s.boxes.map((v) => Number(v.toFixed(6)))).toEqual([25 / 64, 22 / 64, 30 / 64, 16 / 64].map((v) => Number(v.toFixed(6))));
   });
 
-  it('buildBatch with the same job is a pure function', () => {
-    const cfg = { items: train.items, imgsz: 64, augment: true, hyp: { ...DEFAULT_AUGMENT }, seed: 9 };
-    const job = { epoch: 2, index: 0, indices: Int32Array.from([3, 1, 4]), mosaic: true };
-    expect(digest([buildBatch(cfg, job)])).toBe(digest([buildBatch(cfg, job)]));
+  it('a batch is a pure function of the job, with or without the image cache', () => {
+    const cfg = { items: train.items, imgsz: 64, augment: true, hyp: { ...DEFAULT_AUGMENT }, seed: 9, cacheBytes: 0 };
+    const job = { epoch: 2, index: 0, indices: Int32Array.from([3, 1, 4, 3]), mosaic: true };
+    const cached = new BatchBuilder({ ...cfg, cacheBytes: 2 ** 20 });
+    const ref = digest([new BatchBuilder(cfg).batch(job)]);
+    expect(digest([cached.batch(job)])).toBe(ref);
+    expect(digest([cached.batch(job)])).toBe(ref); // served from the cache, which augmentation must not alter
   });
 });

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_AUGMENT, type AugmentHyp } from './augment.js';
-import { buildBatch, SHUFFLE_STREAM, type Batch, type BatchJob, type PipelineConfig } from './batch.js';
+import { BatchBuilder, SHUFFLE_STREAM, type Batch, type BatchJob, type PipelineConfig } from './batch.js';
 import type { LabeledImage } from './labels.js';
 import type { WorkerReply, WorkerRequest } from './loader-worker.js';
 import { hashSeed, permutation, Rng } from './random.js';
@@ -26,6 +26,8 @@ export interface DataLoaderOptions {
   workers?: number;
   /** Batches requested ahead of the consumer; default 2 per worker. */
   prefetch?: number;
+  /** MiB of resized images each thread caches (Ultralytics keeps a similar buffer); default 512. */
+  cacheMiB?: number;
 }
 
 export class DataLoaderError extends Error {
@@ -57,6 +59,7 @@ export class DataLoader {
   private readonly config: PipelineConfig;
   private readonly shuffle: boolean;
   private slots: WorkerSlot[] = [];
+  private local: BatchBuilder | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private failure: Error | null = null;
@@ -71,7 +74,10 @@ export class DataLoader {
     this.workers = options.workers ?? Math.min(2, os.availableParallelism());
     this.prefetch = Math.max(1, options.prefetch ?? 2 * this.workers);
     this.shuffle = options.shuffle ?? augment;
-    this.config = { items, imgsz, augment, hyp: { ...DEFAULT_AUGMENT, ...options.hyp }, seed: options.seed ?? 0 };
+    this.config = {
+      items, imgsz, augment, hyp: { ...DEFAULT_AUGMENT, ...options.hyp }, seed: options.seed ?? 0,
+      cacheBytes: (options.cacheMiB ?? 512) * 2 ** 20,
+    };
   }
 
   get length(): number {
@@ -100,7 +106,8 @@ export class DataLoader {
       jobs.push({ epoch, index: b, indices: order.slice(b * this.batchSize, (b + 1) * this.batchSize), mosaic });
     }
     if (this.workers === 0) {
-      for (const job of jobs) yield buildBatch(this.config, job);
+      this.local ??= new BatchBuilder(this.config);
+      for (const job of jobs) yield this.local.batch(job);
       return;
     }
     this.startWorkers();
@@ -129,6 +136,7 @@ export class DataLoader {
   /** Stops the workers (each finishes the batch in hand, then exits); pending batches reject. */
   async close(): Promise<void> {
     this.closed = true;
+    this.local = null;
     const slots = this.slots;
     this.slots = [];
     this.failAll(new DataLoaderError('DataLoader closed'));

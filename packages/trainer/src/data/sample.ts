@@ -5,7 +5,8 @@
 //  val:   LetterBox(imgsz, scaleup=False) → normalised xywh, plus what scale_boxes needs.
 // Deliberate differences: mosaic partners are drawn from the whole dataset (Ultralytics picks from
 // a buffer of recently loaded images, which depends on worker timing), and randomness comes from the
-// per-sample generator, so a sample is a pure function of (seed, epoch, index).
+// per-sample generator, so a sample is a pure function of (seed, epoch, index). Loaded images are
+// kept in a bounded cache (Ultralytics' buffer does the same job) and never modified in place.
 import { decodeImage, letterbox, resizeBilinear, type RgbImage } from '@acmix-lab/yolo/image';
 import { mixup, mosaic4, randomFlip, randomPerspective, type AugmentHyp, type Sample } from './augment.js';
 import { randomHsv } from './hsv.js';
@@ -48,6 +49,39 @@ export function loadImage(item: LabeledImage, imgsz: number): LoadedImage {
   return { image, cls: item.cls.slice(), boxes, ori };
 }
 
+/** Resized images by dataset index, least recently used dropped beyond `maxBytes` of pixels. */
+export class ImageSource {
+  private readonly cache = new Map<number, LoadedImage>();
+  private bytes = 0;
+
+  constructor(readonly items: readonly LabeledImage[], readonly imgsz: number, readonly maxBytes = 0) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  load(index: number): LoadedImage {
+    const hit = this.cache.get(index);
+    if (hit) {
+      this.cache.delete(index);
+      this.cache.set(index, hit);
+      return hit;
+    }
+    const loaded = loadImage(this.items[index]!, this.imgsz);
+    const size = loaded.image.data.length;
+    if (size <= this.maxBytes) {
+      this.cache.set(index, loaded);
+      this.bytes += size;
+      for (const [k, v] of this.cache) {
+        if (this.bytes <= this.maxBytes) break;
+        this.cache.delete(k);
+        this.bytes -= v.image.data.length;
+      }
+    }
+    return loaded;
+  }
+}
+
 /** LetterBox._update_labels: scale boxes by the ratio and shift them by the (float) half padding. */
 function letterboxSample(s: Sample, imgsz: number, scaleup: boolean) {
   const lb = letterbox(s.image, imgsz, { scaleup });
@@ -69,8 +103,9 @@ function normalise(s: Sample): number[] {
 }
 
 /** Validation sample: letterbox only (no rect batches: every image padded to imgsz × imgsz). */
-export function valSample(items: readonly LabeledImage[], index: number, imgsz: number): FormattedSample {
-  const loaded = loadImage(items[index]!, imgsz);
+export function valSample(src: ImageSource, index: number): FormattedSample {
+  const imgsz = src.imgsz;
+  const loaded = src.load(index);
   const { sample, border } = letterboxSample(loaded, imgsz, false);
   const ratioPad: [number, number, number, number] = [
     loaded.image.height / loaded.ori[0], loaded.image.width / loaded.ori[1], border.left, border.top,
@@ -79,22 +114,23 @@ export function valSample(items: readonly LabeledImage[], index: number, imgsz: 
 }
 
 /** Mosaic (if drawn) or LetterBox, then RandomPerspective: the pre_transform of v8_transforms. */
-function preTransform(items: readonly LabeledImage[], index: number, imgsz: number, hyp: AugmentHyp, mosaic: boolean, rng: Rng): { s: Sample; ori: [number, number] } {
-  const first = loadImage(items[index]!, imgsz);
+function preTransform(src: ImageSource, index: number, hyp: AugmentHyp, mosaic: boolean, rng: Rng): { s: Sample; ori: [number, number] } {
+  const imgsz = src.imgsz;
+  const first = src.load(index);
   if (mosaic && !(rng.random() > hyp.mosaic)) {
     const tiles = [first];
-    for (let k = 0; k < 3; k++) tiles.push(loadImage(items[rng.int(0, items.length - 1)]!, imgsz));
+    for (let k = 0; k < 3; k++) tiles.push(src.load(rng.int(0, src.length - 1)));
     return { s: randomPerspective(mosaic4(tiles, imgsz, rng), -imgsz / 2, hyp, rng), ori: first.ori };
   }
   return { s: randomPerspective(letterboxSample(first, imgsz, true).sample, 0, hyp, rng), ori: first.ori };
 }
 
 /** Training sample. `mosaic` false is Ultralytics' close_mosaic state (mosaic and mixup off). */
-export function trainSample(items: readonly LabeledImage[], index: number, imgsz: number, hyp: AugmentHyp, mosaic: boolean, rng: Rng): FormattedSample {
-  const { s: pre, ori } = preTransform(items, index, imgsz, hyp, mosaic, rng);
+export function trainSample(src: ImageSource, index: number, hyp: AugmentHyp, mosaic: boolean, rng: Rng): FormattedSample {
+  const { s: pre, ori } = preTransform(src, index, hyp, mosaic, rng);
   let s = pre;
   if (mosaic && hyp.mixup > 0 && !(rng.random() > hyp.mixup)) {
-    s = mixup(s, preTransform(items, rng.int(0, items.length - 1), imgsz, hyp, mosaic, rng).s, rng);
+    s = mixup(s, preTransform(src, rng.int(0, src.length - 1), hyp, mosaic, rng).s, rng);
   }
   randomHsv(s.image, hyp, rng);
   randomFlip(s, hyp, rng);

@@ -59,37 +59,47 @@ export function resizeBilinear(img: RgbImage, dstWidth: number, dstHeight: numbe
   const xt = taps(sw, dstWidth);
   const yt = taps(sh, dstHeight);
   const rowLen = dstWidth * 3;
-  // Horizontal pass per source row, computed once per needed row (cv2 keeps a two-row ring buffer).
-  const rows = new Map<number, Int32Array>();
-  const hrow = (sy: number): Int32Array => {
-    let row = rows.get(sy);
-    if (row) return row;
-    row = new Int32Array(rowLen);
+  // Horizontal pass once per source row that the vertical pass reads (exact integers).
+  const rowOf = new Int32Array(sh).fill(-1);
+  let rows = 0;
+  for (let dy = 0; dy < dstHeight; dy++) {
+    const sy = yt.index[dy]!;
+    if (rowOf[sy] === -1) rowOf[sy] = rows++;
+    if (yt.w1[dy] && rowOf[sy + 1] === -1) rowOf[sy + 1] = rows++;
+  }
+  const hbuf = new Int32Array(rows * rowLen);
+  const srcOff = new Int32Array(dstWidth);
+  const nextOff = new Int32Array(dstWidth);
+  for (let dx = 0; dx < dstWidth; dx++) {
+    srcOff[dx] = xt.index[dx]! * 3;
+    nextOff[dx] = xt.w1[dx] ? 3 : 0;
+  }
+  for (let sy = 0; sy < sh; sy++) {
+    const r = rowOf[sy]!;
+    if (r < 0) continue;
     const base = sy * sw * 3;
-    for (let dx = 0; dx < dstWidth; dx++) {
-      const p = base + xt.index[dx]! * 3;
+    const o = r * rowLen;
+    for (let dx = 0, j = o; dx < dstWidth; dx++, j += 3) {
+      const p = base + srcOff[dx]!;
+      const q = p + nextOff[dx]!;
       const a0 = xt.w0[dx]!;
       const a1 = xt.w1[dx]!;
-      const q = a1 ? p + 3 : p;
-      row[dx * 3] = src[p]! * a0 + src[q]! * a1;
-      row[dx * 3 + 1] = src[p + 1]! * a0 + src[q + 1]! * a1;
-      row[dx * 3 + 2] = src[p + 2]! * a0 + src[q + 2]! * a1;
+      hbuf[j] = src[p]! * a0 + src[q]! * a1;
+      hbuf[j + 1] = src[p + 1]! * a0 + src[q + 1]! * a1;
+      hbuf[j + 2] = src[p + 2]! * a0 + src[q + 2]! * a1;
     }
-    rows.set(sy, row);
-    if (rows.size > 2) rows.delete(rows.keys().next().value!);
-    return row;
-  };
+  }
 
   const out = new Uint8Array(dstHeight * rowLen);
   for (let dy = 0; dy < dstHeight; dy++) {
     const sy = yt.index[dy]!;
     const b0 = yt.w0[dy]!;
     const b1 = yt.w1[dy]!;
-    const r0 = hrow(sy);
-    const r1 = b1 ? hrow(sy + 1) : r0;
+    const r0 = rowOf[sy]! * rowLen;
+    const r1 = b1 ? rowOf[sy + 1]! * rowLen : r0;
     const o = dy * rowLen;
     for (let x = 0; x < rowLen; x++) {
-      const v = (((b0 * (r0[x]! >> 4)) >> 16) + ((b1 * (r1[x]! >> 4)) >> 16) + 2) >> 2;
+      const v = (((b0 * (hbuf[r0 + x]! >> 4)) >> 16) + ((b1 * (hbuf[r1 + x]! >> 4)) >> 16) + 2) >> 2;
       out[o + x] = v < 0 ? 0 : v > 255 ? 255 : v;
     }
   }
