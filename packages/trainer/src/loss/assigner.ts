@@ -1,7 +1,7 @@
 // TaskAlignedAssigner of Ultralytics utils/tal.py (8.1/8.2, ultralytics/ultralytics@002217d4), ported to
-// plain typed arrays: it runs without gradient (torch.no_grad in the source) and works anchor by anchor on
-// the few anchors inside each box instead of dense (B, n_max, A) tensors. Only the CIoU of the candidate
-// pairs runs as one TensorFlow call, so it is the same float32 bbox_iou the box loss uses.
+// plain typed arrays: it needs no gradient (torch.no_grad in the source) and works on the few anchors inside
+// each box instead of dense (B, n_max, A) tensors. Only the candidate pairs' CIoU and align metric run in
+// TensorFlow (one gather + bbox_iou, float32 like torch); topk, conflicts and normalisation run in JS.
 //
 // Steps, as in TaskAlignedAssigner.forward:
 //  1. select_candidates_in_gts: anchors whose centre is strictly inside a real gt (all four deltas > 1e-9).
@@ -40,10 +40,10 @@ const INSIDE_EPS = 1e-9;
 export interface AssignerInput {
   batchSize: number;
   numAnchors: number;
-  /** (B, A, nc) predicted class probabilities (sigmoid of the logits), detached. */
-  predScores: Float32Array;
-  /** (B, A, 4) predicted xyxy boxes in pixels, detached. */
-  predBboxes: Float32Array;
+  /** (B, A, nc) class logits; pd_scores = their sigmoid, taken only where candidates need it. */
+  predLogits: tf.Tensor;
+  /** (B, A, 4) predicted xyxy boxes in pixels. */
+  predBboxes: tf.Tensor;
   /** (A, 2) anchor centres in pixels. */
   anchorPoints: Float32Array;
   gt: PaddedTargets;
@@ -54,15 +54,18 @@ export interface Assignment {
   targetLabels: Int32Array;
   /** (B, A, 4) xyxy pixels of the assigned gt. */
   targetBboxes: Float32Array;
-  /** (B, A, nc) normalised alignment at the assigned class on foreground anchors, else 0. */
-  targetScores: Float32Array;
+  /**
+   * (B, A) target_scores.sum(-1): the normalised alignment on foreground anchors, 0 elsewhere. Ultralytics'
+   * (B, A, nc) target_scores is this value at class targetLabels and 0 at the other classes.
+   */
+  fgScores: Float32Array;
   /** (B, A) 1 on foreground anchors. */
   fgMask: Uint8Array;
   /** (B, A) index of the assigned gt within its image (0 on background). */
   targetGtIdx: Int32Array;
 }
 
-/** Candidate (gt, anchor) pairs of the whole batch, grouped by image then gt, anchors ascending. */
+/** select_candidates_in_gts for the whole batch: (gt slot, anchor) pairs, by image then gt, anchors ascending. */
 function findCandidates(input: AssignerInput) {
   const { batchSize, numAnchors, anchorPoints, gt } = input;
   const slots: number[] = [];
@@ -88,29 +91,47 @@ function findCandidates(input: AssignerInput) {
   return { slots, anchors, imageStart };
 }
 
-/** iou_calculation: CIoU(gt, pred) clamped at 0 for every candidate pair, in one float32 tensor call. */
-function candidateOverlaps(input: AssignerInput, slots: number[], anchors: number[]): Float32Array {
+/**
+ * get_box_metrics for the candidate pairs only: overlap = CIoU(gt, pred box) clamped at 0 and
+ * align metric = score^alpha · overlap^beta, in float32 as torch computes them. Only these 2·P numbers
+ * leave TensorFlow (reading back all B·A·nc scores would cost far more than the assignment).
+ */
+function candidateMetrics(input: AssignerInput, slots: number[], anchors: number[], alpha: number, beta: number) {
   const n = slots.length;
-  if (n === 0) return new Float32Array(0);
+  if (n === 0) return { overlaps: new Float32Array(0), metrics: new Float32Array(0) };
+  const { numAnchors, gt } = input;
+  const nc = input.predLogits.shape[2]!;
   const gtBoxes = new Float32Array(4 * n);
-  const pdBoxes = new Float32Array(4 * n);
+  const rows = new Int32Array(n);
+  const scoreIdx = new Int32Array(n);
   for (let p = 0; p < n; p++) {
-    const b = Math.floor(slots[p]! / input.gt.nMax);
-    gtBoxes.set(input.gt.boxes.subarray(4 * slots[p]!, 4 * slots[p]! + 4), 4 * p);
-    const row = b * input.numAnchors + anchors[p]!;
-    pdBoxes.set(input.predBboxes.subarray(4 * row, 4 * row + 4), 4 * p);
+    const slot = slots[p]!;
+    gtBoxes.set(gt.boxes.subarray(4 * slot, 4 * slot + 4), 4 * p);
+    rows[p] = Math.floor(slot / gt.nMax) * numAnchors + anchors[p]!;
+    scoreIdx[p] = rows[p]! * nc + gt.labels[slot]!;
   }
-  return tf.tidy(() => bboxIou(tf.tensor2d(gtBoxes, [n, 4]), tf.tensor2d(pdBoxes, [n, 4]), { xywh: false, CIoU: true })
-    .maximum(0).dataSync() as Float32Array);
+  const both = tf.tidy(() => {
+    const pd = tf.gather(input.predBboxes.reshape([-1, 4]), tf.tensor1d(rows, 'int32'));
+    const overlaps = bboxIou(tf.tensor2d(gtBoxes, [n, 4]), pd, { xywh: false, CIoU: true }).reshape([n]).maximum(0);
+    const scores = tf.sigmoid(tf.gather(input.predLogits.reshape([-1]), tf.tensor1d(scoreIdx, 'int32')));
+    return tf.concat([overlaps, scores.pow(alpha).mul(overlaps.pow(beta))]);
+  });
+  // Read outside tidy: tidy walks a returned typed array element by element.
+  const data = both.dataSync() as Float32Array;
+  both.dispose();
+  return { overlaps: data.subarray(0, n), metrics: data.subarray(n) };
 }
 
-/** Marks the topk anchors of gt row `g` (metric row `metric[g·A…]`), lower index first among equals. */
-function selectTopk(metric: Float64Array, inGts: Uint8Array, maskPos: Uint8Array, g: number, numAnchors: number,
-  candidates: ArrayLike<number>, topk: number): void {
-  const base = g * numAnchors;
-  const best: number[] = []; // anchors, by metric descending
-  for (let i = 0; i < candidates.length; i++) {
-    const a = candidates[i]!;
+/**
+ * select_topk_candidates for one gt: its `topk` best anchors by align metric, ties to the lower index.
+ * `first`..`end` are the gt's candidate pairs (anchors ascending); `metric`/`inGts` are its dense row.
+ * Calls `pick` for every selected anchor that is a candidate.
+ */
+function selectTopk(metric: Float32Array, inGts: Uint8Array, base: number, numAnchors: number, anchors: number[],
+  first: number, end: number, topk: number, pick: (a: number) => void): void {
+  const best: number[] = []; // anchors, metric descending
+  for (let p = first; p < end; p++) {
+    const a = anchors[p]!;
     const m = metric[base + a]!;
     if (m <= 0 || (best.length === topk && m <= metric[base + best[topk - 1]!]!)) continue;
     let at = best.length;
@@ -118,25 +139,25 @@ function selectTopk(metric: Float64Array, inGts: Uint8Array, maskPos: Uint8Array
     best.splice(at, 0, a);
     if (best.length > topk) best.pop();
   }
-  for (const a of best) maskPos[base + a] = 1;
+  best.forEach(pick);
   // Fewer positive metrics than topk: the remaining picks are zero-metric anchors, lowest index first;
   // only those that are candidates survive the in-gts mask.
   for (let a = 0, left = topk - best.length; a < numAnchors && left > 0; a++) {
     if (metric[base + a]! > 0) continue;
     left--;
-    if (inGts[base + a]) maskPos[base + a] = 1;
+    if (inGts[base + a]) pick(a);
   }
 }
 
 /** TaskAlignedAssigner.forward(pd_scores, pd_bboxes, anc_points, gt_labels, gt_bboxes, mask_gt). */
 export function assignTargets(input: AssignerInput, options: AssignerOptions): Assignment {
-  const { batchSize: B, numAnchors: A, gt, predScores } = input;
+  const { batchSize: B, numAnchors: A, gt } = input;
   const { topk, numClasses: nc, alpha, beta, eps } = options;
   const nMax = gt.nMax;
   const out: Assignment = {
     targetLabels: new Int32Array(B * A),
     targetBboxes: new Float32Array(B * A * 4),
-    targetScores: new Float32Array(B * A * nc),
+    fgScores: new Float32Array(B * A),
     fgMask: new Uint8Array(B * A),
     targetGtIdx: new Int32Array(B * A),
   };
@@ -146,61 +167,64 @@ export function assignTargets(input: AssignerInput, options: AssignerOptions): A
   }
   if (A < topk) throw new LossInputError(`TaskAlignedAssigner: ${A} anchors, fewer than topk ${topk}`);
   const { slots, anchors, imageStart } = findCandidates(input);
-  const pairOverlaps = candidateOverlaps(input, slots, anchors);
-  const f = Math.fround;
-  // Dense (n_max, A) rows for one image at a time.
-  const metric = new Float64Array(nMax * A);
+  const pair = candidateMetrics(input, slots, anchors, alpha, beta);
+  // Dense (n_max, A) rows of one image; only candidate entries are ever set, and they are reset after use.
+  const metric = new Float32Array(nMax * A);
   const overlaps = new Float32Array(nMax * A);
   const inGts = new Uint8Array(nMax * A);
-  const maskPos = new Uint8Array(nMax * A);
+  const claims = new Int32Array(A); // how many gts picked each anchor
+  const claimer = new Int32Array(A); // the first (lowest) gt that picked it
   const posAlign = new Float64Array(nMax);
   const posOverlap = new Float64Array(nMax);
+  const f = Math.fround;
   for (let b = 0; b < B; b++) {
-    metric.fill(0); overlaps.fill(0); inGts.fill(0); maskPos.fill(0); posAlign.fill(0); posOverlap.fill(0);
     const start = imageStart[b]!, end = imageStart[b + 1]!;
     for (let p = start; p < end; p++) {
-      const g = slots[p]! - b * nMax;
-      const a = anchors[p]!;
-      const score = predScores[(b * A + a) * nc + gt.labels[slots[p]!]!]!;
-      const ov = pairOverlaps[p]!;
-      inGts[g * A + a] = 1;
-      overlaps[g * A + a] = ov;
-      // float32 like torch, so equal metrics compare equal as they do there
-      metric[g * A + a] = f(f(Math.pow(score, alpha)) * f(Math.pow(ov, beta)));
+      const k = (slots[p]! - b * nMax) * A + anchors[p]!;
+      inGts[k] = 1;
+      overlaps[k] = pair.overlaps[p]!;
+      metric[k] = pair.metrics[p]!;
     }
+    const picked: number[] = [];
     for (let p = start; p < end;) {
       let q = p;
       while (q < end && slots[q] === slots[p]) q++;
-      selectTopk(metric, inGts, maskPos, slots[p]! - b * nMax, A, anchors.slice(p, q), topk);
+      const g = slots[p]! - b * nMax;
+      selectTopk(metric, inGts, g * A, A, anchors, p, q, topk, (a) => {
+        if (claims[a]++ === 0) { claimer[a] = g; picked.push(a); }
+      });
       p = q;
     }
-    for (let a = 0; a < A; a++) {
-      let claims = 0;
-      let first = -1;
-      for (let g = 0; g < nMax; g++) {
-        if (maskPos[g * A + a]) { claims++; if (first < 0) first = g; }
-      }
-      if (claims === 0) continue;
-      let gi = first;
-      if (claims > 1) {
+    posAlign.fill(0);
+    posOverlap.fill(0);
+    for (const a of picked) {
+      let gi = claimer[a]!;
+      if (claims[a]! > 1) {
         gi = 0; // overlaps.argmax over every gt slot, first maximum
         for (let g = 1; g < nMax; g++) if (overlaps[g * A + a]! > overlaps[gi * A + a]!) gi = g;
       }
-      const i = b * A + a;
-      out.fgMask[i] = 1;
-      out.targetGtIdx[i] = gi;
+      out.fgMask[b * A + a] = 1;
+      out.targetGtIdx[b * A + a] = gi;
       posAlign[gi] = Math.max(posAlign[gi]!, metric[gi * A + a]!);
       posOverlap[gi] = Math.max(posOverlap[gi]!, overlaps[gi * A + a]!);
     }
+    for (const a of picked) {
+      const g = out.targetGtIdx[b * A + a]!;
+      out.fgScores[b * A + a] = f(f(metric[g * A + a]! * posOverlap[g]!) / f(posAlign[g]! + eps));
+      claims[a] = 0;
+    }
+    for (let p = start; p < end; p++) {
+      const k = (slots[p]! - b * nMax) * A + anchors[p]!;
+      inGts[k] = 0;
+      overlaps[k] = 0;
+      metric[k] = 0;
+    }
+    // get_targets: every anchor takes its gt's label and box (gt 0 on background).
     for (let a = 0; a < A; a++) {
       const i = b * A + a;
       const slot = b * nMax + out.targetGtIdx[i]!;
-      const label = Math.max(gt.labels[slot]!, 0);
-      out.targetLabels[i] = label;
-      out.targetBboxes.set(gt.boxes.subarray(4 * slot, 4 * slot + 4), 4 * i);
-      if (!out.fgMask[i]) continue;
-      const g = out.targetGtIdx[i]!;
-      out.targetScores[i * nc + label] = f(f(metric[g * A + a]! * posOverlap[g]!) / f(posAlign[g]! + eps));
+      out.targetLabels[i] = Math.max(gt.labels[slot]!, 0);
+      for (let c = 0; c < 4; c++) out.targetBboxes[4 * i + c] = gt.boxes[4 * slot + c]!;
     }
   }
   return out;

@@ -76,13 +76,51 @@ describe('v8DetectionLoss against the PyTorch port of Ultralytics', () => {
         fgCount += fg[i]!;
       }
       expect(fgCount).toBeGreaterThan(10);
-      expect(relativeError(got.targetScores, c.get('target_scores').data as Float32Array)).toBeLessThan(1e-4);
+      // Ultralytics' (B, A, nc) target_scores is fgScores at class targetLabels.
+      const scores = new Float32Array(got.targetLabels.length * c.nc);
+      got.fgScores.forEach((s, i) => { if (s) scores[i * c.nc + got.targetLabels[i]!] = s; });
+      expect(relativeError(scores, c.get('target_scores').data as Float32Array)).toBeLessThan(1e-4);
       const want = c.get('items').data as Float32Array;
       expect(relativeError([items.box, items.cls, items.dfl], want)).toBeLessThan(1e-4);
       expect(Math.abs(loss - (c.get('loss').data as Float32Array)[0]!)).toBeLessThan(1e-4 * Math.abs(loss));
       expect(relativeError(grad, c.get('grad').data as Float32Array)).toBeLessThan(1e-4);
     });
   }
+
+  it('a batch without boxes: only the class loss, Σ softplus(logit) with target-score sum 1', () => {
+    // B = 2, one 2×2 level (A = 4), nc = 2, regMax 16: every target is background.
+    const preds = tf.randomNormal([2, 4, 66], 0, 2, 'float32', 7);
+    const empty = { batchIndex: new Int32Array(0), cls: new Int32Array(0), boxes: new Float32Array(0) };
+    let items = { box: NaN, cls: NaN, dfl: NaN };
+    const { value, grad } = tf.valueAndGrad((p: tf.Tensor) => {
+      const r = v8DetectionLoss(p, [[2, 2]], empty, { nc: 2, strides: [8] });
+      items = r.items;
+      return r.loss;
+    })(preds);
+    const x = preds.dataSync();
+    const g = grad.dataSync();
+    let softplus = 0;
+    for (let i = 0; i < x.length; i++) {
+      const isClass = i % 66 >= 64;
+      if (isClass) softplus += Math.log1p(Math.exp(x[i]!));
+      // d(0.5 · Σ softplus · B) / dx = 0.5 · 2 · sigmoid(x) on class channels, 0 on box channels
+      expect(g[i]).toBeCloseTo(isClass ? 1 / (1 + Math.exp(-x[i]!)) : 0, 5);
+    }
+    expect(items.box).toBe(0);
+    expect(items.dfl).toBe(0);
+    expect(items.cls).toBeCloseTo(0.5 * softplus, 3);
+    expect(value.dataSync()[0]).toBeCloseTo(2 * 0.5 * softplus, 3);
+    tf.dispose([preds, value, grad]);
+  });
+
+  it('names the mismatch when preds or targets do not fit', () => {
+    const preds = tf.zeros([1, 4, 66]);
+    const one = (cls: number, b = 0) => ({ batchIndex: Int32Array.from([b]), cls: Int32Array.from([cls]), boxes: Float32Array.from([0.5, 0.5, 0.2, 0.2]) });
+    expect(() => v8DetectionLoss(preds, [[2, 3]], one(0), { nc: 2, strides: [8] })).toThrow(/preds shape \[1,4,66\] does not match \[B, 6, 66\]/);
+    expect(() => v8DetectionLoss(preds, [[2, 2]], one(2), { nc: 2, strides: [8] })).toThrow(/targets row 0: cls 2 outside \[0, 2\)/);
+    expect(() => v8DetectionLoss(preds, [[2, 2]], one(0, 1), { nc: 2, strides: [8] })).toThrow(/batchIndex 1 outside \[0, 1\)/);
+    preds.dispose();
+  });
 
   it('leaks no tensors across the loss and its gradient', async () => {
     const c = loadCase('overlap');
@@ -92,7 +130,10 @@ describe('v8DetectionLoss against the PyTorch port of Ultralytics', () => {
         v8DetectionLoss(p, c.featureSizes, c.targets, { nc: c.nc }).loss)(preds);
       return [value, grad];
     });
+    // forward only (validation loss): nothing is saved for a backward pass that never comes
+    const leakedForward = await countLeakedTensors(() => v8DetectionLoss(preds, c.featureSizes, c.targets, { nc: c.nc }).loss);
     preds.dispose();
     expect(leaked).toBe(0);
+    expect(leakedForward).toBe(0);
   });
 });

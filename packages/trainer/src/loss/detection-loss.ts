@@ -12,7 +12,8 @@
 // foreground rows of `preds`, so gradients reach the box channels of foreground anchors and every class
 // channel. Call it inside tf.variableGrads / tf.grad; it keeps no tensors besides the returned loss.
 import * as tf from '@tensorflow/tfjs';
-import { makeAnchors, distToBbox, bboxToDist, type FeatureSizes } from './anchors.js';
+import { makeAnchors } from '@acmix-lab/yolo';
+import { distToBbox, bboxToDist, type FeatureSizes } from './distance.js';
 import { assignTargets, TAL_DEFAULTS, type Assignment, type AssignerOptions } from './assigner.js';
 import { decodeDistribution, dfLoss } from './dfl.js';
 import { bboxIou } from './iou.js';
@@ -44,6 +45,30 @@ export interface DetectionLossResult {
 
 export const DEFAULT_GAINS: LossGains = { box: 7.5, cls: 0.5, dfl: 1.5 };
 
+/**
+ * Σ BCEWithLogits(x, z) for a target z that is 0 except at the flat positions `index`, where it is `value`:
+ * Σ softplus(x) − Σ x[index]·value, the stable form of the sum. Its gradient sigmoid(x) − z is written
+ * out, so the dense target exists only in the backward pass and tfjs' Sum gradient (which fills a ones()
+ * array of x's size in JS) is not used.
+ */
+function bceWithLogitsSum(x: tf.Tensor, index: Int32Array, value: Float32Array): tf.Scalar {
+  return tf.customGrad((...args) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([input]);
+    let sum = tf.softplus(input).sum() as tf.Scalar;
+    if (index.length > 0) {
+      sum = sum.sub(tf.gather(input.reshape([-1]), tf.tensor1d(index, 'int32')).mul(tf.tensor1d(value)).sum());
+    }
+    return {
+      value: sum,
+      gradFunc: (dy: tf.Scalar, [xs]: tf.Tensor[]) => {
+        const z = tf.scatterND(tf.tensor2d(index, [index.length, 1], 'int32'), tf.tensor1d(value), [xs!.size]);
+        return tf.sigmoid(xs!).sub(z.reshape(xs!.shape)).mul(dy);
+      },
+    };
+  })(x) as tf.Scalar;
+}
+
 function checkShapes(preds: tf.Tensor, featureSizes: FeatureSizes, strides: readonly number[], no: number): void {
   const anchors = featureSizes.reduce((n, [h, w]) => n + h * w, 0);
   if (featureSizes.length !== strides.length) {
@@ -74,43 +99,36 @@ export function v8DetectionLoss(preds: tf.Tensor, featureSizes: FeatureSizes, ta
   let assignment: Assignment | undefined;
   const loss = tf.tidy(() => {
     const [predDist, predLogits] = tf.split(preds, [nBox, nc], -1) as [tf.Tensor3D, tf.Tensor3D];
-    // The assigner's inputs: pred_scores.sigmoid() and pred_bboxes·stride, read back without gradient.
+    // The assigner reads (without gradient) the class probabilities and pred_bboxes·stride in pixels.
     const stridesCol = tf.tensor2d(anchors.strides, [A, 1]);
     const boxesPx = distToBbox(decodeDistribution(predDist, regMax), tf.tensor2d(anchors.points, [A, 2]), false)
       .mul(stridesCol);
-    assignment = assignTargets({
-      batchSize: B,
-      numAnchors: A,
-      predScores: tf.sigmoid(predLogits).dataSync() as Float32Array,
-      predBboxes: boxesPx.dataSync() as Float32Array,
-      anchorPoints: pointsPx,
-      gt,
-    }, tal);
-    const { targetScores, fgMask, targetBboxes } = assignment;
-    let scoreSum = 0;
-    for (const s of targetScores) scoreSum += s;
-    scoreSum = Math.max(scoreSum, 1);
-    // BCE with logits, summed: softplus(x) − x·z is its stable form and has gradient sigmoid(x) − z.
-    const target = tf.tensor3d(targetScores, [B, A, nc]);
-    const cls = tf.softplus(predLogits).sub(predLogits.mul(target)).sum().div(scoreSum);
-    let box: tf.Tensor = tf.scalar(0);
-    let dfl: tf.Tensor = tf.scalar(0);
+    assignment = assignTargets({ batchSize: B, numAnchors: A, predLogits, predBboxes: boxesPx, anchorPoints: pointsPx, gt }, tal);
+    const { fgScores, targetLabels, fgMask, targetBboxes } = assignment;
+    // Foreground rows: anchor points, targets (target_bboxes / stride_tensor) and weights
+    // (target_scores.sum(-1), the one non-zero class) in stride units.
     const fg: number[] = [];
     fgMask.forEach((m, i) => { if (m) fg.push(i); });
-    if (fg.length > 0) {
-      const n = fg.length;
-      // Foreground rows: anchor points, targets (divided by stride, as target_bboxes / stride_tensor) and
-      // weights (target_scores.sum(-1)) in stride units.
-      const pts = new Float32Array(2 * n);
-      const tBoxes = new Float32Array(4 * n);
-      const weights = new Float32Array(n);
-      fg.forEach((i, k) => {
-        const a = i % A;
-        const s = anchors.strides[a]!;
-        pts.set(anchors.points.subarray(2 * a, 2 * a + 2), 2 * k);
-        for (let c = 0; c < 4; c++) tBoxes[4 * k + c] = targetBboxes[4 * i + c]! / s;
-        for (let c = 0; c < nc; c++) weights[k] += targetScores[i * nc + c]!;
-      });
+    const n = fg.length;
+    const pts = new Float32Array(2 * n);
+    const tBoxes = new Float32Array(4 * n);
+    const weights = new Float32Array(n);
+    const clsIndex = new Int32Array(n); // where the (B·A·nc) target_scores are non-zero
+    let scoreSum = 0;
+    fg.forEach((i, k) => {
+      const a = i % A;
+      const s = anchors.strides[a]!;
+      pts.set(anchors.points.subarray(2 * a, 2 * a + 2), 2 * k);
+      for (let c = 0; c < 4; c++) tBoxes[4 * k + c] = targetBboxes[4 * i + c]! / s;
+      weights[k] = fgScores[i]!;
+      clsIndex[k] = i * nc + targetLabels[i]!;
+      scoreSum += weights[k]!;
+    });
+    scoreSum = Math.max(scoreSum, 1); // target_scores_sum = max(target_scores.sum(), 1)
+    const cls = bceWithLogitsSum(predLogits, clsIndex, weights).div(scoreSum);
+    let box: tf.Tensor = tf.scalar(0);
+    let dfl: tf.Tensor = tf.scalar(0);
+    if (n > 0) {
       const fgDist = tf.gather(predDist.reshape([B * A, nBox]), tf.tensor1d(fg, 'int32'));
       const fgPoints = tf.tensor2d(pts, [n, 2]);
       const fgTargets = tf.tensor2d(tBoxes, [n, 4]);
