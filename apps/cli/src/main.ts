@@ -1,6 +1,7 @@
 // The acmix-lab command line: parses flags, calls packages, turns errors into one line.
 import { Command, CommanderError } from 'commander';
 import { registerDataCommand } from './commands/data.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerEnvCommand } from './commands/env.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerForwardCommand } from './commands/forward.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerPredictCommand(program);
   registerTrainCommand(program);
   registerValCommand(program);
+  registerDemoCommand(program);
   return program;
 }
 
