@@ -96,7 +96,11 @@ export class DataLoader {
     return Int32Array.from({ length: n }, (_, i) => i);
   }
 
-  /** Batches of `epoch` in order; the last one keeps the remainder. `mosaic` defaults to on. */
+  /**
+   * Batches of `epoch` in order; the last one keeps the remainder. `mosaic: false` is Ultralytics'
+   * close_mosaic state (mosaic and mixup off whatever hyp says); otherwise hyp.mosaic and hyp.mixup
+   * are the probabilities, as in Ultralytics.
+   */
   async *epoch(epoch: number, options: { mosaic?: boolean } = {}): AsyncGenerator<Batch> {
     if (this.closed) throw new DataLoaderError('DataLoader is closed');
     const order = this.order(epoch);
