@@ -23,6 +23,7 @@ import { loadModelYaml, modelYamlFromObject, yamlErrorAt, type ModelYaml, type M
 import { initDetect, REG_MAX, type DetectHead } from './modules/detect.js';
 import { ModuleContext } from './modules/module.js';
 import { planModel, type BuildOptions, type LayerPlan, type ModelPlan } from './parse.js';
+import { withSeededRandom } from './seeded-init.js';
 import { concreteShapes } from './shapes.js';
 
 /** Ultralytics builds strides from a forward pass at 2× the largest usual stride. */
@@ -166,6 +167,10 @@ function buildLayer(src: ModelYamlSource, l: LayerPlan, xs: tf.SymbolicTensor[])
 export function buildModel(source: string | ModelYaml | ModelYamlSource, opts: BuildOptions = {}): YoloModel {
   const src = typeof source === 'string' ? loadModelYaml(source) : isSource(source) ? source : modelYamlFromObject(source);
   const plan = planModel(src, opts);
+  return withSeededRandom(opts.seed, () => buildPlanned(src, plan, opts));
+}
+
+function buildPlanned(src: ModelYamlSource, plan: ModelPlan, opts: BuildOptions): YoloModel {
   const input = tf.input({ shape: [null, null, plan.ch], name: 'images' });
   const outputs: tf.SymbolicTensor[] = [];
   const groups: tf.layers.Layer[][] = [];

@@ -24,6 +24,8 @@ export interface BuildOptions {
   ch?: number;
   /** Default image size for summaries and anchor grids (the model itself takes any size). */
   imgsz?: number;
+  /** Seed for the initial weights: the same seed builds the same model. Default: random. */
+  seed?: number;
 }
 
 export interface LayerPlan {
