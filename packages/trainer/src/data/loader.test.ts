@@ -119,6 +119,18 @@ describe('DataLoader', () => {
     await expect(collect(loader, 1)).rejects.toThrow(/closed/);
   });
 
+  it('an image that disappeared after the scan fails the epoch with its file name, from a worker too', async () => {
+    const gone = { ...val.items[0]!, imageFile: path.join(tmp, 'gone.png') };
+    const inProcess = new DataLoader({ items: [gone], imgsz: 64, batchSize: 1, augment: false, workers: 0 });
+    await expect(collect(inProcess, 0)).rejects.toThrow(/gone\.png: cannot read \(ENOENT\)/);
+    const threaded = new DataLoader({ items: [gone], imgsz: 64, batchSize: 1, augment: false, workers: 1 });
+    try {
+      await expect(collect(threaded, 0)).rejects.toThrow(/gone\.png: cannot read \(ENOENT\)/);
+    } finally {
+      await threaded.close();
+    }
+  });
+
   it('close_mosaic: the last N epochs are mosaic-free', () => {
     expect([0, 1, 2, 3, 4].map((e) => mosaicForEpoch(e, 5, 2))).toEqual([true, true, true, false, false]);
   });
