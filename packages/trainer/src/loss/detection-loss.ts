@@ -30,12 +30,13 @@ export interface DetectionLossOptions {
   nc: number;
   regMax?: number;
   strides?: readonly number[];
+  /** Gains box/cls/dfl (other fields of a training config are ignored). */
   hyp?: Partial<LossGains>;
   tal?: Partial<Omit<AssignerOptions, 'numClasses'>>;
 }
 
 export interface DetectionLossResult {
-  /** (box·gain + cls·gain + dfl·gain) · batch size: the value to differentiate. */
+  /** (box·gain + cls·gain + dfl·gain) · batch size: the value to differentiate (loss.sum() * batch_size). */
   loss: tf.Scalar;
   /** The gained per-item losses before the batch-size factor (Ultralytics' loss.detach()). */
   items: LossGains;
@@ -84,7 +85,8 @@ function checkShapes(preds: tf.Tensor, featureSizes: FeatureSizes, strides: read
 export function v8DetectionLoss(preds: tf.Tensor, featureSizes: FeatureSizes, targets: DetectionTargets,
   options: DetectionLossOptions): DetectionLossResult {
   const { nc, regMax = 16, strides = [8, 16, 32] } = options;
-  const gains = { ...DEFAULT_GAINS, ...options.hyp };
+  const hyp = options.hyp ?? {};
+  const gains: LossGains = { box: hyp.box ?? DEFAULT_GAINS.box, cls: hyp.cls ?? DEFAULT_GAINS.cls, dfl: hyp.dfl ?? DEFAULT_GAINS.dfl };
   const tal: AssignerOptions = { ...TAL_DEFAULTS, ...options.tal, numClasses: nc };
   const nBox = 4 * regMax;
   checkShapes(preds, featureSizes, strides, nBox + nc);
