@@ -29,7 +29,7 @@ export function registerDataCommand(program: Command): void {
   data
     .command('synth')
     .description('write a deterministic synthetic shapes dataset in Ultralytics format (data.yaml, images/, labels/)')
-    .requiredOption('--out <dir>', 'dataset folder (replaced if it exists)')
+    .requiredOption('--out <dir>', 'dataset folder (an earlier synthetic dataset there is replaced; any other non-empty folder is refused)')
     .option('--train <n>', 'training images', int, 64)
     .option('--val <n>', 'validation images', int, 32)
     .option('--imgsz <px>', 'image side in pixels', int, 128)

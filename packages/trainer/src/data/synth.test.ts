@@ -61,6 +61,14 @@ describe('synthDataset', () => {
       'images/val/000000.png', 'images/val/000001.png', 'labels/val/000000.txt', 'labels/val/000001.txt'].sort());
   });
 
+  it('replaces an earlier synthetic dataset but never another folder', async () => {
+    const other = path.join(tmp, 'precious');
+    fs.mkdirSync(other);
+    fs.writeFileSync(path.join(other, 'notes.txt'), 'keep me');
+    await expect(synthDataset({ out: other, train: 1, val: 1, imgsz: 32 })).rejects.toThrow(/precious exists and is not a synthetic dataset/);
+    expect(fs.readFileSync(path.join(other, 'notes.txt'), 'utf8')).toBe('keep me');
+  });
+
   it('rejects bad options', async () => {
     await expect(synthDataset({ out: path.join(tmp, 'e'), classes: 9 })).rejects.toThrow(/--classes must be an integer in \[1, 8\], got 9/);
     await expect(synthDataset({ out: path.join(tmp, 'e'), train: 0 })).rejects.toThrow(/--train/);

@@ -142,6 +142,16 @@ function synthImage(imgsz: number, classes: number, rng: Rng): { png: Uint8Array
   return { png: canvas.encodeSync('png'), label: lines.length ? `${lines.join('\n')}\n` : '', boxes: lines.length };
 }
 
+const HEADER = '# Synthetic shapes written by `acmix-lab data synth';
+
+function isSynthDataset(dir: string): boolean {
+  try {
+    return fs.readFileSync(path.join(dir, 'data.yaml'), 'utf8').startsWith(HEADER);
+  } catch {
+    return false;
+  }
+}
+
 /** Write DIR/data.yaml, DIR/images/{train,val}/*.png and DIR/labels/{train,val}/*.txt (replacing DIR). */
 export async function synthDataset(options: SynthOptions): Promise<SynthResult> {
   const { out, train = 64, val = 32, imgsz = 128, classes = 3, seed = 0, onProgress } = options;
@@ -154,6 +164,9 @@ export async function synthDataset(options: SynthOptions): Promise<SynthResult> 
   check('classes', classes, 1, SHAPE_CLASSES.length);
   check('seed', seed, 0, Number.MAX_SAFE_INTEGER);
   const root = path.resolve(out);
+  if (fs.existsSync(root) && fs.readdirSync(root).length > 0 && !isSynthDataset(root)) {
+    throw new SynthOptionsError(`${root} exists and is not a synthetic dataset written by this command; refusing to replace it`);
+  }
   const total = train + val;
   let done = 0;
   let boxes = 0;
@@ -172,7 +185,7 @@ export async function synthDataset(options: SynthOptions): Promise<SynthResult> 
     }
     const names = SHAPE_CLASSES.slice(0, classes).map((n, i) => `  ${i}: ${n}`).join('\n');
     fs.writeFileSync(path.join(tmp, 'data.yaml'),
-      `# Synthetic shapes written by \`acmix-lab data synth --train ${train} --val ${val} --imgsz ${imgsz} --classes ${classes} --seed ${seed}\`\n`
+      `${HEADER} --train ${train} --val ${val} --imgsz ${imgsz} --classes ${classes} --seed ${seed}\`\n`
       + `path: ${root}\ntrain: images/train\nval: images/val\nnames:\n${names}\n`);
   });
   return { yamlFile: path.join(root, 'data.yaml'), images: { train, val }, boxes };
