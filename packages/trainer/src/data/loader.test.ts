@@ -10,7 +10,7 @@ import { loadDataYaml } from './data-yaml.js';
 import type { LabeledImage } from './labels.js';
 import { DataLoader, mosaicForEpoch } from './loader.js';
 import { hashSeed, Rng } from './random.js';
-import { ImageSource, loadImage, trainSample } from './sample.js';
+import { ImageSource, loadImage, trainSample, valSample } from './sample.js';
 import { scanSplit, type DatasetSplit } from './scan.js';
 import { synthDataset } from './synth.js';
 
@@ -226,6 +226,22 @@ describe('training augmentation geometry', () => {
     const expected = letterbox(loadImage(items[0]!, 96).image, 96).image;
     expect(Buffer.compare(Buffer.from(s.image.data), Buffer.from(expected.data))).toBe(0);
     expect(s.boxes.map((v) => Number(v.toFixed(6)))).toEqual([25 / 64, 22 / 64, 30 / 64, 16 / 64].map((v) => Number(v.toFixed(6))));
+  });
+
+  it('validation of a 100×50 image at 64: resized to 64×32, padded 16 px top and bottom, ratio_pad for scale_boxes', () => {
+    const data = new Uint8Array(100 * 50 * 3).fill(200);
+    const imageFile = path.join(tmp, 'wide.png');
+    fs.writeFileSync(imageFile, encodePng({ width: 100, height: 50, data }));
+    const item: LabeledImage = { imageFile, labelFile: '', width: 100, height: 50, cls: [2], boxes: [0.5, 0.5, 0.2, 0.4] };
+    const s = valSample(new ImageSource([item], 64), 0);
+    expect([s.image.width, s.image.height]).toEqual([64, 64]);
+    expect(s.image.data[(15 * 64) * 3]).toBe(114);
+    expect(s.image.data[(16 * 64) * 3]).toBe(200);
+    expect(s.image.data[(48 * 64) * 3]).toBe(114);
+    expect(s.ori).toEqual([50, 100]);
+    expect(s.ratioPad).toEqual([32 / 50, 64 / 100, 0, 16]);
+    // cy: (0.5·32 + 16) / 64 = 0.5; h: 0.4·32 / 64 = 0.2; x unchanged.
+    expect(s.boxes.map((v) => Number(v.toFixed(6)))).toEqual([0.5, 0.5, 0.2, 0.2]);
   });
 
   it('a batch is a pure function of the job, with or without the image cache', () => {
