@@ -1,0 +1,208 @@
+// The ACmix layer (Pan et al., CVPR 2022), exact to the official PyTorch module
+// (LeapLabTHU/ACmix ResNet/test_bottleneck.py, class ACmix), NHWC in and out.
+//
+// Same parameters and outputs as the official module; the computation is rearranged so that
+// every heavy step is one native op (see README.md "How it is computed"):
+//  - q, k, v, the fc mixing of the conv path, rate1 and rate2 are all linear in x, so they are
+//    folded into small composed weight matrices; x is augmented with [1, loc_w, loc_h] channels so
+//    biases and the positional grid ride along in the same matmuls.
+//  - the positional logit term q·(pe_center − pe_window) = (q·W_p)·(loc_center − loc_window): the
+//    centre part is constant over the window and cancels in the softmax (so does conv_p's bias),
+//    the rest is two extra channels per head on q (q·W_p) and k (−loc).
+import * as tf from '@tensorflow/tfjs';
+import { plainBinding, type TorchMappable, type TorchParamBinding } from '@acmix-lab/runtime';
+import { windowAttention } from './attention.js';
+import { ACmixConfigError } from './errors.js';
+import { chooseTile, linspace, windowGeometry, type WindowGeometry } from './geometry.js';
+import { depthwiseShiftKernel, groupedConvBinding, matrixBinding } from './torch-weights.js';
+
+export interface ACmixArgs {
+  outPlanes: number;
+  kernelAtt?: number;
+  head?: number;
+  kernelConv?: number;
+  stride?: number;
+  dilation?: number;
+  name?: string;
+}
+
+type Initializer = ReturnType<typeof tf.initializers.zeros>;
+type Weights = Record<'w1' | 'b1' | 'w2' | 'b2' | 'w3' | 'b3' | 'wp' | 'bp' | 'fc' | 'dep' | 'rate1' | 'rate2', tf.LayerVariable>;
+
+/** PyTorch's default Conv2d init (kaiming_uniform a=√5, and the bias rule): U(±1/√fan_in). */
+function torchDefault(fanIn: number): Initializer {
+  const bound = 1 / Math.sqrt(fanIn);
+  return tf.initializers.randomUniform({ minval: -bound, maxval: bound });
+}
+
+export class ACmix extends tf.layers.Layer implements TorchMappable {
+  static className = 'ACmix';
+  readonly outPlanes: number;
+  readonly kernelAtt: number;
+  readonly head: number;
+  readonly kernelConv: number;
+  readonly stride: number;
+  readonly dilation: number;
+  readonly headDim: number;
+  private inPlanes = 0;
+  private w?: Weights;
+  private geometry = new Map<string, WindowGeometry>();
+
+  constructor(args: ACmixArgs) {
+    super({ name: args.name });
+    this.outPlanes = args.outPlanes;
+    this.kernelAtt = args.kernelAtt ?? 7;
+    this.head = args.head ?? 4;
+    this.kernelConv = args.kernelConv ?? 3;
+    this.stride = args.stride ?? 1;
+    this.dilation = args.dilation ?? 1;
+    const where = `ACmix layer "${this.name}"`;
+    const positive = { outPlanes: this.outPlanes, kernelAtt: this.kernelAtt, head: this.head,
+      kernelConv: this.kernelConv, stride: this.stride, dilation: this.dilation };
+    for (const [field, value] of Object.entries(positive)) {
+      if (!Number.isInteger(value) || value < 1) throw new ACmixConfigError(`${where}: ${field} must be a positive integer, got ${value}`);
+    }
+    if (this.outPlanes % this.head !== 0) {
+      throw new ACmixConfigError(`${where}: outPlanes ${this.outPlanes} is not divisible by head ${this.head} ` +
+        `(head_dim = out_planes / head must be an integer)`);
+    }
+    for (const field of ['kernelAtt', 'kernelConv'] as const) {
+      // An even window has no centre pixel; the official module's unfold/view crashes on it too.
+      if (this[field] % 2 === 0) throw new ACmixConfigError(`${where}: ${field} must be odd, got ${this[field]}`);
+    }
+    this.headDim = this.outPlanes / this.head;
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const cin = shape[shape.length - 1];
+    if (shape.length !== 4 || cin == null) {
+      throw new ACmixConfigError(`ACmix layer "${this.name}": expects NHWC input with known channels, got shape [${shape}]`);
+    }
+    this.inPlanes = cin;
+    const { outPlanes: c, headDim: d, head, kernelConv: kc } = this;
+    const add = (name: string, shape: number[], init: Initializer) => this.addWeight(name, shape, 'float32', init);
+    const half = tf.initializers.constant({ value: 0.5 });
+    this.w = {
+      w1: add('conv1.weight', [cin, c], torchDefault(cin)), b1: add('conv1.bias', [c], torchDefault(cin)),
+      w2: add('conv2.weight', [cin, c], torchDefault(cin)), b2: add('conv2.bias', [c], torchDefault(cin)),
+      w3: add('conv3.weight', [cin, c], torchDefault(cin)), b3: add('conv3.bias', [c], torchDefault(cin)),
+      wp: add('conv_p.weight', [2, d], torchDefault(2)), bp: add('conv_p.bias', [d], torchDefault(2)),
+      fc: add('fc.weight', [3 * head, kc * kc], torchDefault(3 * head)),
+      dep: add('dep_conv.weight', [kc, kc, d * kc * kc, head], tf.initializers.zeros()),
+      rate1: add('rate1', [1], half), rate2: add('rate2', [1], half),
+    };
+    // ACmix.reset_parameters: dep_conv starts as the one-hot shift kernels, so the conv path
+    // begins as a plain kc×kc conv assembled from the fc outputs.
+    tf.tidy(() => { this.w!.dep.write(depthwiseShiftKernel(kc, d, head)); });
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const [b, h, w] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const down = (n: number | null | undefined) => (n == null ? null : Math.ceil(n / this.stride));
+    return [b ?? null, down(h), down(w), this.outPlanes];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const [batch, height, width] = x.shape;
+      const geo = this.windowGeometry(height, width);
+      const { head, headDim: d, kernelConv: kc } = this;
+      const pixels = batch * height * width;
+      const xa = tf.concat([tf.reshape(x, [pixels, this.inPlanes]), tf.tile(this.gridChannels(height, width), [batch, 1])], 1);
+      const { wq, wk, wv, wf } = this.composedWeights();
+      const perHead = (w: tf.Tensor2D) => {
+        const y = tf.reshape(tf.matMul(xa, w), [batch, height * width, head, -1]);
+        return tf.transpose(y, [0, 2, 1, 3]) as tf.Tensor4D;
+      };
+      const att = windowAttention(perHead(wq), perHead(wk), perHead(wv), geo);
+      // Conv path: f_conv = fc over (q, k, v) regrouped to kc²·head_dim channels, then dep_conv
+      // (groups = head_dim) as a depthwise conv with `head` outputs per channel, summed over the
+      // kc² channels of each group. Zero padding of f_conv, kernel_conv // 2 (official: 1).
+      const f = tf.reshape(tf.matMul(xa, wf), [batch, height, width, d * kc * kc]);
+      const p = (kc - 1) / 2;
+      const filter = tf.mul(this.w!.dep.read(), this.w!.rate2.read()) as tf.Tensor4D;
+      const dw = tf.depthwiseConv2d(tf.pad(f, [[0, 0], [p, p], [p, p], [0, 0]]) as tf.Tensor4D, filter, this.stride, 'valid');
+      const conv = tf.reshape(tf.sum(tf.reshape(dw, [batch, geo.rows.out, geo.cols.out, d, kc * kc, head]), 4),
+        [batch, geo.rows.out, geo.cols.out, this.outPlanes]);
+      return tf.add(att, conv);
+    });
+  }
+
+  /** [1, loc_w, loc_h] per pixel: ones carry the biases, loc is ACmix `position()`. */
+  private gridChannels(height: number, width: number): tf.Tensor2D {
+    const lw = linspace(width);
+    const lh = linspace(height);
+    const grid = new Float32Array(height * width * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) grid.set([1, lw[x]!, lh[y]!], (y * width + x) * 3);
+    }
+    return tf.tensor2d(grid, [height * width, 3]);
+  }
+
+  private windowGeometry(height: number, width: number): WindowGeometry {
+    const key = `${height}x${width}`;
+    let geo = this.geometry.get(key);
+    if (!geo) {
+      const opts = { kernelAtt: this.kernelAtt, stride: this.stride, dilation: this.dilation };
+      geo = windowGeometry(height, width, chooseTile(height, width, this.headDim, opts), opts);
+      this.geometry.set(key, geo);
+    }
+    return geo;
+  }
+
+  /**
+   * Weight matrices over the augmented input [x, 1, loc_w, loc_h] (rows), so that
+   * q' = xa·wq, k' = xa·wk, rate1·v = xa·wv per head, and f_conv = xa·wf.
+   */
+  private composedWeights() {
+    const w = this.w!;
+    const { head, headDim: d, inPlanes: cin, kernelConv: kc } = this;
+    const rows = cin + 3;
+    const full = (wt: tf.LayerVariable, b: tf.LayerVariable) =>
+      tf.concat([wt.read(), tf.reshape(b.read(), [1, -1]), tf.zeros([2, this.outPlanes])], 0);
+    const [q, k, v] = [full(w.w1, w.b1), full(w.w2, w.b2), full(w.w3, w.b3)];
+    const qs = tf.reshape(tf.mul(q, d ** -0.5), [rows * head, d]);
+    const qp = tf.matMul(qs, w.wp.read(), false, true);
+    const wq = tf.concat([tf.reshape(qs, [rows, head, d]), tf.reshape(qp, [rows, head, 2])], 2);
+    const locSel = new Float32Array(rows * head * 2);
+    for (let h = 0; h < head; h++) {
+      locSel[((cin + 1) * head + h) * 2] = -1;
+      locSel[((cin + 2) * head + h) * 2 + 1] = -1;
+    }
+    const wk = tf.concat([tf.reshape(k, [rows, head, d]), tf.tensor3d(locSel, [rows, head, 2])], 2);
+    const wv = tf.mul(v, w.rate1.read());
+    const qkv = tf.transpose(tf.reshape(tf.stack([q, k, v], 1), [rows, 3 * head, d]), [0, 2, 1]);
+    const wf = tf.reshape(tf.matMul(tf.reshape(qkv, [rows * d, 3 * head]), w.fc.read()), [rows, d * kc * kc]);
+    return {
+      wq: tf.reshape(wq, [rows, -1]) as tf.Tensor2D, wk: tf.reshape(wk, [rows, -1]) as tf.Tensor2D,
+      wv: wv as tf.Tensor2D, wf: wf as tf.Tensor2D,
+    };
+  }
+
+  torchBindings(): TorchParamBinding[] {
+    const w = this.w;
+    if (!w) throw new ACmixConfigError(`ACmix layer "${this.name}": build it (call it on an input) before mapping weights`);
+    const { outPlanes: c, headDim: d, head, kernelConv: kc } = this;
+    return [
+      matrixBinding('conv1.weight', w.w1), plainBinding('conv1.bias', w.b1, [c]),
+      matrixBinding('conv2.weight', w.w2), plainBinding('conv2.bias', w.b2, [c]),
+      matrixBinding('conv3.weight', w.w3), plainBinding('conv3.bias', w.b3, [c]),
+      matrixBinding('conv_p.weight', w.wp), plainBinding('conv_p.bias', w.bp, [d]),
+      matrixBinding('fc.weight', w.fc),
+      groupedConvBinding('dep_conv.weight', w.dep, { outPlanes: c, headDim: d, head, kernelConv: kc }),
+      plainBinding('rate1', w.rate1, [1]), plainBinding('rate2', w.rate2, [1]),
+    ];
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      outPlanes: this.outPlanes, kernelAtt: this.kernelAtt, head: this.head,
+      kernelConv: this.kernelConv, stride: this.stride, dilation: this.dilation,
+    };
+  }
+}
+tf.serialization.registerClass(ACmix);
