@@ -1,8 +1,9 @@
 // Ultralytics nn/modules/conv.py::Conv: Conv2d(c1, c2, k, s, autopad(k, p, d), bias=False)
 // → BatchNorm2d(c2) → SiLU (act=False → identity). Layers: `<prefix>.conv`, `.bn`, `.act`.
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { TorchBatchNorm } from '../layers/torch-batchnorm.js';
+import { SiLU } from '../layers/silu.js';
 import { TorchConv2d } from '../layers/torch-conv2d.js';
 import { groupsOne, posInt, type ModuleContext, type ModuleDef } from './module.js';
 
@@ -29,7 +30,7 @@ export function convBlock(ctx: ModuleContext, x: tf.SymbolicTensor, o: ConvOptio
     name: ctx.name('conv'), filters: o.c2, kernelSize: k, strides: o.s ?? 1, padding: autopad(k, o.p, d), dilation: d,
   }), x);
   y = ctx.apply(new TorchBatchNorm({ name: ctx.name('bn') }), y);
-  if (o.act ?? true) y = ctx.apply(tf.layers.activation({ activation: 'swish', name: ctx.name('act') }), y);
+  if (o.act ?? true) y = ctx.apply(new SiLU({ name: ctx.name('act') }), y);
   return y;
 }
 

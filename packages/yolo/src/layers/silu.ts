@@ -1,0 +1,36 @@
+// nn.SiLU, x·σ(x), with a closed-form gradient dy·σ·(1 + x·(1 − σ)). tfjs' 'swish' activation
+// differentiates through Multiply, whose gradient copies both operands (a float32 → float32 Cast
+// each) on tfjs-node: three extra full-size passes per activation in every training step.
+import * as tf from '@tensorflow/tfjs';
+import { oneShape, oneTensor, type BaseLayerArgs } from './kwargs.js';
+
+export function silu(x: tf.Tensor): tf.Tensor {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const s = tf.sigmoid(xi);
+    save([xi, s]);
+    return {
+      value: tf.mul(xi, s),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], [sx, ss]: tf.Tensor[]) =>
+        tf.mul(tf.mul(dy as tf.Tensor, ss!), tf.add(tf.mul(sx!, tf.sub(1, ss!)), 1)),
+    };
+  });
+  return f(x);
+}
+
+export class SiLU extends tf.layers.Layer {
+  static className = 'SiLU';
+
+  constructor(args: BaseLayerArgs = {}) {
+    super(args);
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    return oneShape(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => silu(oneTensor(inputs)));
+  }
+}
+tf.serialization.registerClass(SiLU);

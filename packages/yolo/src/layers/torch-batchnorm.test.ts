@@ -1,0 +1,42 @@
+// BatchNorm2d semantics by hand: batch statistics in training (biased variance), running statistics
+// updated with PyTorch's momentum convention and the unbiased variance, running statistics in eval.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '@acmix-lab/runtime';
+import { TorchBatchNorm } from './torch-batchnorm.js';
+
+describe('TorchBatchNorm', () => {
+  beforeAll(async () => { await initBackend(); });
+
+  it('normalises with batch statistics and updates running stats like torch (momentum 0.03, unbiased var)', () => {
+    const bn = new TorchBatchNorm({ name: 'bn' });
+    const x = tf.tensor4d([1, 2, 3, 4], [2, 1, 2, 1]); // mean 2.5, biased var 1.25, unbiased 5/3
+    const y = bn.apply(x, { training: true }) as tf.Tensor;
+    const sd = 1 / Math.sqrt(1.25 + 1e-3);
+    Array.from(y.dataSync()).forEach((v, i) => expect(v).toBeCloseTo((i + 1 - 2.5) * sd, 6));
+    const [, , mean, runningVar] = bn.torchBindings().map((b) => b.variable.read().dataSync()[0]!);
+    expect(bn.torchBindings().map((b) => b.key)).toEqual(['weight', 'bias', 'running_mean', 'running_var']);
+    expect(mean).toBeCloseTo(0.03 * 2.5, 7);
+    expect(runningVar).toBeCloseTo(0.97 + 0.03 * (5 / 3), 7);
+    // Eval mode uses the running statistics.
+    const e = bn.apply(tf.tensor4d([1], [1, 1, 1, 1]), { training: false }) as tf.Tensor;
+    expect(e.dataSync()[0]).toBeCloseTo((1 - 0.075) / Math.sqrt(runningVar + 1e-3), 6);
+    tf.dispose([x, y, e]);
+  });
+
+  it('its closed-form gradient equals autodiff of the definition', () => {
+    const bn = new TorchBatchNorm({ name: 'bn2' });
+    const x = tf.randomNormal([3, 4, 5, 2], 1, 2, 'float32', 4);
+    bn.build(x.shape);
+    const r = tf.randomNormal([3, 4, 5, 2], 0, 1, 'float32', 5);
+    tf.tidy(() => { bn.torchBindings()[0]!.variable.write(tf.tensor1d([0.5, 2])); });
+    const loss = (f: (t: tf.Tensor) => tf.Tensor) => (t: tf.Tensor) => tf.sum(tf.mul(f(t), r));
+    const ours = tf.grad(loss((t) => bn.apply(t, { training: true }) as tf.Tensor))(x);
+    const reference = tf.grad(loss((t) => {
+      const { mean, variance } = tf.moments(t, [0, 1, 2]);
+      return tf.add(tf.mul(tf.div(tf.sub(t, mean), tf.sqrt(tf.add(variance, 1e-3))), tf.tensor1d([0.5, 2])), 0);
+    }))(x);
+    expect(tf.max(tf.abs(tf.sub(ours, reference))).dataSync()[0]).toBeLessThan(1e-5);
+    tf.dispose([x, r, ours, reference]);
+  });
+});
