@@ -29,6 +29,7 @@ async function run(workers: number, step: number, items: LabeledImage[]) {
   try {
     for await (const warm of loader.epoch(0)) void warm; // warm-up: thread start, JIT, image cache
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage(); // all threads of the process, workers included
     let images = 0;
     for (let e = 1; e <= epochs; e++) {
       for await (const b of loader.epoch(e)) {
@@ -36,7 +37,8 @@ async function run(workers: number, step: number, items: LabeledImage[]) {
         busyWait(step);
       }
     }
-    return images / ((performance.now() - t0) / 1000);
+    const cpu = process.cpuUsage(cpu0);
+    return { ips: images / ((performance.now() - t0) / 1000), cpuMsPerImage: (cpu.user + cpu.system) / 1000 / images };
   } finally {
     await loader.close();
   }
@@ -50,17 +52,20 @@ try {
   const rows: (string | number)[][] = [];
   for (const step of [0, stepMs]) {
     for (const workers of [0, 1, 2]) {
-      const ips = await run(workers, step, items);
+      const { ips, cpuMsPerImage } = await run(workers, step, items);
       const bound = step ? (batchSize * 1000) / step : Infinity;
-      rows.push([workers, step ? `${step} ms` : '-', ips.toFixed(1), step ? `${((100 * ips) / bound).toFixed(0)}%` : '-']);
-      console.log(`workers ${workers}, step ${step} ms: ${ips.toFixed(1)} img/s`);
+      const cpuCell = step ? '-' : cpuMsPerImage.toFixed(1); // with a step, its busy-wait is in the CPU time too
+      rows.push([workers, step ? `${step} ms` : '-', ips.toFixed(1), step ? `${((100 * ips) / bound).toFixed(0)}%` : '-', cpuCell]);
+      console.log(`workers ${workers}, step ${step} ms: ${ips.toFixed(1)} img/s${step ? '' : `, ${cpuCell} CPU ms/image`}`);
     }
   }
-  const table = formatTable(['workers', 'simulated step', 'images/s', 'of step-bound rate'], rows);
+  const table = formatTable(['workers', 'simulated step', 'images/s', 'of step-bound rate', 'loader CPU ms/image'], rows);
   const load = os.loadavg().map((v) => v.toFixed(1)).join(' / ');
   const body = `Synthetic dataset (64 images of 128 px), imgsz ${imgsz}, batch ${batchSize}, mosaic 1.0 and Ultralytics' default augmentation, `
     + `${epochs} timed epochs after one warm-up epoch. "Simulated step" busy-waits the main thread per batch like a synchronous `
-    + `tfjs-node training step; 100% means data loading is fully hidden behind it. Load average at the end: ${load}.\n\n${table}`;
+    + `tfjs-node training step; 100% means data loading is fully hidden behind it. "Loader CPU ms/image" is the process's CPU time `
+    + `(all threads) per image without a step: on idle cores one thread delivers about 1000 / that images/s. `
+    + `Load average at the end (other jobs share the machine): ${load}.\n\n${table}`;
   console.log(`\n${table}\nload average ${load}`);
   if (!process.argv.includes('--no-record')) recordBenchmark('bench:loader', 'npm run bench:loader', body);
 } finally {
