@@ -1,0 +1,112 @@
+// npm run bench:train — training throughput of YOLOv8n and the seed's version-one yaml (three ACmix
+// in the neck) at imgsz 320, batch 16, in one run on this machine:
+//   * the training step alone (forward, v8 loss with the assigner, backward, optimizer loop with
+//     accumulation to nbs 64 and the EMA) on a fixed batch;
+//   * the same step fed by the DataLoader (mosaic augmentation in worker threads);
+//   * the share of the machine's conv throughput the step achieves: 3 × forward FLOPs × img/s
+//     ÷ the fwd+bwd GFLOP/s of bench:backend's 3×3 conv, measured in this run;
+//   * the reference: the same network in PyTorch 2 threads, forward + backward of a plain loss.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '@acmix-lab/runtime';
+import { buildModel, modelSummary, type YoloModel } from '@acmix-lab/yolo';
+import {
+  buildOptimizer, DataLoader, loadDataYaml, ModelEMA, modelState, OptimizerLoop, resolveTrainConfig, scanSplit, synthDataset,
+  trainableParams, v8DetectionLoss, type Batch, type BatchTargets,
+} from '@acmix-lab/trainer';
+import { measureConv } from './backend.js';
+import { formatTable, recordBenchmark, repoRoot } from './report.js';
+
+const BATCH = 16;
+const IMGSZ = 320;
+const NC = 3;
+const STEPS = Number(process.env.BENCH_STEPS ?? 8);
+const MODELS = [
+  { name: 'yolov8n', yaml: 'experiments/models/yolov8.yaml' },
+  { name: 'yolov8n + 3 ACmix (seed v1)', yaml: 'experiments/models/yolov8-acmix-neck.yaml' },
+];
+
+/** A training setup as train() builds it, minus the run directory. */
+function trainer(model: YoloModel, images: number) {
+  const config = resolveTrainConfig({ model: 'bench', data: 'bench', batch: BATCH, imgsz: IMGSZ, epochs: 100 });
+  const params = trainableParams(model);
+  const state = () => modelState(model);
+  const setup = buildOptimizer(params, config, { nc: NC, images, nb: Math.ceil(images / BATCH) });
+  const ema = new ModelEMA(state());
+  const loop = new OptimizerLoop({ optimizer: setup.optimizer, schedule: setup.schedule, ema: { model: ema, modelState: state } });
+  const vars = params.map((p) => p.variable).filter((v) => v.trainable);
+  let ni = 0;
+  const step = (images: Float32Array, targets: BatchTargets) => {
+    const x = tf.tensor4d(images, [BATCH, IMGSZ, IMGSZ, 3]);
+    const { value, grads } = tf.variableGrads(() => v8DetectionLoss(model.forwardTrain(x, true), model.levelShapes(IMGSZ), targets, { nc: NC, strides: model.strides }).loss, vars);
+    value.dataSync();
+    // 300 iterations in: past warmup, accumulating 4 batches per optimizer step as at batch 16.
+    loop.batch(300 + ni++, 3, grads);
+    tf.dispose([x, value, grads]);
+  };
+  const dispose = () => { loop.dispose(); setup.optimizer.dispose(); ema.dispose(); };
+  return { step, dispose };
+}
+
+async function timeSteps(run: () => Promise<void> | void, steps: number): Promise<number> {
+  await run(); // warm-up: kernels, graph shapes
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) await run();
+  return (performance.now() - t0) / steps;
+}
+
+function torchReference(yaml: string): { ms: number; img_s: number } | null {
+  try {
+    const out = execFileSync('python3', [path.join(repoRoot, 'tools/bench/train_torch.py'), path.join(repoRoot, yaml), 'n', String(NC), String(BATCH), String(IMGSZ)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    return JSON.parse(out.trim().split('\n').pop()!);
+  } catch (err) {
+    console.warn(`PyTorch reference skipped: ${(err as Error).message.split('\n')[0]}`);
+    return null;
+  }
+}
+
+async function main() {
+  const backend = await initBackend();
+  const peak = (await measureConv(backend.backend, { batch: 8, size: 80, cin: 64, cout: 64 }, 5)).fwdBwdGflops;
+  const dataDir = path.join(os.tmpdir(), 'acmix-lab-bench-synth-320');
+  if (!fs.existsSync(path.join(dataDir, 'data.yaml'))) await synthDataset({ out: dataDir, train: 96, val: 8, imgsz: IMGSZ, classes: NC, seed: 0 });
+  const data = loadDataYaml(path.join(dataDir, 'data.yaml'));
+  const items = scanSplit(data.train, data.nc, { log: () => {} }).items;
+  const rows: (string | number)[][] = [];
+  for (const m of MODELS) {
+    const model = buildModel(path.join(repoRoot, m.yaml), { scale: 'n', nc: NC, seed: 0 });
+    const gflops = modelSummary(model, IMGSZ).gflops;
+    const t = trainer(model, items.length);
+    const loader = new DataLoader({ items, imgsz: IMGSZ, batchSize: BATCH, augment: true, seed: 0 });
+    const first = (await loader.epoch(0).next()).value as Batch;
+    const stepMs = await timeSteps(() => t.step(first.images, first.targets), STEPS);
+    let epoch = 1;
+    let it = loader.epoch(epoch);
+    const withData = await timeSteps(async () => {
+      let r = await it.next();
+      if (r.done) { it = loader.epoch(++epoch); r = await it.next(); }
+      const b = r.value as Batch;
+      if (b.size === BATCH) t.step(b.images, b.targets);
+    }, STEPS);
+    await loader.close();
+    t.dispose();
+    model.dispose();
+    const torch = torchReference(m.yaml);
+    const imgS = (BATCH * 1000) / stepMs;
+    const util = (3 * gflops * imgS) / peak;
+    rows.push([m.name, gflops.toFixed(2), stepMs.toFixed(0), imgS.toFixed(1), ((BATCH * 1000) / withData).toFixed(1),
+      `${(100 * util).toFixed(0)}%`, torch ? torch.img_s.toFixed(1) : '-', torch ? `${(imgS / torch.img_s).toFixed(2)}×` : '-']);
+    console.log(rows.at(-1)!.join('  '));
+  }
+  const table = formatTable(['model (imgsz 320, batch 16)', 'GFLOPs/img', 'step ms', 'img/s step', 'img/s with data', 'of conv peak',
+    'PyTorch fwd+bwd img/s', 'ours ÷ PyTorch'], rows);
+  const note = `conv peak (bench:backend 3×3 conv fwd+bwd, this run): ${peak.toFixed(1)} GFLOP/s; ${STEPS} timed steps after one warm-up. ` +
+    'Our step includes the v8 loss, assigner, optimizer and EMA; the PyTorch reference is forward + backward of a plain loss only.';
+  console.log(`\n${table}\n\n${note}`);
+  recordBenchmark('bench:train', 'npm run bench:train', `${table}\n\n${note}`);
+}
+
+await main();
