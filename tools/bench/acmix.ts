@@ -3,15 +3,16 @@
 // the issue's shapes, in one run. Each measurement runs in its own process so that the peak RSS
 // it reports belongs to that shape alone.
 import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@acmix-lab/runtime';
 import { ACmix } from '@acmix-lab/acmix';
-import { formatTable, recordBenchmark, repoRoot, timeMs } from './report.js';
+import { formatTable, recordBenchmark, repoRoot } from './report.js';
 
 interface Shape { batch: number; channels: number; size: number }
-interface Timing { fwd: number; fwdBwd: number; peakMiB: number }
+interface Timing { fwd: number; fwdBwd: number; fwdCpu: number; fwdBwdCpu: number; peakMiB: number }
 
 const SHAPES: Shape[] = [
   { batch: 8, channels: 64, size: 40 },
@@ -19,8 +20,30 @@ const SHAPES: Shape[] = [
   { batch: 8, channels: 256, size: 20 },
 ];
 const RUNS = 5;
+/** The official module's [fwd, fwd+bwd] ms on this machine when quiet (issue 3, REFERENCE.md). */
+const REFERENCE: [number, number][] = [[391, 812], [200, 411], [390, 782]];
 
 const peakMiB = () => process.resourceUsage().maxRSS / 1024;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Median wall ms and median CPU ms (user + system, all threads) after one warm-up run. On a
+ * machine shared with other jobs, CPU time is the steadier measure of the work done.
+ */
+function timeBoth(fn: () => void): [number, number] {
+  fn();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    fn();
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  return [median(wall), median(cpu)];
+}
 
 /** Worker: times ACmix(C → C) on one shape; prints a JSON Timing. */
 async function measureOurs({ batch, channels, size }: Shape): Promise<Timing> {
@@ -32,12 +55,12 @@ async function measureOurs({ batch, channels, size }: Shape): Promise<Timing> {
   const vars = [x, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)];
   const base = peakMiB();
   // Reading back a scalar forces completion without timing a copy of the output into JS.
-  const fwd = await timeMs(() => tf.tidy(() => tf.sum(layer.apply(x) as tf.Tensor).dataSync()), { runs: RUNS });
-  const fwdBwd = await timeMs(() => tf.tidy(() => {
+  const [fwd, fwdCpu] = timeBoth(() => tf.tidy(() => { tf.sum(layer.apply(x) as tf.Tensor).dataSync(); }));
+  const [fwdBwd, fwdBwdCpu] = timeBoth(() => tf.tidy(() => {
     const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, gy)) as tf.Scalar, vars);
     tf.addN(Object.values(grads).map((g) => tf.sum(g))).dataSync();
-  }), { runs: RUNS });
-  return { fwd, fwdBwd, peakMiB: peakMiB() - base };
+  }));
+  return { fwd, fwdBwd, fwdCpu, fwdBwdCpu, peakMiB: peakMiB() - base };
 }
 
 function runWorker(command: string, args: string[]): Timing {
@@ -54,24 +77,32 @@ async function main() {
   const self = fileURLToPath(import.meta.url);
   const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
   const rows: (string | number)[][] = [];
+  const loadBefore = os.loadavg()[0]!;
   for (const [i, s] of SHAPES.entries()) {
     const torch = runWorker('python3', ['tools/bench/acmix_torch.py', String(s.batch), String(s.channels), String(s.size), String(s.size), String(RUNS)]);
     const ours = runWorker(tsx, [self, '--worker', String(i)]);
+    const ms = (wall: number, cpu: number) => `${wall.toFixed(0)} (${cpu.toFixed(0)})`;
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
     rows.push([`${s.batch}×${s.channels}×${s.size}×${s.size}`, `ACmix(${s.channels})`,
-      torch.fwd.toFixed(0), ours.fwd.toFixed(1), `${(torch.fwd / ours.fwd).toFixed(1)}×`,
-      torch.fwdBwd.toFixed(0), ours.fwdBwd.toFixed(1), `${(torch.fwdBwd / ours.fwdBwd).toFixed(1)}×`,
-      torch.peakMiB.toFixed(0), ours.peakMiB.toFixed(0)]);
+      ms(torch.fwd, torch.fwdCpu), ms(ours.fwd, ours.fwdCpu), `${ratio(torch.fwd, ours.fwd)} (${ratio(torch.fwdCpu, ours.fwdCpu)})`,
+      ms(torch.fwdBwd, torch.fwdBwdCpu), ms(ours.fwdBwd, ours.fwdBwdCpu),
+      `${ratio(torch.fwdBwd, ours.fwdBwd)} (${ratio(torch.fwdBwdCpu, ours.fwdBwdCpu)})`,
+      `${(REFERENCE[i]![1] / ours.fwdBwd).toFixed(1)}×`, torch.peakMiB.toFixed(0), ours.peakMiB.toFixed(0)]);
     console.error(`done ${rows.at(-1)![0]}`);
   }
-  const table = formatTable(['input (NCHW)', 'layer', 'official fwd ms', 'ours fwd ms', 'fwd speed-up',
-    'official fwd+bwd ms', 'ours fwd+bwd ms', 'fwd+bwd speed-up', 'official peak RSS MiB', 'ours peak RSS MiB'], rows);
+  const table = formatTable(['input (NCHW)', 'layer', 'official fwd', 'ours fwd', 'fwd speed-up',
+    'official fwd+bwd', 'ours fwd+bwd', 'fwd+bwd speed-up', 'vs quiet official fwd+bwd', 'official peak RSS MiB', 'ours peak RSS MiB'], rows);
   const note = `Official: LeapLabTHU/ACmix module from the seed, PyTorch with 2 threads, forward under no_grad. ` +
-    `Ours: @acmix-lab/acmix on native TensorFlow (tfjs-node). Median of ${RUNS} runs after one warm-up; ` +
-    'fwd+bwd = gradients of the input and every parameter for a random grad_output. Peak RSS = growth of the ' +
-    'process peak resident set over the timed runs (each shape and implementation in its own process). ' +
-    'Both run on the same 2 shared cores, interleaved per shape: absolute times move with other load, the ratios less.';
-  console.log(`${table}\n\n${note}`);
-  recordBenchmark('bench:acmix', 'npm run bench:acmix', `${table}\n\n${note}`);
+    `Ours: @acmix-lab/acmix on native TensorFlow (tfjs-node). Times are "wall ms (CPU ms of all threads)", ` +
+    `medians of ${RUNS} runs after one warm-up; speed-ups are official / ours by wall time (by CPU time). ` +
+    'fwd+bwd = gradients of the input and every parameter for a random grad_output. "vs quiet official" divides ' +
+    'the official fwd+bwd measured on this machine when it was idle (812, 411, 782 ms) by ours from this run. ' +
+    'Peak RSS = growth of the process peak resident set over the timed runs (each shape and implementation in ' +
+    'its own process). Both share the same 2 cores with whatever else runs: under load PyTorch\'s thread pool ' +
+    'degrades far more than TensorFlow\'s, so wall-time ratios taken under load overstate the speed-up; CPU time is steadier.';
+  const load = `Load average (1 min) on the 2 cores: ${loadBefore.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end.`;
+  console.log(`${table}\n\n${load}\n\n${note}`);
+  recordBenchmark('bench:acmix', 'npm run bench:acmix', `${table}\n\n${load}\n\n${note}`);
 }
 
 await main();

@@ -2,7 +2,8 @@
 
 Usage: python3 tools/bench/acmix_torch.py BATCH CHANNELS HEIGHT WIDTH [RUNS]
 Prints one JSON line: median forward ms (no_grad), median forward+backward ms (gradients of
-input and parameters for a random grad_output), and the process's peak RSS growth in MiB.
+input and parameters for a random grad_output), the same as CPU ms of all threads, and the
+process's peak RSS growth in MiB.
 The module is exec'd out of the seed doc exactly as the parity fixtures do.
 """
 import json
@@ -23,13 +24,15 @@ def rss_mib():
 
 
 def median_ms(fn, runs):
+    """Median wall ms and median CPU ms (all threads) of `fn` after one warm-up run."""
     fn()
-    times = []
+    wall, cpu = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+        wall.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def main():
@@ -52,9 +55,10 @@ def main():
         m.zero_grad(set_to_none=True)
         m(xi).backward(gy)
 
-    f = median_ms(fwd, runs)
-    fb = median_ms(fwd_bwd, runs)
-    print(json.dumps({'fwd': f, 'fwdBwd': fb, 'peakMiB': rss_mib() - base, 'torch': torch.__version__}))
+    f, f_cpu = median_ms(fwd, runs)
+    fb, fb_cpu = median_ms(fwd_bwd, runs)
+    print(json.dumps({'fwd': f, 'fwdBwd': fb, 'fwdCpu': f_cpu, 'fwdBwdCpu': fb_cpu,
+                      'peakMiB': rss_mib() - base, 'torch': torch.__version__}))
 
 
 if __name__ == '__main__':
