@@ -24,9 +24,13 @@ export function invert3x3(m: ArrayLike<number>): number[] {
   ];
 }
 
-function roundEven(v: number): number {
+/** OpenCV's float32 bilinear blend of a 2×2 block, rounded half to even (inputs are bytes, so no clamping). */
+function blend(v00: number, v01: number, v10: number, v11: number, ax: number, ay: number): number {
+  const top = f(v00 + f(ax * (v01 - v00)));
+  const bottom = f(v10 + f(ax * (v11 - v10)));
+  const v = f(top + f(ay * f(bottom - top)));
   const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  return r - v === 0.5 && (r & 1) !== 0 ? r - 1 : r;
 }
 
 /**
@@ -40,12 +44,24 @@ export function warpImage(img: RgbImage, m: ArrayLike<number>, outWidth: number,
   const inv = invert3x3(m).map(f);
   const [m0, m1, m2, m3, m4, m5, m6, m7, m8] = inv as [number, number, number, number, number, number, number, number, number];
   const px = (x: number, y: number, c: number) => (x >= 0 && y >= 0 && x < w && y < h ? data[(y * w + x) * 3 + c]! : border);
+  // The float32 products m·x do not depend on the row: compute them once per column.
+  const m0x = new Float32Array(outWidth);
+  const m3x = new Float32Array(outWidth);
+  const m6x = new Float32Array(outWidth);
+  for (let x = 0; x < outWidth; x++) {
+    m0x[x] = m0 * x;
+    m3x[x] = m3 * x;
+    m6x[x] = m6 * x;
+  }
   for (let y = 0; y < outHeight; y++) {
+    const m1y = f(m1 * y);
+    const m4y = f(m4 * y);
+    const m7y = f(m7 * y);
     for (let x = 0; x < outWidth; x++) {
-      let sx = f(f(f(m0 * x) + f(m1 * y)) + m2);
-      let sy = f(f(f(m3 * x) + f(m4 * y)) + m5);
+      let sx = f(f(m0x[x]! + m1y) + m2);
+      let sy = f(f(m3x[x]! + m4y) + m5);
       if (perspective) {
-        const W = f(f(f(m6 * x) + f(m7 * y)) + m8);
+        const W = f(f(m6x[x]! + m7y) + m8);
         sx = f(sx / W);
         sy = f(sy / W);
       }
@@ -58,25 +74,14 @@ export function warpImage(img: RgbImage, m: ArrayLike<number>, outWidth: number,
       }
       const ax = f(sx - x0);
       const ay = f(sy - y0);
-      const inside = x0 >= 0 && y0 >= 0 && x0 < w - 1 && y0 < h - 1;
-      const p = (y0 * w + x0) * 3;
-      for (let c = 0; c < 3; c++) {
-        let v00: number, v01: number, v10: number, v11: number;
-        if (inside) {
-          v00 = data[p + c]!;
-          v01 = data[p + 3 + c]!;
-          v10 = data[p + w * 3 + c]!;
-          v11 = data[p + w * 3 + 3 + c]!;
-        } else {
-          v00 = px(x0, y0, c);
-          v01 = px(x0 + 1, y0, c);
-          v10 = px(x0, y0 + 1, c);
-          v11 = px(x0 + 1, y0 + 1, c);
-        }
-        const top = f(v00 + f(ax * (v01 - v00)));
-        const bottom = f(v10 + f(ax * (v11 - v10)));
-        const v = roundEven(f(top + f(ay * f(bottom - top))));
-        out[o + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+      if (x0 >= 0 && y0 >= 0 && x0 < w - 1 && y0 < h - 1) {
+        const p = (y0 * w + x0) * 3;
+        const q = p + w * 3;
+        out[o] = blend(data[p]!, data[p + 3]!, data[q]!, data[q + 3]!, ax, ay);
+        out[o + 1] = blend(data[p + 1]!, data[p + 4]!, data[q + 1]!, data[q + 4]!, ax, ay);
+        out[o + 2] = blend(data[p + 2]!, data[p + 5]!, data[q + 2]!, data[q + 5]!, ax, ay);
+      } else {
+        for (let c = 0; c < 3; c++) out[o + c] = blend(px(x0, y0, c), px(x0 + 1, y0, c), px(x0, y0 + 1, c), px(x0 + 1, y0 + 1, c), ax, ay);
       }
     }
   }
