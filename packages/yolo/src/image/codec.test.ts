@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeImage, encodeJpeg, encodePng, sniffFormat } from './codec.js';
+import { decodeImage, encodeJpeg, encodePng, jpegOrientation, sniffFormat } from './codec.js';
 import { ImageDecodeError, type RgbImage } from './rgb-image.js';
 
 function gradient(width: number, height: number): RgbImage {
@@ -37,6 +37,32 @@ describe('image codec', () => {
     let err = 0;
     for (let i = 0; i < img.data.length; i++) err += Math.abs(back.data[i]! - img.data[i]!);
     expect(err / img.data.length).toBeLessThan(4);
+  });
+
+  it('applies JPEG EXIF orientation like cv2.imread (6 = rotate 90° clockwise)', () => {
+    // 40×20: left quarter red, the rest blue.
+    const data = new Uint8Array(40 * 20 * 3);
+    for (let i = 0; i < 40 * 20; i++) data.set(i % 40 < 10 ? [255, 0, 0] : [0, 0, 255], i * 3);
+    const jpg = encodeJpeg({ width: 40, height: 20, data }, 95);
+    const withOrientation = (o: number, little: boolean) => {
+      const u16 = (v: number) => (little ? [v & 255, v >> 8] : [v >> 8, v & 255]);
+      const u32 = (v: number) => (little ? [v & 255, (v >> 8) & 255, 0, 0] : [0, 0, (v >> 8) & 255, v & 255]);
+      const tiff = [...(little ? [0x49, 0x49] : [0x4d, 0x4d]), ...u16(42), ...u32(8), ...u16(1), ...u16(0x0112), ...u16(3), ...u32(1), ...u16(o), 0, 0, 0, 0, 0, 0];
+      const body = [...Buffer.from('Exif\0\0', 'binary'), ...tiff];
+      const app1 = [0xff, 0xe1, (body.length + 2) >> 8, (body.length + 2) & 255, ...body];
+      return Buffer.concat([jpg.subarray(0, 2), Buffer.from(app1), jpg.subarray(2)]);
+    };
+    expect(jpegOrientation(jpg)).toBe(1);
+    expect(jpegOrientation(withOrientation(6, false))).toBe(6);
+    expect(jpegOrientation(withOrientation(3, true))).toBe(3);
+    const rotated = decodeImage(withOrientation(6, true));
+    expect([rotated.width, rotated.height]).toEqual([20, 40]);
+    const at = (img: RgbImage, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
+    expect(at(rotated, 10, 2)![0]).toBeGreaterThan(200); // the red strip is now at the top
+    expect(at(rotated, 10, 30)![2]).toBeGreaterThan(200);
+    const upsideDown = decodeImage(withOrientation(3, false));
+    expect([upsideDown.width, upsideDown.height]).toEqual([40, 20]);
+    expect(at(upsideDown, 38, 10)![0]).toBeGreaterThan(200); // red moved to the right
   });
 
   it('reads from a path and names the file in errors', () => {

@@ -53,8 +53,46 @@ function checkJpeg(bytes: Uint8Array, file: string): void {
 }
 
 /**
+ * EXIF orientation (1-8) of a JPEG, 1 when absent: walk the markers to APP1 "Exif", read the TIFF
+ * header's byte order and IFD0's tag 0x0112.
+ */
+export function jpegOrientation(bytes: Uint8Array): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let off = 2;
+  while (off + 4 <= bytes.length && bytes[off] === 0xff) {
+    const marker = bytes[off + 1]!;
+    if (marker === 0xda || marker === 0xd9) break; // start of scan / end of image: no more metadata
+    const len = view.getUint16(off + 2);
+    const body = off + 4;
+    if (marker === 0xe1 && len >= 16 && body + 6 <= bytes.length
+      && String.fromCharCode(...bytes.subarray(body, body + 4)) === 'Exif' && bytes[body + 4] === 0 && bytes[body + 5] === 0) {
+      const tiff = body + 6;
+      const end = Math.min(off + 2 + len, bytes.length);
+      if (tiff + 8 > end) return 1;
+      const little = bytes[tiff] === 0x49; // "II"
+      const ifd = tiff + view.getUint32(tiff + 4, little);
+      if (ifd + 2 > end) return 1;
+      const count = view.getUint16(ifd, little);
+      for (let i = 0; i < count; i++) {
+        const entry = ifd + 2 + 12 * i;
+        if (entry + 12 > end) break;
+        if (view.getUint16(entry, little) === 0x0112) {
+          const value = view.getUint16(entry + 8, little);
+          return value >= 1 && value <= 8 ? value : 1;
+        }
+      }
+      return 1;
+    }
+    off += 2 + len;
+  }
+  return 1;
+}
+
+/**
  * Decode PNG, JPEG, WebP, GIF (first frame) or BMP bytes, or a file path, to RGB. Alpha is dropped
- * (fully transparent pixels come back black). EXIF orientation is not applied.
+ * (fully transparent pixels come back black). A JPEG's EXIF orientation is applied, as cv2.imread
+ * does and as Ultralytics' exif_size assumes: Skia rotates while drawing but reports the stored
+ * size, so the canvas takes the rotated size (orientations 5-8 swap width and height).
  * Throws ImageDecodeError naming the file and the reason for corrupt or truncated data.
  */
 export function decodeImage(source: Uint8Array | string, name = typeof source === 'string' ? source : '<bytes>'): RgbImage {
@@ -75,8 +113,10 @@ export function decodeImage(source: Uint8Array | string, name = typeof source ==
 
   const img = new Image();
   img.src = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { width, height } = img;
-  if (!width || !height) throw new ImageDecodeError(name, 'not a decodable image (unknown format or corrupt data)');
+  if (!img.width || !img.height) throw new ImageDecodeError(name, 'not a decodable image (unknown format or corrupt data)');
+  const swap = format === 'jpeg' && jpegOrientation(bytes) >= 5;
+  const width = swap ? img.height : img.width;
+  const height = swap ? img.width : img.height;
   const canvas = createCanvas(width, height);
   const ctx = canvas.getContext('2d');
   ctx.drawImage(img, 0, 0);
