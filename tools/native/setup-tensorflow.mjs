@@ -10,6 +10,8 @@
 // The extracted libraries (~1 GB) are cached outside the repository, keyed by version, in
 // $ACMIX_LAB_CACHE or $XDG_CACHE_HOME/acmix-lab (default ~/.cache/acmix-lab).
 // Failure never fails `npm ci`: the project then runs on the slow `cpu` backend and says so.
+// It also builds tools/native/quiet-stderr, which keeps TensorFlow's start-up log lines off stderr
+// (packages/runtime/src/quiet-stderr.ts); without it those lines simply show.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -139,7 +141,10 @@ function nodeHeadersEnv() {
 function buildAddon(pkgDir, deps) {
   const stampFile = path.join(deps, '.acmix-lab-build');
   const stamp = `${TF_VERSION} node-abi-${process.versions.modules} napi-${process.versions.napi}`;
-  const addon = path.join(pkgDir, 'lib', `napi-v${process.versions.napi}`, 'tfjs_binding.node');
+  // node-pre-gyp builds for the highest N-API version the package lists that Node supports (8 on Node 20's 9).
+  const { napi_versions: napiVersions } = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')).binary;
+  const napi = Math.max(...napiVersions.filter((v) => v <= Number(process.versions.napi)));
+  const addon = path.join(pkgDir, 'lib', `napi-v${napi}`, 'tfjs_binding.node');
   if (!force && fs.existsSync(addon) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) {
     log('native addon is current');
     return;
@@ -149,6 +154,26 @@ function buildAddon(pkgDir, deps) {
   const preGyp = require.resolve('@mapbox/node-pre-gyp/bin/node-pre-gyp');
   run(process.execPath, [preGyp, 'install', '--build-from-source'], { cwd: pkgDir, env: { ...process.env, ...nodeHeadersEnv() } });
   fs.writeFileSync(stampFile, stamp);
+}
+
+/** npm sets npm_config_node_gyp for install scripts; run directly, use the node-gyp bundled with npm. */
+function nodeGyp() {
+  const bundled = path.resolve(path.dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
+  const bin = process.env.npm_config_node_gyp ?? bundled;
+  if (!fs.existsSync(bin)) throw new Error(`node-gyp not found at ${bin} (set npm_config_node_gyp)`);
+  return bin;
+}
+
+/** Small and independent of TensorFlow, so it is rebuilt every time (~2 s) and never goes stale. */
+function buildQuietStderr() {
+  const dir = path.join(repoRoot, 'tools', 'native', 'quiet-stderr');
+  try {
+    log('building the quiet-stderr addon (node-gyp)');
+    run(process.execPath, [nodeGyp(), 'rebuild', '--loglevel=warn'], { cwd: dir, env: { ...process.env, ...nodeHeadersEnv() } });
+  } catch (err) {
+    console.warn(`[acmix-lab setup] WARNING: quiet-stderr addon not built (${err.message}); ` +
+      "TensorFlow's start-up log lines will show on stderr.");
+  }
 }
 
 function verify(pkg) {
@@ -169,6 +194,7 @@ function main() {
     log(`no TensorFlow wheel recipe for ${os.platform()}-${os.arch()}; commands will use the cpu backend`);
     return;
   }
+  buildQuietStderr();
   if (gpu) run('npm', ['install', '--no-save', '--ignore-scripts', `${variant.npm}@4.22.0`], { cwd: repoRoot });
   const require = createRequire(path.join(repoRoot, 'package.json'));
   const pkgDir = path.dirname(require.resolve(`${variant.npm}/package.json`));

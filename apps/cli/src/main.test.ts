@@ -3,9 +3,16 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../bin/acmix-lab.js', import.meta.url));
+const yolov8 = fileURLToPath(new URL('../../../experiments/models/yolov8.yaml', import.meta.url));
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ACMIX_LAB_BACKEND: '' } });
+  return cliWithEnv({}, ...args);
+}
+
+function cliWithEnv(env: Record<string, string | undefined>, ...args: string[]) {
+  return spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8', env: { ...process.env, ACMIX_LAB_BACKEND: '', TF_CPP_MIN_LOG_LEVEL: undefined, ...env },
+  });
 }
 
 describe('acmix-lab CLI', () => {
@@ -17,6 +24,23 @@ describe('acmix-lab CLI', () => {
     expect(env.tensorflowVersion).toBe('2.21.0');
     expect(env.tfjsVersion).toBe('4.22.0');
     expect(env.cpus).toBeGreaterThan(0);
+    // TensorFlow's start-up log lines (absl preamble, port.cc oneDNN notice) are filtered out.
+    expect(res.stderr).toBe('');
+  });
+
+  it('prints exactly one error line when a command fails after TensorFlow has loaded', () => {
+    // The model is built (TensorFlow loaded, ops run) before the weights are read.
+    const res = cli('forward', '--model', yolov8, '--scale', 'n',
+      '--weights', '/nonexistent/w.safetensors', '--input', '/nonexistent/x.safetensors', '--out', '/nonexistent/y.safetensors');
+    expect(res.status).toBe(1);
+    expect(res.stderr).toBe('acmix-lab: error: /nonexistent/w.safetensors: cannot read (ENOENT)\n');
+  });
+
+  it('shows TensorFlow\'s start-up lines when TF_CPP_MIN_LOG_LEVEL=0 asks for INFO logs', () => {
+    const res = cliWithEnv({ TF_CPP_MIN_LOG_LEVEL: '0' }, 'env', '--json');
+    expect(res.status).toBe(0);
+    expect(res.stderr).toMatch(/^I\d{4} .* port\.cc:\d+\] oneDNN custom operations are on/m);
+    expect(res.stderr).toMatch(/^I\d{4} .* cpu_feature_guard\.cc:\d+\] /m);
   });
 
   it('prints one error line without a stack trace and exits non-zero', () => {

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { registerCpuKernelFixes } from './kernels/resize-nearest-neighbor-grad.js';
+import { withStartupLogsFiltered } from './quiet-stderr.js';
 
 export type BackendName = 'tensorflow' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'cpu'];
@@ -29,10 +30,11 @@ let warned = false;
 /** Loads tfjs-node once; it registers the `tensorflow` backend as a side effect. */
 function loadNative(): typeof nativeLoad & object {
   if (nativeLoad) return nativeLoad;
-  // TensorFlow's C++ INFO logs (oneDNN, CPU features) would drown every command's output.
+  // TensorFlow's C++ INFO logs (oneDNN, CPU features) would drown every command's output. The
+  // level does not reach the lines printed while the library loads: those are filtered to it too.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   try {
-    const tfn = require('@tensorflow/tfjs-node') as { version: Record<string, string> };
+    const tfn = withStartupLogsFiltered(() => require('@tensorflow/tfjs-node') as { version: Record<string, string> });
     const version = tf.findBackend('tensorflow') as unknown as { binding?: { TF_Version?: string } } | null;
     nativeLoad = { ok: true, version: version?.binding?.TF_Version ?? tfn.version['tfjs-node'] ?? 'unknown' };
   } catch (err) {
