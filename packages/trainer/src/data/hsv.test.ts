@@ -2,14 +2,13 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { applyHsvGains, hsvToRgb, rgbToHsv } from './hsv.js';
 
-interface HsvCase { width: number; height: number; src: string; gains: [number, number, number]; hsv: string; expected: string }
-const fixture = JSON.parse(fs.readFileSync(new URL('../../fixtures/augment/hsv.json', import.meta.url), 'utf8')) as { cases: HsvCase[] };
+interface HsvFixture { width: number; height: number; src: string; hsv: string; cases: { gains: [number, number, number]; expected: string }[] }
+const fixture = JSON.parse(fs.readFileSync(new URL('../../fixtures/augment/hsv.json', import.meta.url), 'utf8')) as HsvFixture;
 const bytes = (b64: string) => new Uint8Array(Buffer.from(b64, 'base64'));
 
 describe('OpenCV 8-bit HSV', () => {
   it('RGB → HSV matches cv2.cvtColor(COLOR_RGB2HSV) exactly on 4096 colours', () => {
-    const c = fixture.cases[0]!;
-    expect(Buffer.compare(Buffer.from(rgbToHsv(bytes(c.src))), Buffer.from(bytes(c.hsv)))).toBe(0);
+    expect(Buffer.compare(Buffer.from(rgbToHsv(bytes(fixture.src))), Buffer.from(bytes(fixture.hsv)))).toBe(0);
   });
 
   // The fixture comes from OpenCV 5.0, whose 8-bit HSV→RGB no longer goes through float32 and lands one
@@ -19,9 +18,8 @@ describe('OpenCV 8-bit HSV', () => {
     // f = 0.50000006 and v(1 − s·f) = 0.49999994 → 127.49998 → 127; (90, 128, 200): 0.78431·0.49804 → 99.608 → 100.
     expect(Array.from(hsvToRgb(new Uint8Array([0, 128, 255, 45, 255, 255, 90, 128, 200]))))
       .toEqual([255, 127, 127, 127, 255, 0, 100, 200, 200]);
-    const c = fixture.cases[0]!;
-    const back = hsvToRgb(bytes(c.hsv));
-    const cv2Back = bytes(c.expected); // unit gains: cv2's own HSV → RGB of the same HSV bytes
+    const back = hsvToRgb(bytes(fixture.hsv));
+    const cv2Back = bytes(fixture.cases[0]!.expected); // unit gains: cv2's own HSV → RGB of the same HSV bytes
     let sum = 0;
     for (let i = 0; i < back.length; i++) {
       const d = Math.abs(back[i]! - cv2Back[i]!);
@@ -32,7 +30,7 @@ describe('OpenCV 8-bit HSV', () => {
   });
 
   it.each(fixture.cases.map((c) => [c.gains.join(', '), c] as const))('RandomHSV lookup tables with gains %s match cv2 within one level', (_n, c) => {
-    const img = { width: c.width, height: c.height, data: bytes(c.src) };
+    const img = { width: fixture.width, height: fixture.height, data: bytes(fixture.src) };
     applyHsvGains(img, c.gains);
     const want = bytes(c.expected);
     let sum = 0;
