@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { plainBinding, type TorchMappable, type TorchParamBinding } from '@acmix-lab/runtime';
 import { windowAttention } from './attention.js';
 import { ACmixConfigError } from './errors.js';
+import { fusedAttentionUnavailable, fusedWindowAttention } from './native-op.js';
 import { attentionIndex, chooseTile, linspace, windowGeometry, type AttentionIndex, type WindowGeometry } from './geometry.js';
 import { groupedConvBinding, matrixBinding, shiftKernel } from './torch-weights.js';
 
@@ -109,15 +110,23 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const [batch, height, width] = x.shape;
-      const geo = this.windowGeometry(height, width);
       const { head, kernelConv: kc } = this;
       const pixels = batch * height * width;
       const xa = tf.concat([tf.reshape(x, [pixels, this.inPlanes]), tf.tile(this.gridChannels(height, width), [batch, 1])], 1);
       const { wq, wk, wv, wconv } = this.composedWeights();
-      // Rows (batch, pixel, head) of the per-head projections: a free reshape of the matmul.
-      const rows = (w: tf.Tensor2D) => tf.reshape(tf.matMul(xa, w), [pixels * head, -1]) as tf.Tensor2D;
-      const att = tf.reshape(windowAttention(rows(wq), rows(wk), rows(wv), geo, this.attentionIndex(geo, batch)),
-        [batch, geo.rows.out, geo.cols.out, this.outPlanes]);
+      const project = (w: tf.Tensor2D) => tf.matMul(xa, w);
+      const outShape = [batch, Math.ceil(height / this.stride), Math.ceil(width / this.stride), this.outPlanes];
+      let att: tf.Tensor;
+      if (fusedAttentionUnavailable() === null) {
+        const five = (w: tf.Tensor2D) => tf.reshape(project(w), [batch, height, width, head, -1]);
+        const attrs = { kernelAtt: this.kernelAtt, stride: this.stride, dilation: this.dilation };
+        att = tf.reshape(fusedWindowAttention(five(wq), five(wk), five(wv), attrs), outShape);
+      } else {
+        // Rows (batch, pixel, head) of the per-head projections: a free reshape of the matmul.
+        const rows = (w: tf.Tensor2D) => tf.reshape(project(w), [pixels * head, -1]) as tf.Tensor2D;
+        const geo = this.windowGeometry(height, width);
+        att = tf.reshape(windowAttention(rows(wq), rows(wk), rows(wv), geo, this.attentionIndex(geo, batch)), outShape);
+      }
       // Conv path: fc, the regrouping and the grouped dep_conv are linear too, so the whole path is
       // one dense kc×kc conv of the augmented input with a composed kernel. Zero padding
       // kernel_conv // 2 (official: 1): padded pixels have no bias channel, so f_conv is 0 there too.

@@ -1,13 +1,14 @@
 // Parity with the official PyTorch ACmix: forward output and every gradient, per fixture case
 // written by tools/fixtures/acmix_fixtures.py (official module, or its naive reference for
 // inputs the official module crashes on).
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { countLeakedTensors, initBackend, readSafetensors, requireTensor, type TensorMap } from '@acmix-lab/runtime';
 import { ACmix } from './layer.js';
+import { fusedAttentionUnavailable } from './native-op.js';
 
 const fixturesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
 const cases = fs.readdirSync(fixturesDir).filter((c) => fs.existsSync(path.join(fixturesDir, c, 'model.yaml'))).sort();
@@ -77,14 +78,26 @@ function forwardBackward(f: Fixture): Record<string, tf.Tensor> {
   });
 }
 
-describe('ACmix parity with the official PyTorch module', () => {
-  beforeAll(async () => { await initBackend(); });
+await initBackend();
+const fusedUnavailable = fusedAttentionUnavailable();
 
-  it('has fixtures for every kind of case', () => {
+// Both attention implementations: the composed TensorFlow.js ops (everywhere) and the fused
+// native kernels (when built: `npm run build:native -w @acmix-lab/acmix`).
+describe.each([
+  { impl: 'composed', fused: '0', skip: null },
+  { impl: 'fused', fused: '1', skip: fusedUnavailable },
+])('ACmix ($impl attention) parity with the official PyTorch module', ({ fused, skip }) => {
+  beforeAll(() => { process.env.ACMIX_LAB_FUSED = fused; });
+  afterAll(() => { delete process.env.ACMIX_LAB_FUSED; });
+  if (skip) it.skip(`skipped: ${skip}`, () => {});
+
+  it.skipIf(skip)('has fixtures for every kind of case, and runs the intended implementation', () => {
     expect(cases.length).toBeGreaterThanOrEqual(8);
+    if (fused === '1') expect(fusedAttentionUnavailable()).toBeNull();
+    else expect(fusedAttentionUnavailable()).toMatch(/ACMIX_LAB_FUSED=0/);
   });
 
-  it.each(cases)('%s: output and every gradient within 1e-4 of PyTorch', (name) => {
+  it.skipIf(skip).each(cases)('%s: output and every gradient within 1e-4 of PyTorch', (name) => {
     const f = loadFixture(name);
     const ours = forwardBackward(f);
     const keys = [...f.expected.keys()];
@@ -107,7 +120,7 @@ describe('ACmix parity with the official PyTorch module', () => {
     f.layer.weights.forEach((w) => w.dispose());
   });
 
-  it('leaks no tensors across forward, and forward and backward', async () => {
+  it.skipIf(skip)('leaks no tensors across forward, and forward and backward', async () => {
     const f = loadFixture(cases[0]!);
     tf.dispose(forwardBackward(f));
     expect(await countLeakedTensors(() => tf.dispose(forwardBackward(f)))).toBe(0);
