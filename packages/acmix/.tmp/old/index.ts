@@ -1,6 +1,0 @@
-// Public API: named re-exports only.
-export { ACmix } from './layer.js';
-export type { ACmixArgs } from './layer.js';
-export { ACmixConfigError } from './errors.js';
-export { acmixParamCount, acmixFlops } from './cost.js';
-export type { ACmixShape, ACmixFlopsArgs } from './cost.js';
