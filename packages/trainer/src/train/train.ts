@@ -145,7 +145,7 @@ export async function train(input: TrainConfigInput, hooks: TrainHooks = {}): Pr
   try {
     for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
       const t0 = performance.now();
-      const mosaic = mosaicForEpoch(epoch, config.epochs, config.close_mosaic) && config.mosaic > 0;
+      const mosaic = mosaicForEpoch(epoch, config.epochs, config.close_mosaic); // hyp.mosaic is the probability
       if (config.close_mosaic > 0 && epoch === config.epochs - config.close_mosaic) log('Closing dataloader mosaic');
       loop.beginEpoch();
       const tloss: LossGains = { box: 0, cls: 0, dfl: 0 };
