@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the fused ACmix attention kernels (acmix_ops.cc) with node-gyp against the TensorFlow
+// Builds the fused ACmix kernels (window_attention.cc, grouped_conv.cc, addon.cc) with node-gyp against the TensorFlow
 // that tfjs-node loads (the libraries tools/native/setup-tensorflow.mjs extracted from the
 // tensorflow-cpu wheel, with their headers). Until it is built the layer uses its composed
 // TensorFlow.js version, so a failed build is never fatal with --if-possible.

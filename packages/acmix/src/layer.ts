@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { plainBinding, type TorchMappable, type TorchParamBinding } from '@acmix-lab/runtime';
 import { windowAttention } from './attention.js';
 import { ACmixConfigError } from './errors.js';
-import { fusedAttentionUnavailable, fusedWindowAttention } from './native-op.js';
+import { fusedAttentionUnavailable, fusedGroupedConv, fusedWindowAttention } from './native-op.js';
 import { attentionIndex, chooseTile, linspace, windowGeometry, type AttentionIndex, type WindowGeometry } from './geometry.js';
 import { groupedConvBinding, matrixBinding, shiftKernel } from './torch-weights.js';
 
@@ -34,6 +34,17 @@ type Weights = Record<'w1' | 'b1' | 'w2' | 'b2' | 'w3' | 'b3' | 'wp' | 'bp' | 'f
 function torchDefault(fanIn: number): Initializer {
   const bound = 1 / Math.sqrt(fanIn);
   return tf.initializers.randomUniform({ minval: -bound, maxval: bound });
+}
+
+/**
+ * The whole conv path as one dense kc×kc kernel over the augmented input: dep_conv group g maps
+ * f_conv[g, m] to outputs g·head + t, so kernel[κ, row, g·head + t] = Σ_m fmix[g, row, m] ·
+ * dep[g, m, t·kc² + κ].
+ */
+function denseConvKernel(fmix: tf.Tensor3D, dep: tf.Tensor3D, kc: number, head: number, outPlanes: number): tf.Tensor4D {
+  const [d, rows] = fmix.shape;
+  const kernel = tf.reshape(tf.matMul(fmix, dep), [d, rows, head, kc, kc]);
+  return tf.reshape(tf.transpose(kernel, [3, 4, 1, 0, 2]), [kc, kc, rows, outPlanes]) as tf.Tensor4D;
 }
 
 export class ACmix extends tf.layers.Layer implements TorchMappable {
@@ -113,26 +124,33 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
       const { head, kernelConv: kc } = this;
       const pixels = batch * height * width;
       const xa = tf.concat([tf.reshape(x, [pixels, this.inPlanes]), tf.tile(this.gridChannels(height, width), [batch, 1])], 1);
-      const { wq, wk, wv, wconv } = this.composedWeights();
+      const { wq, wk, wv, fmix, dep } = this.composedWeights();
       const project = (w: tf.Tensor2D) => tf.matMul(xa, w);
-      const outShape = [batch, Math.ceil(height / this.stride), Math.ceil(width / this.stride), this.outPlanes];
+      const [outH, outW] = [Math.ceil(height / this.stride), Math.ceil(width / this.stride)];
+      const outShape = [batch, outH, outW, this.outPlanes];
       let att: tf.Tensor;
+      let conv: tf.Tensor;
       if (fusedAttentionUnavailable() === null) {
         const five = (w: tf.Tensor2D) => tf.reshape(project(w), [batch, height, width, head, -1]);
         const attrs = { kernelAtt: this.kernelAtt, stride: this.stride, dilation: this.dilation };
         att = tf.reshape(fusedWindowAttention(five(wq), five(wk), five(wv), attrs), outShape);
+        // Conv path: f_conv = xa·wf (fc over q, k, v regrouped), then the grouped dep_conv kernel.
+        const wf = tf.reshape(tf.transpose(fmix, [1, 0, 2]), [this.inPlanes + 3, -1]) as tf.Tensor2D;
+        const f = tf.reshape(project(wf), [batch, height, width, this.headDim, kc * kc]);
+        conv = tf.reshape(fusedGroupedConv(f, dep, kc, this.stride), outShape);
       } else {
         // Rows (batch, pixel, head) of the per-head projections: a free reshape of the matmul.
         const rows = (w: tf.Tensor2D) => tf.reshape(project(w), [pixels * head, -1]) as tf.Tensor2D;
         const geo = this.windowGeometry(height, width);
         att = tf.reshape(windowAttention(rows(wq), rows(wk), rows(wv), geo, this.attentionIndex(geo, batch)), outShape);
+        // Conv path: fc, the regrouping and the grouped dep_conv are linear too, so the whole path
+        // is one dense kc×kc conv of the augmented input with a composed kernel (TensorFlow's CPU
+        // grouped and depthwise convs are slower at these shapes). Zero padding kernel_conv // 2
+        // (official: 1): padded pixels have no bias channel, so f_conv is 0 there too.
+        const p = (kc - 1) / 2;
+        const xPad = tf.pad(tf.reshape(xa, [batch, height, width, -1]), [[0, 0], [p, p], [p, p], [0, 0]]) as tf.Tensor4D;
+        conv = tf.conv2d(xPad, denseConvKernel(fmix, dep, kc, head, this.outPlanes), this.stride, 'valid');
       }
-      // Conv path: fc, the regrouping and the grouped dep_conv are linear too, so the whole path is
-      // one dense kc×kc conv of the augmented input with a composed kernel. Zero padding
-      // kernel_conv // 2 (official: 1): padded pixels have no bias channel, so f_conv is 0 there too.
-      const p = (kc - 1) / 2;
-      const xPad = tf.pad(tf.reshape(xa, [batch, height, width, -1]), [[0, 0], [p, p], [p, p], [0, 0]]) as tf.Tensor4D;
-      const conv = tf.conv2d(xPad, wconv, this.stride, 'valid');
       return tf.add(att, conv);
     });
   }
@@ -173,11 +191,12 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
 
   /**
    * Weight matrices over the augmented input [x, 1, loc_w, loc_h] (rows), so that
-   * q' = xa·wq, k' = xa·wk, rate1·v = xa·wv per head, and rate2·conv = conv2d(xa, wconv).
+   * q' = xa·wq, k' = xa·wk, rate1·v = xa·wv per head, and the conv path's fc mixing (fmix) and
+   * rate2·dep_conv (dep).
    */
   private composedWeights() {
     const w = this.w!;
-    const { head, headDim: d, inPlanes: cin, kernelConv: kc } = this;
+    const { head, headDim: d, inPlanes: cin } = this;
     const rows = cin + 3;
     const full = (wt: tf.LayerVariable, b: tf.LayerVariable) =>
       tf.concat([wt.read(), tf.reshape(b.read(), [1, -1]), tf.zeros([2, this.outPlanes])], 0);
@@ -193,15 +212,13 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
     const wk = tf.concat([tf.reshape(k, [rows, head, d]), tf.tensor3d(locSel, [rows, head, 2])], 2);
     const wv = tf.mul(v, w.rate1.read());
     // f_conv channel g·kc² + m = Σ_s fc[s, m] · (q|k|v)[s-th head block, channel g] (fc over the
-    // stacked heads), then dep_conv group g: out[g·head + t] = Σ_{m,κ} dep[g, m, t, κ] f[g, m](p + κ).
+    // stacked heads): fmix[g, row, m] is that map's weight on input row `row`.
     const qkv = tf.transpose(tf.reshape(tf.stack([q, k, v], 1), [rows, 3 * head, d]), [2, 0, 1]);
-    const f = tf.matMul(qkv, tf.tile(tf.expandDims(w.fc.read(), 0), [d, 1, 1])); // (d, rows, kc²)
-    const dep = tf.mul(w.dep.read(), w.rate2.read()); // (d, kc², head·kc²)
-    const kernel = tf.reshape(tf.matMul(f, dep), [d, rows, head, kc, kc]);
-    const wconv = tf.reshape(tf.transpose(kernel, [3, 4, 1, 0, 2]), [kc, kc, rows, this.outPlanes]);
+    const fmix = tf.matMul(qkv, tf.tile(tf.expandDims(w.fc.read(), 0), [d, 1, 1])) as tf.Tensor3D; // (d, rows, kc²)
+    const dep = tf.mul(w.dep.read(), w.rate2.read()) as tf.Tensor3D; // (d, kc², head·kc²)
     return {
       wq: tf.reshape(wq, [rows, -1]) as tf.Tensor2D, wk: tf.reshape(wk, [rows, -1]) as tf.Tensor2D,
-      wv: wv as tf.Tensor2D, wconv: wconv as tf.Tensor4D,
+      wv: wv as tf.Tensor2D, fmix, dep,
     };
   }
 

@@ -1,6 +1,7 @@
-// The fused window-attention TensorFlow kernels (native/acmix_ops.cc), when they are built and the
-// native backend is in use. src/attention.ts computes the same thing from stock TensorFlow.js ops
-// and is the fallback everywhere else (cpu backend, no compiler at install, ACMIX_LAB_FUSED=0).
+// The fused TensorFlow kernels (native/window_attention.cc, native/grouped_conv.cc), when they are
+// built and the native backend is in use. attention.ts and the dense conv in layer.ts compute the
+// same things from stock TensorFlow.js ops and are the fallback everywhere else (cpu backend, no
+// compiler at install, ACMIX_LAB_FUSED=0).
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const NATIVE_ADDON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../native/build/Release/acmix_ops.node');
 
-interface NativeAddon { forwardOp: string; backwardOp: string }
+interface NativeAddon { attention: string; attentionGrad: string; groupedConv: string; groupedConvGrad: string }
 interface TfBackend {
   binding: { TF_ATTR_INT: number };
   executeMultipleOutputs(name: string, attrs: unknown[], inputs: tf.Tensor[], outputs: number): tf.Tensor[];
@@ -33,6 +34,26 @@ export function fusedAttentionUnavailable(): string | null {
   return addon ? null : reason;
 }
 
+type IntAttrs = Record<string, number>;
+
+/** Runs a registered op by name with int attributes, differentiable through its gradient op. */
+function fusedOp(forward: keyof NativeAddon, backward: keyof NativeAddon, attrs: IntAttrs, saved: (inputs: tf.Tensor[], outputs: tf.Tensor[]) => tf.Tensor[], nOut: number) {
+  const unavailable = fusedAttentionUnavailable();
+  if (unavailable) throw new Error(`fused ACmix kernels unavailable: ${unavailable}`);
+  const backend = tf.backend() as unknown as TfBackend;
+  const opAttrs = Object.entries(attrs).map(([name, value]) => ({ name, type: backend.binding.TF_ATTR_INT, value }));
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const inputs = args.slice(0, -1) as tf.Tensor[];
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const outputs = backend.executeMultipleOutputs(addon![forward], opAttrs, inputs, nOut);
+    save(saved(inputs, outputs));
+    return {
+      value: outputs[0]!,
+      gradFunc: (dy: tf.Tensor, kept: tf.Tensor[]) => backend.executeMultipleOutputs(addon![backward], opAttrs, [...kept, dy], inputs.length),
+    };
+  });
+}
+
 export interface FusedAttentionAttrs {
   kernelAtt: number;
   stride: number;
@@ -41,26 +62,19 @@ export interface FusedAttentionAttrs {
 
 /**
  * q, k: [B, H, W, heads, E]; v: [B, H, W, heads, D] → [B, ceil(H/s), ceil(W/s), heads, D].
- * Same contract as windowAttention in attention.ts; the forward saves the window softmax
- * (probs) for the backward kernel.
+ * Same contract as windowAttention in attention.ts; the forward also returns the window softmax
+ * (probs), which the backward kernel reads.
  */
-export function fusedWindowAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, attrs: FusedAttentionAttrs): tf.Tensor {
-  const unavailable = fusedAttentionUnavailable();
-  if (unavailable) throw new Error(`fused ACmix attention unavailable: ${unavailable}`);
-  const backend = tf.backend() as unknown as TfBackend;
-  const opAttrs = [
-    { name: 'kernel_att', type: backend.binding.TF_ATTR_INT, value: attrs.kernelAtt },
-    { name: 'stride', type: backend.binding.TF_ATTR_INT, value: attrs.stride },
-    { name: 'dilation', type: backend.binding.TF_ATTR_INT, value: attrs.dilation },
-  ];
-  const attend = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [qs, ks, vs, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const [out, probs] = backend.executeMultipleOutputs(addon!.forwardOp, opAttrs, [qs, ks, vs], 2) as [tf.Tensor, tf.Tensor];
-    save([qs, ks, vs, probs, out]);
-    return {
-      value: out,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backend.executeMultipleOutputs(addon!.backwardOp, opAttrs, [...saved, dy], 3),
-    };
-  });
-  return attend(q, k, v);
+export function fusedWindowAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, a: FusedAttentionAttrs): tf.Tensor {
+  const attrs = { kernel_att: a.kernelAtt, stride: a.stride, dilation: a.dilation };
+  // The gradient op takes q, k, v, probs, out, dout.
+  return fusedOp('attention', 'attentionGrad', attrs, (inputs, [out, probs]) => [...inputs, probs!, out!], 2)(q, k, v);
+}
+
+/**
+ * ACmix's dep_conv: f [B, H, W, head_dim, kc²] (f_conv), w [head_dim, kc², head·kc²] (the layer's
+ * dep_conv variable layout) → [B, ceil(H/s), ceil(W/s), head_dim, head]; zero padding kc / 2.
+ */
+export function fusedGroupedConv(f: tf.Tensor, w: tf.Tensor, kernelConv: number, stride: number): tf.Tensor {
+  return fusedOp('groupedConv', 'groupedConvGrad', { kernel: kernelConv, stride }, (inputs) => inputs, 1)(f, w);
 }

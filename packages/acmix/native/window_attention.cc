@@ -1,7 +1,7 @@
 // Fused TensorFlow CPU kernels for ACmix's sliding-window attention (forward and backward),
-// loaded into the tfjs-node process as a Node addon: dlopen runs the static REGISTER_OP /
-// REGISTER_KERNEL_BUILDER initialisers against the libtensorflow_framework the tfjs-node binding
-// already loaded, and tfjs-node then runs the ops by name. The composed TensorFlow.js version in
+// loaded into the tfjs-node process with the Node addon (addon.cc): dlopen runs the static
+// REGISTER_OP / REGISTER_KERNEL_BUILDER initialisers against the libtensorflow_framework the
+// tfjs-node binding already loaded, and tfjs-node then runs the ops by name. The composed TensorFlow.js version in
 // src/attention.ts is the reference and the fallback; both implement the same window rules
 // (src/geometry.ts): reflection padding, reach min((kernel_att-1)/2, (size-1)/dilation) taps per
 // axis, queries every `stride` pixels, output ceil(size/stride).
@@ -14,8 +14,6 @@
 // A task handles one (batch, head): it gathers that head's keys and values once into channel-major
 // planes, then works one output row and 16 output columns at a time, so every inner step is one
 // SIMD multiply-add over contiguous columns.
-#include <node_api.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -24,6 +22,7 @@
 #include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/shape_inference.h"
+#include "simd.h"
 
 namespace {
 
@@ -33,12 +32,11 @@ using tensorflow::OpKernelContext;
 using tensorflow::Tensor;
 using tensorflow::TensorShape;
 
-// Output columns are processed V at a time in one SIMD register (AVX-512; GCC splits the vector
-// type into two AVX2 registers on machines without it).
-constexpr int V = 16;
-typedef float vf __attribute__((vector_size(V * sizeof(float))));
-inline vf Load(const float* p) { vf v; std::memcpy(&v, p, sizeof v); return v; }
-inline void Store(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
+using acmix::Load;
+using acmix::RoundUp;
+using acmix::Store;
+using acmix::V;
+using acmix::vf;
 
 // One spatial axis: `taps` window offsets each side, `dilation` pixels apart.
 struct Axis {
@@ -69,8 +67,6 @@ struct Geometry {
   int col(int kx) const { return cols.pad + kx * cols.dilation; }  // padded column of tap kx for xo = 0
   int reach() const { return 2 * cols.pad / cols.stride; }  // largest col(kx) / stride
 };
-
-inline int RoundUp(int n, int m) { return (n + m - 1) / m * m; }
 
 Geometry MakeGeometry(const Tensor& q, const Tensor& v, int kernel_att, int stride, int dilation) {
   Geometry g;
@@ -429,15 +425,3 @@ REGISTER_OP("ACmixWindowAttentionGrad")
 
 REGISTER_KERNEL_BUILDER(Name("ACmixWindowAttention").Device(tensorflow::DEVICE_CPU), WindowAttentionOp);
 REGISTER_KERNEL_BUILDER(Name("ACmixWindowAttentionGrad").Device(tensorflow::DEVICE_CPU), WindowAttentionGradOp);
-
-// The Node side only needs the library loaded; it reports the op names it registered.
-static napi_value Init(napi_env env, napi_value exports) {
-  napi_value forward, backward;
-  napi_create_string_utf8(env, "ACmixWindowAttention", NAPI_AUTO_LENGTH, &forward);
-  napi_create_string_utf8(env, "ACmixWindowAttentionGrad", NAPI_AUTO_LENGTH, &backward);
-  napi_set_named_property(env, exports, "forwardOp", forward);
-  napi_set_named_property(env, exports, "backwardOp", backward);
-  return exports;
-}
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,283 @@
+// Fused TensorFlow CPU kernels for ACmix's dep_conv (ACmix.forward, "## conv"): a grouped conv
+// with groups = head_dim (G), kc² input channels (M) and `head` outputs (T) per group, kc×kc taps
+// (K = kc²), zero padding kc / 2 and stride s (official: padding 1, i.e. kc = 3). TensorFlow's
+// own grouped and depthwise CPU convolutions are slow at these shapes, especially backward.
+//
+// Layouts (float32):
+//   f   [B, H, W, G, M]     dep_conv's input f_conv, channel g·M + m as in the official module
+//   w   [G, M, T·K]         w[g, m, t·K + κ] = torch dep_conv.weight[g·T + t, m, κ / kc, κ % kc]
+//   out [B, Ho, Wo, G, T]   channel g·T + t
+// A task handles one (image, group): it gathers the group's M channels once into a channel-major
+// zero-padded plane and works 16 output columns at a time.
+#include <algorithm>
+#include <vector>
+
+#include "tensorflow/core/framework/op.h"
+#include "tensorflow/core/framework/op_kernel.h"
+#include "tensorflow/core/framework/shape_inference.h"
+#include "simd.h"
+
+namespace {
+
+using acmix::Load;
+using acmix::RoundUp;
+using acmix::Store;
+using acmix::V;
+using acmix::vf;
+using tensorflow::OpKernel;
+using tensorflow::OpKernelConstruction;
+using tensorflow::OpKernelContext;
+using tensorflow::Tensor;
+using tensorflow::TensorShape;
+
+struct ConvGeometry {
+  int batch, h, w, groups, m, t, kc, k, stride, pad, ho, wo, wide;
+  int reach() const { return (kc - 1) / stride; }  // largest kx / stride
+};
+
+ConvGeometry MakeConvGeometry(const Tensor& f, const Tensor& w, int kc, int stride) {
+  ConvGeometry g;
+  g.batch = f.dim_size(0);
+  g.h = f.dim_size(1);
+  g.w = f.dim_size(2);
+  g.groups = f.dim_size(3);
+  g.m = f.dim_size(4);
+  g.kc = kc;
+  g.k = kc * kc;
+  g.t = w.dim_size(2) / g.k;
+  g.stride = stride;
+  g.pad = (kc - 1) / 2;
+  g.ho = (g.h + stride - 1) / stride;
+  g.wo = (g.w + stride - 1) / stride;
+  g.wide = RoundUp(g.wo, V);
+  return g;
+}
+
+// One group of one image, channel-major, columns zero-padded by `pad` and split into `stride`
+// phases: padded column xo·s + kx (tap kx of output column xo) is at phase kx % s, index
+// xo + kx / s. Rows are not padded: taps outside the image are skipped.
+struct ZeroPlane {
+  int stride = 1, per_phase = 0, rows = 0;
+  size_t channel_stride = 0;
+  std::vector<float> data;
+  void Resize(const ConvGeometry& g) {
+    stride = g.stride;
+    rows = g.h;
+    per_phase = RoundUp(std::max((g.w + 2 * g.pad + stride - 1) / stride, g.wide + g.reach()), V) + V;
+    channel_stride = static_cast<size_t>(rows) * stride * per_phase;
+    data.assign(g.m * channel_stride, 0.f);
+  }
+  size_t index(int y, int padded_col) const { return (static_cast<size_t>(y) * stride + padded_col % stride) * per_phase + padded_col / stride; }
+  void Fill(const float* f, const ConvGeometry& g, int b, int group) {
+    std::fill(data.begin(), data.end(), 0.f);
+    for (int y = 0; y < g.h; ++y) {
+      for (int x = 0; x < g.w; ++x) {
+        const float* px = f + (((static_cast<size_t>(b) * g.h + y) * g.w + x) * g.groups + group) * g.m;
+        const size_t at = index(y, x + g.pad);
+        for (int m = 0; m < g.m; ++m) data[m * channel_stride + at] = px[m];
+      }
+    }
+  }
+};
+
+class GroupedConvOp : public OpKernel {
+ public:
+  explicit GroupedConvOp(OpKernelConstruction* c) : OpKernel(c) {
+    OP_REQUIRES_OK(c, c->GetAttr("kernel", &kernel_));
+    OP_REQUIRES_OK(c, c->GetAttr("stride", &stride_));
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& f = ctx->input(0);
+    const Tensor& w = ctx->input(1);
+    OP_REQUIRES(ctx, f.dims() == 5 && w.dims() == 3 && w.dim_size(0) == f.dim_size(3) && w.dim_size(1) == f.dim_size(4) &&
+                         w.dim_size(2) % (kernel_ * kernel_) == 0,
+                tensorflow::errors::InvalidArgument("ACmixGroupedConv: f [B,H,W,G,M] and w [G,M,T·K] expected, got ",
+                                                    f.shape().DebugString(), " ", w.shape().DebugString()));
+    const ConvGeometry g = MakeConvGeometry(f, w, kernel_, stride_);
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({g.batch, g.ho, g.wo, g.groups, g.t}), &out));
+    const float* fp = f.flat<float>().data();
+    const float* wp = w.flat<float>().data();
+    float* op = out->flat<float>().data();
+    auto fn = [&](int64_t begin, int64_t end) {
+      ZeroPlane plane;
+      plane.Resize(g);
+      std::vector<vf> acc(g.t);
+      for (int64_t task = begin; task < end; ++task) {
+        const int group = task % g.groups;
+        const int b = task / g.groups;
+        plane.Fill(fp, g, b, group);
+        const float* wg = wp + static_cast<size_t>(group) * g.m * g.t * g.k;
+        for (int yo = 0; yo < g.ho; ++yo) {
+          for (int x0 = 0; x0 < g.wide; x0 += V) {
+            std::fill(acc.begin(), acc.end(), vf{});
+            for (int ky = 0; ky < g.kc; ++ky) {
+              const int y = yo * g.stride + ky - g.pad;
+              if (y < 0 || y >= g.h) continue;
+              for (int kx = 0; kx < g.kc; ++kx) {
+                const size_t off = plane.index(y, kx) + x0;
+                const int tap = ky * g.kc + kx;
+                for (int m = 0; m < g.m; ++m) {
+                  const vf fv = Load(&plane.data[m * plane.channel_stride + off]);
+                  const float* wm = wg + (static_cast<size_t>(m) * g.t) * g.k + tap;
+                  for (int t = 0; t < g.t; ++t) acc[t] += wm[t * g.k] * fv;
+                }
+              }
+            }
+            const int n = std::min(V, g.wo - x0);
+            for (int t = 0; t < g.t; ++t) {
+              float lanes[V];
+              Store(lanes, acc[t]);
+              for (int i = 0; i < n; ++i) op[(((static_cast<size_t>(b) * g.ho + yo) * g.wo + x0 + i) * g.groups + group) * g.t + t] = lanes[i];
+            }
+          }
+        }
+      }
+    };
+    const int64_t cost = static_cast<int64_t>(g.ho) * g.wide * g.k * g.m * g.t * 2;
+    ctx->device()->tensorflow_cpu_worker_threads()->workers->ParallelFor(static_cast<int64_t>(g.batch) * g.groups, cost, fn);
+  }
+
+ private:
+  int kernel_, stride_;
+};
+
+class GroupedConvGradOp : public OpKernel {
+ public:
+  explicit GroupedConvGradOp(OpKernelConstruction* c) : OpKernel(c) {
+    OP_REQUIRES_OK(c, c->GetAttr("kernel", &kernel_));
+    OP_REQUIRES_OK(c, c->GetAttr("stride", &stride_));
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& f = ctx->input(0);
+    const Tensor& w = ctx->input(1);
+    const Tensor& dout = ctx->input(2);
+    const ConvGeometry g = MakeConvGeometry(f, w, kernel_, stride_);
+    OP_REQUIRES(ctx, dout.NumElements() == static_cast<int64_t>(g.batch) * g.ho * g.wo * g.groups * g.t,
+                tensorflow::errors::InvalidArgument("ACmixGroupedConvGrad: dout does not match f, w and the attributes"));
+    Tensor *df = nullptr, *dw = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, f.shape(), &df));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, w.shape(), &dw));
+    const float* fp = f.flat<float>().data();
+    const float* wp = w.flat<float>().data();
+    const float* gp = dout.flat<float>().data();
+    float* dfp = df->flat<float>().data();
+    // Per-(image, group) weight-gradient partials, summed over images afterwards.
+    const size_t wsize = static_cast<size_t>(g.m) * g.t * g.k;
+    std::vector<float> partial(static_cast<size_t>(g.batch) * g.groups * wsize);
+    auto fn = [&](int64_t begin, int64_t end) {
+      ZeroPlane plane, dplane;
+      plane.Resize(g);
+      dplane.Resize(g);
+      // Output-gradient rows with `margin` zero columns in front, read with shifts by the
+      // input-gradient gather.
+      const int margin = RoundUp(g.reach(), V);
+      const size_t ld = margin + plane.per_phase + V;
+      std::vector<float> rows(static_cast<size_t>(g.t) * ld, 0.f);
+      std::vector<vf> wacc(wsize);
+      for (int64_t task = begin; task < end; ++task) {
+        const int group = task % g.groups;
+        const int b = task / g.groups;
+        plane.Fill(fp, g, b, group);
+        std::fill(dplane.data.begin(), dplane.data.end(), 0.f);
+        std::fill(wacc.begin(), wacc.end(), vf{});
+        const float* wg = wp + static_cast<size_t>(group) * wsize;
+        for (int yo = 0; yo < g.ho; ++yo) {
+          for (int t = 0; t < g.t; ++t) {
+            float* r = rows.data() + t * ld + margin;
+            std::fill(r, r + g.wide, 0.f);
+            for (int xo = 0; xo < g.wo; ++xo) r[xo] = gp[(((static_cast<size_t>(b) * g.ho + yo) * g.wo + xo) * g.groups + group) * g.t + t];
+          }
+          for (int ky = 0; ky < g.kc; ++ky) {
+            const int y = yo * g.stride + ky - g.pad;
+            if (y < 0 || y >= g.h) continue;
+            // dw[m, t, tap] += Σ_xo dout[t][xo] · f[m] at tap.
+            for (int x0 = 0; x0 < g.wide; x0 += V) {
+              for (int kx = 0; kx < g.kc; ++kx) {
+                const size_t off = plane.index(y, kx) + x0;
+                const int tap = ky * g.kc + kx;
+                for (int m = 0; m < g.m; ++m) {
+                  const vf fv = Load(&plane.data[m * plane.channel_stride + off]);
+                  for (int t = 0; t < g.t; ++t) wacc[(static_cast<size_t>(m) * g.t + t) * g.k + tap] += Load(rows.data() + t * ld + margin + x0) * fv;
+                }
+              }
+            }
+            // df[m] at padded column i·s + phase += Σ_{kx ≡ phase} Σ_t w[m, t, tap] · dout[t][i − kx / s]:
+            // a gather over taps, so each plane vector is written once per row.
+            for (int phase = 0; phase < g.stride; ++phase) {
+              for (int m = 0; m < g.m; ++m) {
+                float* dst = &dplane.data[m * dplane.channel_stride + dplane.index(y, phase)];
+                const float* wm = wg + static_cast<size_t>(m) * g.t * g.k;
+                for (int i0 = 0; i0 < RoundUp(g.wide + g.reach(), V); i0 += V) {
+                  vf acc = {};
+                  for (int kx = phase; kx < g.kc; kx += g.stride) {
+                    const int tap = ky * g.kc + kx;
+                    for (int t = 0; t < g.t; ++t) acc += wm[t * g.k + tap] * Load(rows.data() + t * ld + margin + i0 - kx / g.stride);
+                  }
+                  Store(dst + i0, Load(dst + i0) + acc);
+                }
+              }
+            }
+          }
+        }
+        for (int y = 0; y < g.h; ++y) {
+          for (int x = 0; x < g.w; ++x) {
+            float* px = dfp + (((static_cast<size_t>(b) * g.h + y) * g.w + x) * g.groups + group) * g.m;
+            const size_t at = dplane.index(y, x + g.pad);
+            for (int m = 0; m < g.m; ++m) px[m] = dplane.data[m * dplane.channel_stride + at];
+          }
+        }
+        float* part = &partial[(static_cast<size_t>(b) * g.groups + group) * wsize];
+        for (size_t i = 0; i < wsize; ++i) {
+          float lanes[V];
+          Store(lanes, wacc[i]);
+          float sum = 0.f;
+          for (int l = 0; l < V; ++l) sum += lanes[l];
+          part[i] = sum;
+        }
+      }
+    };
+    const int64_t cost = static_cast<int64_t>(g.ho) * g.wide * g.k * g.m * g.t * 6;
+    ctx->device()->tensorflow_cpu_worker_threads()->workers->ParallelFor(static_cast<int64_t>(g.batch) * g.groups, cost, fn);
+    float* dwp = dw->flat<float>().data();
+    std::fill(dwp, dwp + g.groups * wsize, 0.f);
+    for (int b = 0; b < g.batch; ++b) {
+      for (size_t i = 0; i < g.groups * wsize; ++i) dwp[i] += partial[b * g.groups * wsize + i];
+    }
+  }
+
+ private:
+  int kernel_, stride_;
+};
+
+}  // namespace
+
+REGISTER_OP("ACmixGroupedConv")
+    .Input("f: float")
+    .Input("w: float")
+    .Output("out: float")
+    .Attr("kernel: int >= 1")
+    .Attr("stride: int >= 1")
+    .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
+      c->set_output(0, c->UnknownShapeOfRank(5));
+      return absl::OkStatus();
+    });
+
+REGISTER_OP("ACmixGroupedConvGrad")
+    .Input("f: float")
+    .Input("w: float")
+    .Input("dout: float")
+    .Output("df: float")
+    .Output("dw: float")
+    .Attr("kernel: int >= 1")
+    .Attr("stride: int >= 1")
+    .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
+      c->set_output(0, c->input(0));
+      c->set_output(1, c->input(1));
+      return absl::OkStatus();
+    });
+
+REGISTER_KERNEL_BUILDER(Name("ACmixGroupedConv").Device(tensorflow::DEVICE_CPU), GroupedConvOp);
+REGISTER_KERNEL_BUILDER(Name("ACmixGroupedConvGrad").Device(tensorflow::DEVICE_CPU), GroupedConvGradOp);
