@@ -70,11 +70,13 @@ struct ZeroPlane {
   size_t index(int y, int padded_col) const { return (static_cast<size_t>(y) * stride + padded_col % stride) * per_phase + padded_col / stride; }
   void Fill(const float* f, const ConvGeometry& g, int b, int group) {
     std::fill(data.begin(), data.end(), 0.f);
+    const size_t cs = channel_stride;
+    float* base = data.data();
     for (int y = 0; y < g.h; ++y) {
       for (int x = 0; x < g.w; ++x) {
         const float* px = f + (((static_cast<size_t>(b) * g.h + y) * g.w + x) * g.groups + group) * g.m;
-        const size_t at = index(y, x + g.pad);
-        for (int m = 0; m < g.m; ++m) data[m * channel_stride + at] = px[m];
+        float* dst = base + index(y, x + g.pad);
+        for (int m = 0; m < g.m; ++m) dst[m * cs] = px[m];
       }
     }
   }
@@ -103,34 +105,39 @@ class GroupedConvOp : public OpKernel {
     auto fn = [&](int64_t begin, int64_t end) {
       ZeroPlane plane;
       plane.Resize(g);
-      std::vector<vf> acc(g.t);
       for (int64_t task = begin; task < end; ++task) {
         const int group = task % g.groups;
         const int b = task / g.groups;
         plane.Fill(fp, g, b, group);
         const float* wg = wp + static_cast<size_t>(group) * g.m * g.t * g.k;
+        const size_t cs = plane.channel_stride;
         for (int yo = 0; yo < g.ho; ++yo) {
           for (int x0 = 0; x0 < g.wide; x0 += V) {
-            std::fill(acc.begin(), acc.end(), vf{});
-            for (int ky = 0; ky < g.kc; ++ky) {
-              const int y = yo * g.stride + ky - g.pad;
-              if (y < 0 || y >= g.h) continue;
-              for (int kx = 0; kx < g.kc; ++kx) {
-                const size_t off = plane.index(y, kx) + x0;
-                const int tap = ky * g.kc + kx;
-                for (int m = 0; m < g.m; ++m) {
-                  const vf fv = Load(&plane.data[m * plane.channel_stride + off]);
-                  const float* wm = wg + (static_cast<size_t>(m) * g.t) * g.k + tap;
-                  for (int t = 0; t < g.t; ++t) acc[t] += wm[t * g.k] * fv;
+            const int cols = std::min(V, g.wo - x0);
+            // N outputs per pass share each loaded input vector.
+            acmix::Blocks4(g.t, [&](auto nt, int t0) {
+              constexpr int N = decltype(nt)::value;
+              vf acc[N] = {};
+              for (int ky = 0; ky < g.kc; ++ky) {
+                const int y = yo * g.stride + ky - g.pad;
+                if (y < 0 || y >= g.h) continue;
+                for (int kx = 0; kx < g.kc; ++kx) {
+                  const float* pin = plane.data.data() + plane.index(y, kx) + x0;
+                  const float* wt = wg + static_cast<size_t>(t0) * g.k + ky * g.kc + kx;
+                  for (int m = 0; m < g.m; ++m) {
+                    const vf fv = Load(pin + m * cs);
+                    const float* wm = wt + static_cast<size_t>(m) * g.t * g.k;
+#pragma GCC unroll 4
+                    for (int i = 0; i < N; ++i) acc[i] += wm[i * g.k] * fv;
+                  }
                 }
               }
-            }
-            const int n = std::min(V, g.wo - x0);
-            for (int t = 0; t < g.t; ++t) {
-              float lanes[V];
-              Store(lanes, acc[t]);
-              for (int i = 0; i < n; ++i) op[(((static_cast<size_t>(b) * g.ho + yo) * g.wo + x0 + i) * g.groups + group) * g.t + t] = lanes[i];
-            }
+              for (int i = 0; i < N; ++i) {
+                float lanes[V];
+                Store(lanes, acc[i]);
+                for (int l = 0; l < cols; ++l) op[(((static_cast<size_t>(b) * g.ho + yo) * g.wo + x0 + l) * g.groups + group) * g.t + t0 + i] = lanes[l];
+              }
+            });
           }
         }
       }
@@ -206,19 +213,30 @@ class GroupedConvGradOp : public OpKernel {
             }
             // df[m] at padded column i·s + phase += Σ_{kx ≡ phase} Σ_t w[m, t, tap] · dout[t][i − kx / s]:
             // a gather over taps, so each plane vector is written once per row.
+            const size_t dcs = dplane.channel_stride;
             for (int phase = 0; phase < g.stride; ++phase) {
-              for (int m = 0; m < g.m; ++m) {
-                float* dst = &dplane.data[m * dplane.channel_stride + dplane.index(y, phase)];
-                const float* wm = wg + static_cast<size_t>(m) * g.t * g.k;
+              float* drow = dplane.data.data() + dplane.index(y, phase);
+              // N input channels per pass share each loaded output-gradient vector.
+              acmix::Blocks4(g.m, [&](auto nm, int m0) {
+                constexpr int N = decltype(nm)::value;
                 for (int i0 = 0; i0 < RoundUp(g.wide + g.reach(), V); i0 += V) {
-                  vf acc = {};
+                  vf acc[N] = {};
                   for (int kx = phase; kx < g.kc; kx += g.stride) {
                     const int tap = ky * g.kc + kx;
-                    for (int t = 0; t < g.t; ++t) acc += wm[t * g.k + tap] * Load(rows.data() + t * ld + margin + i0 - kx / g.stride);
+                    for (int t = 0; t < g.t; ++t) {
+                      const vf dv = Load(rows.data() + t * ld + margin + i0 - kx / g.stride);
+                      const float* wmt = wg + (static_cast<size_t>(m0) * g.t + t) * g.k + tap;
+#pragma GCC unroll 4
+                      for (int i = 0; i < N; ++i) acc[i] += wmt[i * g.t * g.k] * dv;
+                    }
                   }
-                  Store(dst + i0, Load(dst + i0) + acc);
+#pragma GCC unroll 4
+                  for (int i = 0; i < N; ++i) {
+                    float* d = drow + (m0 + i) * dcs + i0;
+                    Store(d, Load(d) + acc[i]);
+                  }
                 }
-              }
+              });
             }
           }
         }

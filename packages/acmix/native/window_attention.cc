@@ -101,11 +101,13 @@ struct Plane {
   // Gather head h of image `src` ([H, W, heads, channels] row-major) with reflected columns.
   void Fill(const float* src, int channels, int heads, int h, const Geometry& g) {
     const int padded = g.cols.size + 2 * g.cols.pad;
+    const size_t cs = channel_stride;
+    float* base = data.data();
     for (int y = 0; y < rows; ++y) {
       for (int p = 0; p < padded; ++p) {
         const float* px = src + ((static_cast<size_t>(y) * g.cols.size + g.cols.pixel(p)) * heads + h) * channels;
-        float* dst = &data[index(y, p)];
-        for (int c = 0; c < channels; ++c) dst[c * channel_stride] = px[c];
+        float* dst = base + index(y, p);
+        for (int c = 0; c < channels; ++c) dst[c * cs] = px[c];
       }
     }
   }
@@ -125,29 +127,40 @@ void TapOffsets(const Geometry& g, const Plane& plane, int yo, std::vector<size_
 // dst[w] = Σ_c a[c] · plane[c] at tap w, for every tap and V columns from x0 (the logits q·k, or
 // dP = dO·v in the backward).
 void TapDots(const Geometry& g, const size_t* off, int x0, const float* a, size_t lda, int channels, const Plane& plane, float* dst, size_t ldd) {
-  constexpr int B = 4;  // taps per pass: each loaded `a` vector is reused B times
   const float* pl = plane.data.data() + x0;
-  for (int w0 = 0; w0 < g.window; w0 += B) {
-    const int n = std::min(B, g.window - w0);
-    vf acc[B] = {};
+  const size_t cs = plane.channel_stride;
+  // N taps per pass: each loaded `a` vector is reused N times.
+  acmix::Blocks4(g.window, [&](auto n, int w0) {
+    constexpr int N = decltype(n)::value;
+    vf acc[N] = {};
     for (int c = 0; c < channels; ++c) {
       const vf av = Load(a + c * lda + x0);
-      const float* pc = pl + c * plane.channel_stride;
-      for (int i = 0; i < n; ++i) acc[i] += av * Load(pc + off[w0 + i]);
+      const float* pc = pl + c * cs;
+#pragma GCC unroll 4
+      for (int i = 0; i < N; ++i) acc[i] += av * Load(pc + off[w0 + i]);
     }
-    for (int i = 0; i < n; ++i) Store(dst + (w0 + i) * ldd + x0, acc[i]);
-  }
+#pragma GCC unroll 4
+    for (int i = 0; i < N; ++i) Store(dst + (w0 + i) * ldd + x0, acc[i]);
+  });
 }
 
 // dst[c] = Σ_w weights[w] · plane[c] at tap w, V columns from x0 (attention · v, or dS · k).
 void TapSum(const Geometry& g, const size_t* off, int x0, const float* weights, size_t ldw, int channels, const Plane& plane, float* dst, size_t ldd) {
   const float* pl = plane.data.data() + x0;
-  for (int c = 0; c < channels; ++c) {
-    const float* pc = pl + c * plane.channel_stride;
-    vf acc = {};
-    for (int w = 0; w < g.window; ++w) acc += Load(weights + w * ldw + x0) * Load(pc + off[w]);
-    Store(dst + c * ldd + x0, acc);
-  }
+  const size_t cs = plane.channel_stride;
+  // N channels per pass share each loaded weight vector.
+  acmix::Blocks4(channels, [&](auto n, int c0) {
+    constexpr int N = decltype(n)::value;
+    vf acc[N] = {};
+    for (int w = 0; w < g.window; ++w) {
+      const vf wv = Load(weights + w * ldw + x0);
+      const float* pw = pl + c0 * cs + off[w];
+#pragma GCC unroll 4
+      for (int i = 0; i < N; ++i) acc[i] += wv * Load(pw + i * cs);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < N; ++i) Store(dst + (c0 + i) * ldd + x0, acc[i]);
+  });
 }
 
 // Key-side gradients of output row yo for window row ky (image row y):
@@ -158,6 +171,7 @@ void TapSum(const Geometry& g, const size_t* off, int x0, const float* weights, 
 void TapScatterRow(const Geometry& g, int ky, int y, const float* weights, size_t ldw, const float* a, size_t lda, int channels, Plane& plane) {
   const int s = g.cols.stride;
   const int limit = RoundUp(g.wide + g.reach(), V);
+  const size_t cs = plane.channel_stride;
   for (int phase = 0; phase < s; ++phase) {
     int taps[64], shifts[64], n = 0;
     for (int kx = -g.cols.taps; kx <= g.cols.taps && n < 64; ++kx) {
@@ -165,15 +179,25 @@ void TapScatterRow(const Geometry& g, int ky, int y, const float* weights, size_
       taps[n] = g.tap(ky, kx);
       shifts[n++] = g.col(kx) / s;
     }
-    for (int c = 0; c < channels; ++c) {
-      float* dst = plane.at(c, y, phase);
-      const float* ac = a + c * lda;
+    float* row = plane.at(0, y, phase);
+    // N channels per pass share each loaded weight vector.
+    acmix::Blocks4(channels, [&](auto nc, int c0) {
+      constexpr int N = decltype(nc)::value;
       for (int i0 = 0; i0 < limit; i0 += V) {
-        vf acc = {};
-        for (int t = 0; t < n; ++t) acc += Load(weights + taps[t] * ldw + i0 - shifts[t]) * Load(ac + i0 - shifts[t]);
-        Store(dst + i0, Load(dst + i0) + acc);
+        vf acc[N] = {};
+        for (int t = 0; t < n; ++t) {
+          const vf wv = Load(weights + taps[t] * ldw + i0 - shifts[t]);
+          const float* ac = a + c0 * lda + i0 - shifts[t];
+#pragma GCC unroll 4
+          for (int i = 0; i < N; ++i) acc[i] += wv * Load(ac + i * lda);
+        }
+#pragma GCC unroll 4
+        for (int i = 0; i < N; ++i) {
+          float* d = row + (c0 + i) * cs + i0;
+          Store(d, Load(d) + acc[i]);
+        }
       }
-    }
+    });
   }
 }
 
