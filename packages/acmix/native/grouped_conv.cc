@@ -70,13 +70,12 @@ struct ZeroPlane {
   size_t index(int y, int padded_col) const { return (static_cast<size_t>(y) * stride + padded_col % stride) * per_phase + padded_col / stride; }
   void Fill(const float* f, const ConvGeometry& g, int b, int group) {
     std::fill(data.begin(), data.end(), 0.f);
-    const size_t cs = channel_stride;
-    float* base = data.data();
+    // Channel by channel within a row: the row's source stays in L1 while every store is sequential.
     for (int y = 0; y < g.h; ++y) {
-      for (int x = 0; x < g.w; ++x) {
-        const float* px = f + (((static_cast<size_t>(b) * g.h + y) * g.w + x) * g.groups + group) * g.m;
-        float* dst = base + index(y, x + g.pad);
-        for (int m = 0; m < g.m; ++m) dst[m * cs] = px[m];
+      const float* row = f + ((static_cast<size_t>(b) * g.h + y) * g.w * g.groups + group) * g.m;
+      for (int m = 0; m < g.m; ++m) {
+        float* dst = data.data() + m * channel_stride;
+        for (int x = 0; x < g.w; ++x) dst[index(y, x + g.pad)] = row[static_cast<size_t>(x) * g.groups * g.m + m];
       }
     }
   }
@@ -178,39 +177,59 @@ class GroupedConvGradOp : public OpKernel {
       ZeroPlane plane, dplane;
       plane.Resize(g);
       dplane.Resize(g);
-      // Output-gradient rows with `margin` zero columns in front, read with shifts by the
-      // input-gradient gather.
+      // All output-gradient rows of the task, [t][yo] with `margin` zero columns in front (the
+      // input-gradient gather reads them shifted).
       const int margin = RoundUp(g.reach(), V);
       const size_t ld = margin + plane.per_phase + V;
-      std::vector<float> rows(static_cast<size_t>(g.t) * ld, 0.f);
-      std::vector<vf> wacc(wsize);
+      std::vector<float> rows(static_cast<size_t>(g.t) * g.ho * ld, 0.f);
+      auto dout_row = [&](int t, int yo) { return rows.data() + (static_cast<size_t>(t) * g.ho + yo) * ld + margin; };
       for (int64_t task = begin; task < end; ++task) {
         const int group = task % g.groups;
         const int b = task / g.groups;
         plane.Fill(fp, g, b, group);
         std::fill(dplane.data.begin(), dplane.data.end(), 0.f);
-        std::fill(wacc.begin(), wacc.end(), vf{});
         const float* wg = wp + static_cast<size_t>(group) * wsize;
         for (int yo = 0; yo < g.ho; ++yo) {
+          const float* src = gp + ((static_cast<size_t>(b) * g.ho + yo) * g.wo * g.groups + group) * g.t;
           for (int t = 0; t < g.t; ++t) {
-            float* r = rows.data() + t * ld + margin;
-            std::fill(r, r + g.wide, 0.f);
-            for (int xo = 0; xo < g.wo; ++xo) r[xo] = gp[(((static_cast<size_t>(b) * g.ho + yo) * g.wo + xo) * g.groups + group) * g.t + t];
+            float* r = dout_row(t, yo);
+            for (int xo = 0; xo < g.wo; ++xo) r[xo] = src[static_cast<size_t>(xo) * g.groups * g.t + t];
           }
+        }
+        // dw[m, t, tap] = Σ_{yo, xo} dout[t] · f[m] at tap: N outputs share each loaded input vector,
+        // the sums stay in registers over the whole image.
+        float* part = &partial[(static_cast<size_t>(b) * g.groups + group) * wsize];
+        for (int tap = 0; tap < g.k; ++tap) {
+          const int ky = tap / g.kc, kx = tap % g.kc;
+          for (int m = 0; m < g.m; ++m) {
+            const float* pm = plane.data.data() + m * plane.channel_stride;
+            acmix::Blocks4(g.t, [&](auto nt, int t0) {
+              constexpr int N = decltype(nt)::value;
+              vf acc[N] = {};
+              for (int yo = 0; yo < g.ho; ++yo) {
+                const int y = yo * g.stride + ky - g.pad;
+                if (y < 0 || y >= g.h) continue;
+                const float* pin = pm + plane.index(y, kx);
+                for (int x0 = 0; x0 < g.wide; x0 += V) {
+                  const vf fv = Load(pin + x0);
+#pragma GCC unroll 4
+                  for (int i = 0; i < N; ++i) acc[i] += Load(dout_row(t0 + i, yo) + x0) * fv;
+                }
+              }
+              for (int i = 0; i < N; ++i) {
+                float lanes[V];
+                Store(lanes, acc[i]);
+                float sum = 0.f;
+                for (int l = 0; l < V; ++l) sum += lanes[l];
+                part[(static_cast<size_t>(m) * g.t + t0 + i) * g.k + tap] = sum;
+              }
+            });
+          }
+        }
+        for (int yo = 0; yo < g.ho; ++yo) {
           for (int ky = 0; ky < g.kc; ++ky) {
             const int y = yo * g.stride + ky - g.pad;
             if (y < 0 || y >= g.h) continue;
-            // dw[m, t, tap] += Σ_xo dout[t][xo] · f[m] at tap.
-            for (int x0 = 0; x0 < g.wide; x0 += V) {
-              for (int kx = 0; kx < g.kc; ++kx) {
-                const size_t off = plane.index(y, kx) + x0;
-                const int tap = ky * g.kc + kx;
-                for (int m = 0; m < g.m; ++m) {
-                  const vf fv = Load(&plane.data[m * plane.channel_stride + off]);
-                  for (int t = 0; t < g.t; ++t) wacc[(static_cast<size_t>(m) * g.t + t) * g.k + tap] += Load(rows.data() + t * ld + margin + x0) * fv;
-                }
-              }
-            }
             // df[m] at padded column i·s + phase += Σ_{kx ≡ phase} Σ_t w[m, t, tap] · dout[t][i − kx / s]:
             // a gather over taps, so each plane vector is written once per row.
             const size_t dcs = dplane.channel_stride;
@@ -224,7 +243,7 @@ class GroupedConvGradOp : public OpKernel {
                   for (int kx = phase; kx < g.kc; kx += g.stride) {
                     const int tap = ky * g.kc + kx;
                     for (int t = 0; t < g.t; ++t) {
-                      const vf dv = Load(rows.data() + t * ld + margin + i0 - kx / g.stride);
+                      const vf dv = Load(dout_row(t, yo) + i0 - kx / g.stride);
                       const float* wmt = wg + (static_cast<size_t>(m0) * g.t + t) * g.k + tap;
 #pragma GCC unroll 4
                       for (int i = 0; i < N; ++i) acc[i] += wmt[i * g.t * g.k] * dv;
@@ -241,19 +260,11 @@ class GroupedConvGradOp : public OpKernel {
           }
         }
         for (int y = 0; y < g.h; ++y) {
-          for (int x = 0; x < g.w; ++x) {
-            float* px = dfp + (((static_cast<size_t>(b) * g.h + y) * g.w + x) * g.groups + group) * g.m;
-            const size_t at = dplane.index(y, x + g.pad);
-            for (int m = 0; m < g.m; ++m) px[m] = dplane.data[m * dplane.channel_stride + at];
+          float* row = dfp + ((static_cast<size_t>(b) * g.h + y) * g.w * g.groups + group) * g.m;
+          for (int m = 0; m < g.m; ++m) {
+            const float* src = dplane.data.data() + m * dplane.channel_stride;
+            for (int x = 0; x < g.w; ++x) row[static_cast<size_t>(x) * g.groups * g.m + m] = src[dplane.index(y, x + g.pad)];
           }
-        }
-        float* part = &partial[(static_cast<size_t>(b) * g.groups + group) * wsize];
-        for (size_t i = 0; i < wsize; ++i) {
-          float lanes[V];
-          Store(lanes, wacc[i]);
-          float sum = 0.f;
-          for (int l = 0; l < V; ++l) sum += lanes[l];
-          part[i] = sum;
         }
       }
     };

@@ -1,0 +1,199 @@
+// Geometry, padded planes and the SIMD inner loops of ACmix's window-attention kernels
+// (window_attention.cc). Window rules as src/geometry.ts: reflection padding, reach
+// min((kernel_att-1)/2, (size-1)/dilation) taps per axis, queries every `stride` pixels.
+#pragma once
+#include <algorithm>
+#include <cstdlib>
+#include <vector>
+
+#include "tensorflow/core/framework/tensor.h"
+#include "simd.h"
+
+namespace acmix {
+namespace window {
+
+using tensorflow::Tensor;
+
+// One spatial axis: `taps` window offsets each side, `dilation` pixels apart.
+struct Axis {
+  int size, out, taps, dilation, stride, pad;
+  // Padded row/column p (0 ≤ p < size + 2·pad) holds pixel reflect(p − pad): ReflectionPad2d.
+  int pixel(int p) const {
+    int i = std::abs(p - pad);
+    return i > size - 1 ? 2 * (size - 1) - i : i;
+  }
+};
+
+inline Axis MakeAxis(int size, int kernel_att, int stride, int dilation) {
+  Axis a;
+  a.size = size;
+  a.out = (size + stride - 1) / stride;
+  a.taps = std::min((kernel_att - 1) / 2, (size - 1) / dilation);
+  a.dilation = dilation;
+  a.stride = stride;
+  a.pad = a.taps * dilation;
+  return a;
+}
+
+struct Geometry {
+  Axis rows, cols;
+  int batch, heads, e, d, window, wide;  // wide: output columns rounded up to V
+  int tap(int ky, int kx) const { return (ky + rows.taps) * (2 * cols.taps + 1) + kx + cols.taps; }
+  int row(int yo, int ky) const { return rows.pixel(yo * rows.stride + rows.pad + ky * rows.dilation); }
+  int col(int kx) const { return cols.pad + kx * cols.dilation; }  // padded column of tap kx for xo = 0
+  int reach() const { return 2 * cols.pad / cols.stride; }  // largest col(kx) / stride
+};
+
+inline Geometry MakeGeometry(const Tensor& q, const Tensor& v, int kernel_att, int stride, int dilation) {
+  Geometry g;
+  g.batch = q.dim_size(0);
+  g.heads = q.dim_size(3);
+  g.e = q.dim_size(4);
+  g.d = v.dim_size(4);
+  g.rows = MakeAxis(q.dim_size(1), kernel_att, stride, dilation);
+  g.cols = MakeAxis(q.dim_size(2), kernel_att, stride, dilation);
+  g.window = (2 * g.rows.taps + 1) * (2 * g.cols.taps + 1);
+  g.wide = (g.cols.out + V - 1) / V * V;
+  return g;
+}
+
+// One head of one image, channel-major, columns reflection-padded and split into `stride` phases
+// so that the keys of tap kx for output columns xo, xo+1, … are contiguous: padded column
+// xo·s + col(kx) lives in phase col(kx) % s at index xo + col(kx) / s. V spare zero columns per
+// phase let whole vectors run past the last output column.
+struct Plane {
+  int rows = 0, stride = 1, per_phase = 0;
+  size_t channel_stride = 0;
+  std::vector<float> data;
+  void Resize(int channels, const Geometry& g) {
+    rows = g.rows.size;
+    stride = g.cols.stride;
+    per_phase = RoundUp(std::max((g.cols.size + 2 * g.cols.pad + stride - 1) / stride, g.wide + g.reach()), V) + V;
+    channel_stride = static_cast<size_t>(rows) * stride * per_phase;
+    data.assign(channels * channel_stride, 0.f);
+  }
+  size_t index(int y, int padded_col) const { return (static_cast<size_t>(y) * stride + padded_col % stride) * per_phase + padded_col / stride; }
+  float* at(int c, int y, int padded_col) { return &data[c * channel_stride + index(y, padded_col)]; }
+  // Gather head h of image `src` ([H, W, heads, channels] row-major) with reflected columns.
+  void Fill(const float* src, int channels, int heads, int h, const Geometry& g) {
+    const int padded = g.cols.size + 2 * g.cols.pad;
+    const size_t cs = channel_stride;
+    // Channel by channel within a row: the row's source stays in L1 while every store is sequential.
+    for (int y = 0; y < rows; ++y) {
+      const float* row = src + (static_cast<size_t>(y) * g.cols.size * heads + h) * channels;
+      for (int c = 0; c < channels; ++c) {
+        float* dst = data.data() + c * cs;
+        for (int p = 0; p < padded; ++p) dst[index(y, p)] = row[static_cast<size_t>(g.cols.pixel(p)) * heads * channels + c];
+      }
+    }
+  }
+};
+
+// Where window tap w of output row yo starts in a plane (column xo = 0), for every tap.
+inline void TapOffsets(const Geometry& g, const Plane& plane, int yo, std::vector<size_t>& off) {
+  off.resize(g.window);
+  for (int ky = -g.rows.taps; ky <= g.rows.taps; ++ky) {
+    const int y = g.row(yo, ky);
+    for (int kx = -g.cols.taps; kx <= g.cols.taps; ++kx) off[g.tap(ky, kx)] = plane.index(y, g.col(kx));
+  }
+}
+
+// Row buffers are channel-major: row c of `a` starts at a + c·lda, output column xo at [xo].
+
+// dst[w] = Σ_c a[c] · plane[c] at tap w, for every tap and V columns from x0 (the logits q·k, or
+// dP = dO·v in the backward).
+inline void TapDots(const Geometry& g, const size_t* off, int x0, const float* a, size_t lda, int channels, const Plane& plane, float* dst, size_t ldd) {
+  const float* pl = plane.data.data() + x0;
+  const size_t cs = plane.channel_stride;
+  // N taps per pass: each loaded `a` vector is reused N times.
+  acmix::Blocks4(g.window, [&](auto n, int w0) {
+    constexpr int N = decltype(n)::value;
+    vf acc[N] = {};
+    for (int c = 0; c < channels; ++c) {
+      const vf av = Load(a + c * lda + x0);
+      const float* pc = pl + c * cs;
+#pragma GCC unroll 4
+      for (int i = 0; i < N; ++i) acc[i] += av * Load(pc + off[w0 + i]);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < N; ++i) Store(dst + (w0 + i) * ldd + x0, acc[i]);
+  });
+}
+
+// dst[c] = Σ_w weights[w] · plane[c] at tap w, V columns from x0 (attention · v, or dS · k).
+inline void TapSum(const Geometry& g, const size_t* off, int x0, const float* weights, size_t ldw, int channels, const Plane& plane, float* dst, size_t ldd) {
+  const float* pl = plane.data.data() + x0;
+  const size_t cs = plane.channel_stride;
+  // N channels per pass share each loaded weight vector.
+  acmix::Blocks4(channels, [&](auto n, int c0) {
+    constexpr int N = decltype(n)::value;
+    vf acc[N] = {};
+    for (int w = 0; w < g.window; ++w) {
+      const vf wv = Load(weights + w * ldw + x0);
+      const float* pw = pl + c0 * cs + off[w];
+#pragma GCC unroll 4
+      for (int i = 0; i < N; ++i) acc[i] += wv * Load(pw + i * cs);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < N; ++i) Store(dst + (c0 + i) * ldd + x0, acc[i]);
+  });
+}
+
+// Key-side gradients of output row yo for window row ky (image row y):
+// plane[c] at padded column xo·s + col(kx) += weights[tap(ky, kx)][xo] · a[c][xo], summed over kx.
+// Written as a gather over kx per plane column, so each plane vector is updated once (updating
+// per tap would make overlapping read-modify-writes of neighbouring columns). `weights` and `a`
+// need reach() zero columns before column 0 and past the row.
+inline void TapScatterRow(const Geometry& g, int ky, int y, const float* weights, size_t ldw, const float* a, size_t lda, int channels, Plane& plane) {
+  const int s = g.cols.stride;
+  const int limit = RoundUp(g.wide + g.reach(), V);
+  const size_t cs = plane.channel_stride;
+  for (int phase = 0; phase < s; ++phase) {
+    int taps[64], shifts[64], n = 0;
+    for (int kx = -g.cols.taps; kx <= g.cols.taps && n < 64; ++kx) {
+      if (g.col(kx) % s != phase) continue;
+      taps[n] = g.tap(ky, kx);
+      shifts[n++] = g.col(kx) / s;
+    }
+    float* row = plane.at(0, y, phase);
+    // N channels per pass share each loaded weight vector.
+    acmix::Blocks4(channels, [&](auto nc, int c0) {
+      constexpr int N = decltype(nc)::value;
+      for (int i0 = 0; i0 < limit; i0 += V) {
+        vf acc[N] = {};
+        for (int t = 0; t < n; ++t) {
+          const vf wv = Load(weights + taps[t] * ldw + i0 - shifts[t]);
+          const float* ac = a + c0 * lda + i0 - shifts[t];
+#pragma GCC unroll 4
+          for (int i = 0; i < N; ++i) acc[i] += wv * Load(ac + i * lda);
+        }
+#pragma GCC unroll 4
+        for (int i = 0; i < N; ++i) {
+          float* d = row + (c0 + i) * cs + i0;
+          Store(d, Load(d) + acc[i]);
+        }
+      }
+    });
+  }
+}
+
+// Copy output row yo of head h into row buffer `row` (channel c at row + c·ld), zero elsewhere.
+inline void ReadRow(const float* src, const Geometry& g, int b, int yo, int h, int channels, float* row, size_t ld) {
+  for (int c = 0; c < channels; ++c) std::fill(row + c * ld, row + c * ld + g.wide, 0.f);
+  for (int xo = 0; xo < g.cols.out; ++xo) {
+    const float* px = src + (((static_cast<size_t>(b) * g.rows.out + yo) * g.cols.out + xo) * g.heads + h) * channels;
+    for (int c = 0; c < channels; ++c) row[c * ld + xo] = px[c];
+  }
+}
+
+// Queries of output row yo: image pixels (yo·s, xo·s) of head h.
+inline void ReadQueries(const float* q, const Geometry& g, int b, int yo, int h, float* row, size_t ld) {
+  for (int c = 0; c < g.e; ++c) std::fill(row + c * ld, row + c * ld + g.wide, 0.f);
+  for (int xo = 0; xo < g.cols.out; ++xo) {
+    const float* px = q + (((static_cast<size_t>(b) * g.rows.size + yo * g.rows.stride) * g.cols.size + xo * g.cols.stride) * g.heads + h) * g.e;
+    for (int c = 0; c < g.e; ++c) row[c * ld + xo] = px[c];
+  }
+}
+
+}  // namespace window
+}  // namespace acmix
