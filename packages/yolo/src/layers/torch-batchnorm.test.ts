@@ -1,12 +1,15 @@
 // BatchNorm2d semantics by hand: batch statistics in training (biased variance), running statistics
 // updated with PyTorch's momentum convention and the unbiased variance, running statistics in eval.
+// Native TensorFlow runs its fused op (native-ops.ts), the cpu backend the composed closed form: both are checked.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '@acmix-lab/runtime';
+import { initBackend, nativeBackendAvailable, type BackendName } from '@acmix-lab/runtime';
 import { TorchBatchNorm } from './torch-batchnorm.js';
 
-describe('TorchBatchNorm', () => {
-  beforeAll(async () => { await initBackend(); });
+const backends: BackendName[] = nativeBackendAvailable() ? ['tensorflow', 'cpu'] : ['cpu'];
+
+describe.each(backends)('TorchBatchNorm on %s', (backend) => {
+  beforeAll(async () => { await initBackend(backend); });
 
   it('normalises with batch statistics and updates running stats like torch (momentum 0.03, unbiased var)', () => {
     const bn = new TorchBatchNorm({ name: 'bn' });
@@ -31,7 +34,9 @@ describe('TorchBatchNorm', () => {
     const r = tf.randomNormal([3, 4, 5, 2], 0, 1, 'float32', 5);
     tf.tidy(() => { bn.torchBindings()[0]!.variable.write(tf.tensor1d([0.5, 2])); });
     const loss = (f: (t: tf.Tensor) => tf.Tensor) => (t: tf.Tensor) => tf.sum(tf.mul(f(t), r));
+    const before = tf.memory().numTensors;
     const ours = tf.grad(loss((t) => bn.apply(t, { training: true }) as tf.Tensor))(x);
+    expect(tf.memory().numTensors).toBe(before + 1);
     const reference = tf.grad(loss((t) => {
       const { mean, variance } = tf.moments(t, [0, 1, 2]);
       return tf.add(tf.mul(tf.div(tf.sub(t, mean), tf.sqrt(tf.add(variance, 1e-3))), tf.tensor1d([0.5, 2])), 0);
