@@ -1,6 +1,7 @@
-// npm run bench:acmix — this repo's ACmix on the native backend against the official PyTorch
-// module (tools/bench/acmix_torch.py, torch with 2 threads), forward and forward+backward, for
-// the issue's shapes, in one run. Each measurement runs in its own process so that the peak RSS
+// npm run bench:acmix — this repo's ACmix on the native backend (composed TensorFlow.js ops, and
+// the fused native kernels when built) against the official PyTorch module
+// (tools/bench/acmix_torch.py, torch with 2 threads), forward and forward+backward, for the
+// issue's shapes, in one run. Each measurement runs in its own process so that the peak RSS
 // it reports belongs to that shape alone.
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -8,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@acmix-lab/runtime';
-import { ACmix } from '@acmix-lab/acmix';
+import { ACmix, fusedAttentionUnavailable } from '@acmix-lab/acmix';
 import { formatTable, recordBenchmark, repoRoot } from './report.js';
 
 interface Shape { batch: number; channels: number; size: number }
@@ -63,8 +64,8 @@ async function measureOurs({ batch, channels, size }: Shape): Promise<Timing> {
   return { fwd, fwdBwd, fwdCpu, fwdBwdCpu, peakMiB: peakMiB() - base };
 }
 
-function runWorker(command: string, args: string[]): Timing {
-  const out = execFileSync(command, args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+function runWorker(command: string, args: string[], env: Record<string, string> = {}): Timing {
+  const out = execFileSync(command, args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...env } });
   return JSON.parse(out.trim().split('\n').pop()!) as Timing;
 }
 
@@ -76,30 +77,36 @@ async function main() {
   }
   const self = fileURLToPath(import.meta.url);
   const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
+  await initBackend();
+  const fusedMissing = fusedAttentionUnavailable();
+  const impls: [string, string][] = [['ours, composed tfjs ops', '0'], ...(fusedMissing ? [] : [['ours, fused kernels', '1'] as [string, string]])];
   const rows: (string | number)[][] = [];
   const loadBefore = os.loadavg()[0]!;
+  const ms = (wall: number, cpu: number) => `${wall.toFixed(0)} (${cpu.toFixed(0)})`;
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
   for (const [i, s] of SHAPES.entries()) {
+    const shape = `${s.batch}×${s.channels}×${s.size}×${s.size}, ACmix(${s.channels})`;
     const torch = runWorker('python3', ['tools/bench/acmix_torch.py', String(s.batch), String(s.channels), String(s.size), String(s.size), String(RUNS)]);
-    const ours = runWorker(tsx, [self, '--worker', String(i)]);
-    const ms = (wall: number, cpu: number) => `${wall.toFixed(0)} (${cpu.toFixed(0)})`;
-    const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
-    rows.push([`${s.batch}×${s.channels}×${s.size}×${s.size}`, `ACmix(${s.channels})`,
-      ms(torch.fwd, torch.fwdCpu), ms(ours.fwd, ours.fwdCpu), `${ratio(torch.fwd, ours.fwd)} (${ratio(torch.fwdCpu, ours.fwdCpu)})`,
-      ms(torch.fwdBwd, torch.fwdBwdCpu), ms(ours.fwdBwd, ours.fwdBwdCpu),
-      `${ratio(torch.fwdBwd, ours.fwdBwd)} (${ratio(torch.fwdBwdCpu, ours.fwdBwdCpu)})`,
-      `${(REFERENCE[i]![1] / ours.fwdBwd).toFixed(1)}×`, torch.peakMiB.toFixed(0), ours.peakMiB.toFixed(0)]);
-    console.error(`done ${rows.at(-1)![0]}`);
+    rows.push([shape, 'official (PyTorch)', ms(torch.fwd, torch.fwdCpu), ms(torch.fwdBwd, torch.fwdBwdCpu), '', '', torch.peakMiB.toFixed(0)]);
+    for (const [name, fused] of impls) {
+      const ours = runWorker(tsx, [self, '--worker', String(i)], { ACMIX_LAB_FUSED: fused });
+      rows.push(['', name, ms(ours.fwd, ours.fwdCpu), ms(ours.fwdBwd, ours.fwdBwdCpu),
+        `${ratio(torch.fwdBwd, ours.fwdBwd)} (${ratio(torch.fwdBwdCpu, ours.fwdBwdCpu)})`,
+        ratio(REFERENCE[i]![1], ours.fwdBwd), ours.peakMiB.toFixed(0)]);
+    }
+    console.error(`done ${shape}`);
   }
-  const table = formatTable(['input (NCHW)', 'layer', 'official fwd', 'ours fwd', 'fwd speed-up',
-    'official fwd+bwd', 'ours fwd+bwd', 'fwd+bwd speed-up', 'vs quiet official fwd+bwd', 'official peak RSS MiB', 'ours peak RSS MiB'], rows);
-  const note = `Official: LeapLabTHU/ACmix module from the seed, PyTorch with 2 threads, forward under no_grad. ` +
-    `Ours: @acmix-lab/acmix on native TensorFlow (tfjs-node). Times are "wall ms (CPU ms of all threads)", ` +
-    `medians of ${RUNS} runs after one warm-up; speed-ups are official / ours by wall time (by CPU time). ` +
-    'fwd+bwd = gradients of the input and every parameter for a random grad_output. "vs quiet official" divides ' +
-    'the official fwd+bwd measured on this machine when it was idle (812, 411, 782 ms) by ours from this run. ' +
-    'Peak RSS = growth of the process peak resident set over the timed runs (each shape and implementation in ' +
-    'its own process). Both share the same 2 cores with whatever else runs: under load PyTorch\'s thread pool ' +
-    'degrades far more than TensorFlow\'s, so wall-time ratios taken under load overstate the speed-up; CPU time is steadier.';
+  const table = formatTable(['input (NCHW), layer', 'implementation', 'fwd ms (CPU ms)', 'fwd+bwd ms (CPU ms)',
+    'fwd+bwd speed-up (by CPU)', 'vs quiet official fwd+bwd', 'peak RSS MiB'], rows);
+  const note = 'Official: the LeapLabTHU/ACmix module from the seed, PyTorch with 2 threads, forward under no_grad. ' +
+    'Ours: @acmix-lab/acmix on native TensorFlow (tfjs-node), with its composed TensorFlow.js attention and ' +
+    `dense conv path, and with the fused native kernels${fusedMissing ? ` (not measured: ${fusedMissing})` : ''}. ` +
+    `Times are "wall ms (CPU ms of all threads)", medians of ${RUNS} runs after one warm-up. fwd+bwd = gradients of ` +
+    'the input and every parameter for a random grad_output. Speed-up = official / ours, by wall time (by CPU time). ' +
+    '"vs quiet official" divides the official fwd+bwd measured on this machine when idle (812, 411, 782 ms) by ours ' +
+    'from this run. Peak RSS = growth of the process peak resident set over the timed runs (each shape and ' +
+    'implementation in its own process). Everything shares 2 cores with whatever else runs: under load ' +
+    'PyTorch\'s thread pool degrades far more than TensorFlow\'s, so ratios taken under load overstate the speed-up.';
   const load = `Load average (1 min) on the 2 cores: ${loadBefore.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end.`;
   console.log(`${table}\n\n${load}\n\n${note}`);
   recordBenchmark('bench:acmix', 'npm run bench:acmix', `${table}\n\n${load}\n\n${note}`);
