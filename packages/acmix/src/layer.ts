@@ -9,6 +9,9 @@
 //  - the positional logit term q·(pe_center − pe_window) = (q·W_p)·(loc_center − loc_window): the
 //    centre part is constant over the window and cancels in the softmax (so does conv_p's bias),
 //    the rest is two extra channels per head on q (q·W_p) and k (−loc).
+// With the native addon built (native/, `npm run build:native`), the window attention and the
+// grouped dep_conv run as fused TensorFlow kernels (native-op.ts); otherwise as composed
+// TensorFlow.js ops (attention.ts, and one dense conv for the conv path).
 import * as tf from '@tensorflow/tfjs';
 import { plainBinding, type TorchMappable, type TorchParamBinding } from '@acmix-lab/runtime';
 import { windowAttention } from './attention.js';
