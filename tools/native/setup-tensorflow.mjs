@@ -6,6 +6,7 @@
 //   node tools/native/setup-tensorflow.mjs           # runs as the root `postinstall`
 //   node tools/native/setup-tensorflow.mjs --force   # rebuild the addon even if it looks current
 //   node tools/native/setup-tensorflow.mjs --gpu     # build @tensorflow/tfjs-node-gpu (CUDA 12 wheels)
+// After tfjs-node it also builds the fused ACmix kernels (packages/acmix/native) when it can.
 //
 // The extracted libraries (~1 GB) are cached outside the repository, keyed by version, in
 // $ACMIX_LAB_CACHE or $XDG_CACHE_HOME/acmix-lab (default ~/.cache/acmix-lab).
@@ -206,6 +207,9 @@ function main() {
     return;
   }
   verify(variant.npm);
+  // The fused ACmix kernels are TensorFlow custom ops compiled against the same libraries; without
+  // them the layer uses its composed TensorFlow.js version, so a failed build is only reported.
+  run(process.execPath, [path.join(repoRoot, 'packages', 'acmix', 'native', 'build.mjs'), '--if-possible']);
 }
 
 try {
