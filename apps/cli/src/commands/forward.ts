@@ -2,18 +2,8 @@
 // (and, with --grad, the input and parameter gradients) in PyTorch layouts, for parity checks.
 // File formats: packages/yolo/src/forward.ts.
 import type { Command } from 'commander';
-import { runForward } from '@acmix-lab/yolo';
+import { runForward, type ForwardOptions } from '@acmix-lab/yolo';
 import { backendFor } from '../global-options.js';
-
-interface ForwardFlags {
-  model: string;
-  weights: string;
-  input: string;
-  out: string;
-  grad?: string;
-  scale?: string;
-  train?: boolean;
-}
 
 export function registerForwardCommand(program: Command): void {
   program
@@ -26,7 +16,7 @@ export function registerForwardCommand(program: Command): void {
     .option('--grad <file>', 'safetensors holding `grad_output` (same layout as `output`)')
     .option('--scale <s>', 'model scale (a key of the yaml\'s scales)')
     .option('--train', 'training mode: BatchNorm batch statistics; Detect returns its raw per-level outputs')
-    .action(async (opts: ForwardFlags, cmd: Command) => {
+    .action(async (opts: ForwardOptions, cmd: Command) => {
       await backendFor(cmd);
       const r = await runForward(opts);
       console.log(`${opts.out}: output [${r.outputShape.join(', ')}]` +
