@@ -60,7 +60,7 @@ export type { ResultsRow } from './train/results-csv.js';
 export { renderResultsPng, writeResultsPng } from './train/results-plot.js';
 export { resolveRunDir, runFiles } from './train/run-dir.js';
 export type { RunFiles } from './train/run-dir.js';
-export { saveCheckpoint, readTrainState, CheckpointError } from './train/checkpoint.js';
+export { saveCheckpoint, readTrainState, checkpointNames, CheckpointError } from './train/checkpoint.js';
 export type { TrainState } from './train/checkpoint.js';
 export { validate } from './val/validate.js';
 export type { ValidateOptions, ValidationReport } from './val/validate.js';

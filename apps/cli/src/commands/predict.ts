@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { decodeImage, drawDetections, encodeJpeg, encodePng, openModel, predictImage } from '@acmix-lab/yolo';
+import { checkpointNames } from '@acmix-lab/trainer';
 import { backendFor } from '../global-options.js';
 import { positiveInt } from './model.js';
 
@@ -57,14 +58,16 @@ export function registerPredictCommand(program: Command): void {
     .option('--conf <x>', 'confidence threshold', unitInterval, 0.25)
     .option('--iou <x>', 'NMS IoU threshold', unitInterval, 0.7)
     .option('--max-det <n>', 'maximum detections per image', positiveInt, 300)
-    .option('--names <list>', 'class names, comma-separated (default: the class index, as Ultralytics names an untrained model)', (v: string) => v.split(','))
+    .option('--names <list>', 'class names, comma-separated (default: the names recorded by training in a checkpoint, else the class index)', (v: string) => v.split(','))
     .option('--json', 'print one JSON array: [{image, width, height, detections: [{name, class, confidence, box}]}]')
     .option('--save-dir <dir>', 'write a copy of each image with its boxes drawn')
     .action(async (images: string[], opts: PredictFlags, cmd: Command) => {
       await backendFor(cmd);
       const model = await openModel(opts);
       try {
-        const names = Array.from({ length: model.nc ?? 0 }, (_, i) => opts.names?.[i] ?? String(i));
+        // --names, else the names a training run recorded in its checkpoint, else the class index.
+        const saved = checkpointNames(opts.weights ?? opts.model);
+        const names = Array.from({ length: model.nc ?? 0 }, (_, i) => opts.names?.[i] ?? saved?.[i] ?? String(i));
         if (opts.saveDir) fs.mkdirSync(opts.saveDir, { recursive: true });
         const results = [];
         for (const file of images) {

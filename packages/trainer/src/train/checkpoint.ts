@@ -20,6 +20,8 @@ export interface TrainState {
   bestEpoch: number | null;
   emaUpdates: number;
   lastOptStep: number;
+  /** Class names of the training data, so predict can name classes without the data.yaml. */
+  names: string[];
   date: string;
   trainArgs: TrainConfig;
 }
@@ -59,6 +61,14 @@ export function readTrainState(dir: string): TrainState {
   } catch (err) {
     throw new CheckpointError(`${file}: cannot read the training state (${(err as Error).message}); is ${dir} a checkpoint?`);
   }
+}
+
+/** Class names recorded in a checkpoint directory, or null when `dir` is not a checkpoint. */
+export function checkpointNames(dir: string): string[] | null {
+  const file = path.join(dir, 'train-state.json');
+  if (!fs.existsSync(file)) return null;
+  const names = (JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<TrainState>).names;
+  return Array.isArray(names) ? names : null;
 }
 
 /** Tensors of `weights/last` regrouped by prefix; the caller disposes them. */

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend, readSafetensors } from '@acmix-lab/runtime';
 import { synthDataset } from '../data/synth.js';
+import { checkpointNames } from './checkpoint.js';
 import { parseResultsCsv } from './results-csv.js';
 import { train } from './train.js';
 
@@ -80,6 +81,7 @@ describe('resume', () => {
       for (let i = 0; i < w.length; i++) maxDiff = Math.max(maxDiff, Math.abs(g[i]! - w[i]!));
       expect(maxDiff, k).toBe(0);
     }
+    expect(checkpointNames(path.join(resumed.saveDir, 'weights', 'best'))).toEqual(['circle', 'square']);
     const rows = parseResultsCsv(fs.readFileSync(path.join(resumed.saveDir, 'results.csv'), 'utf8'));
     expect(rows.map((r) => r.epoch)).toEqual([1, 2, 3]);
   });

@@ -198,7 +198,7 @@ export async function train(input: TrainConfigInput, hooks: TrainHooks = {}): Pr
         bestFitness = fitness;
         bestEpoch = epoch;
       }
-      const state = await saveLast(files, emaModel, { epoch, bestFitness, bestEpoch, trainArgs: config }, model, ema, loop);
+      const state = await saveLast(files, emaModel, { epoch, bestFitness, bestEpoch, trainArgs: config, names: data.names }, model, ema, loop);
       if (isBest) await saveCheckpoint(files.best, emaModel, state);
       writeResultsRow(files.results, row);
       if (config.plots) writeResultsPng(files.plot, parseResultsCsv(fs.readFileSync(files.results, 'utf8')));
@@ -226,7 +226,7 @@ export async function train(input: TrainConfigInput, hooks: TrainHooks = {}): Pr
 
 /** weights/last with everything `--resume` needs; returns the state it recorded. */
 async function saveLast(
-  files: RunFiles, emaModel: YoloModel, progress: Pick<TrainState, 'epoch' | 'bestFitness' | 'bestEpoch' | 'trainArgs'>,
+  files: RunFiles, emaModel: YoloModel, progress: Pick<TrainState, 'epoch' | 'bestFitness' | 'bestEpoch' | 'trainArgs' | 'names'>,
   model: YoloModel, ema: ModelEMA, loop: OptimizerLoop,
 ): Promise<TrainState> {
   const loopState = loop.exportState();
