@@ -31,6 +31,7 @@ export function registerDemoCommand(program: Command): void {
       });
       const out = path.join(repoRoot, String(config.train.project ?? 'runs/compare'), 'comparison.json');
       writeComparison(out, results);
-      console.log(`\n${formatComparison(results)}\n\nSaved to ${out}`);
+      const imgsz = typeof config.train.imgsz === 'number' ? config.train.imgsz : undefined;
+      console.log(`\n${formatComparison(results, imgsz)}\n\nSaved to ${out}`);
     });
 }

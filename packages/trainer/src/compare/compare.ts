@@ -69,8 +69,9 @@ export async function runComparison(config: CompareConfig, root: string, hooks: 
   return results;
 }
 
-export function formatComparison(results: VariantResult[]): string {
-  const header = ['variant', 'params', 'GFLOPs', 'P', 'R', 'mAP50', 'mAP50-95', 'epochs', 'time'];
+/** `imgsz`: the size the GFLOPs were computed at (the training size), shown in the header. */
+export function formatComparison(results: VariantResult[], imgsz?: number): string {
+  const header = ['variant', 'params', imgsz ? `GFLOPs@${imgsz}` : 'GFLOPs', 'P', 'R', 'mAP50', 'mAP50-95', 'epochs', 'time'];
   const rows = results.map((r) => [r.name, r.params.toLocaleString('en-US'), r.gflops.toFixed(2), r.precision.toFixed(3), r.recall.toFixed(3),
     r.map50.toFixed(3), r.map50_95.toFixed(3), String(r.epochs), `${(r.seconds / 60).toFixed(1)} min`]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
