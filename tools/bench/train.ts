@@ -10,12 +10,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@acmix-lab/runtime';
 import { buildModel, modelSummary, type YoloModel } from '@acmix-lab/yolo';
 import {
-  buildOptimizer, DataLoader, loadDataYaml, ModelEMA, modelState, OptimizerLoop, resolveTrainConfig, scanSplit, synthDataset,
-  trainableParams, v8DetectionLoss, type Batch, type BatchTargets,
+  DataLoader, loadDataYaml, resolveTrainConfig, scanSplit, synthDataset, TrainingStep, type Batch,
 } from '@acmix-lab/trainer';
 import { measureConv } from './backend.js';
 import { formatTable, recordBenchmark, repoRoot } from './report.js';
@@ -29,26 +27,15 @@ const MODELS = [
   { name: 'yolov8n + 3 ACmix (seed v1)', yaml: 'experiments/models/yolov8-acmix-neck.yaml' },
 ];
 
-/** A training setup as train() builds it, minus the run directory. */
+/** The training step train() runs, past warmup, accumulating 4 batches per optimizer step as at batch 16. */
 function trainer(model: YoloModel, images: number) {
   const config = resolveTrainConfig({ model: 'bench', data: 'bench', batch: BATCH, imgsz: IMGSZ, epochs: 100 });
-  const params = trainableParams(model);
-  const state = () => modelState(model);
-  const setup = buildOptimizer(params, config, { nc: NC, images, nb: Math.ceil(images / BATCH) });
-  const ema = new ModelEMA(state());
-  const loop = new OptimizerLoop({ optimizer: setup.optimizer, schedule: setup.schedule, ema: { model: ema, modelState: state } });
-  const vars = params.map((p) => p.variable).filter((v) => v.trainable);
-  let ni = 0;
-  const step = (images: Float32Array, targets: BatchTargets) => {
-    const x = tf.tensor4d(images, [BATCH, IMGSZ, IMGSZ, 3]);
-    const { value, grads } = tf.variableGrads(() => v8DetectionLoss(model.forwardTrain(x, true), model.levelShapes(IMGSZ), targets, { nc: NC, strides: model.strides }).loss, vars);
-    value.dataSync();
-    // 300 iterations in: past warmup, accumulating 4 batches per optimizer step as at batch 16.
-    loop.batch(300 + ni++, 3, grads);
-    tf.dispose([x, value, grads]);
+  const step = new TrainingStep(model, config, { nc: NC, images, nb: Math.ceil(images / BATCH) });
+  let ni = 300;
+  return {
+    step: (b: Batch) => { step.run(b, ni++, 3); },
+    dispose: () => step.dispose(),
   };
-  const dispose = () => { loop.dispose(); setup.optimizer.dispose(); ema.dispose(); };
-  return { step, dispose };
 }
 
 async function timeSteps(run: () => Promise<void> | void, steps: number): Promise<number> {
@@ -82,14 +69,14 @@ async function main() {
     const t = trainer(model, items.length);
     const loader = new DataLoader({ items, imgsz: IMGSZ, batchSize: BATCH, augment: true, seed: 0 });
     const first = (await loader.epoch(0).next()).value as Batch;
-    const stepMs = await timeSteps(() => t.step(first.images, first.targets), STEPS);
+    const stepMs = await timeSteps(() => t.step(first), STEPS);
     let epoch = 1;
     let it = loader.epoch(epoch);
     const withData = await timeSteps(async () => {
       let r = await it.next();
       if (r.done) { it = loader.epoch(++epoch); r = await it.next(); }
       const b = r.value as Batch;
-      if (b.size === BATCH) t.step(b.images, b.targets);
+      if (b.size === BATCH) t.step(b);
     }, STEPS);
     await loader.close();
     t.dispose();

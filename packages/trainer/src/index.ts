@@ -81,4 +81,6 @@ export { makeAnchors } from '@acmix-lab/yolo';
 export type { AnchorGrid } from '@acmix-lab/yolo';
 export { readCompareConfig, runComparison, formatComparison, writeComparison } from './compare/compare.js';
 export type { CompareConfig, VariantResult } from './compare/compare.js';
-export { modelState, trainableParams, variablesByKey } from './train/model-state.js';
+export { trainableParams, variablesByKey } from './train/model-state.js';
+export { TrainingStep } from './train/step.js';
+export type { StepResult } from './train/step.js';

@@ -15,11 +15,6 @@ export function variablesByKey(model: YoloModel): Record<string, tf.Variable> {
   return Object.fromEntries(model.torchBindings().map((b) => [b.key, backing(b.variable)]));
 }
 
-/** The floating-point state the EMA tracks: Ultralytics' ModelEMA averages the whole state_dict. */
-export function modelState(model: YoloModel): tf.NamedTensorMap {
-  return variablesByKey(model);
-}
-
 /**
  * Every torch parameter with its Ultralytics group kind. Like build_optimizer, this includes the fixed
  * DFL projection (requires_grad False): it is counted in the group sizes Ultralytics logs, but no

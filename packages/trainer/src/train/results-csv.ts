@@ -46,10 +46,12 @@ export function parseResultsCsv(text: string): ResultsRow[] {
 
 /**
  * Rewrite the whole file atomically with rows up to and including `row.epoch`: on resume the epoch
- * being redone replaces any row a killed run had written, so no epoch appears twice.
+ * being redone replaces any row a killed run had written, so no epoch appears twice. Returns the
+ * rows now in the file (what the results plot draws).
  */
-export function writeResultsRow(file: string, row: ResultsRow): void {
+export function writeResultsRow(file: string, row: ResultsRow): ResultsRow[] {
   const previous = fs.existsSync(file) ? parseResultsCsv(fs.readFileSync(file, 'utf8')) : [];
-  const kept = previous.filter((r) => r.epoch < row.epoch);
-  writeFileAtomic(file, [formatResultsHeader(), ...[...kept, row].map(formatResultsRow)].join('\n') + '\n');
+  const rows = [...previous.filter((r) => r.epoch < row.epoch), row];
+  writeFileAtomic(file, [formatResultsHeader(), ...rows.map(formatResultsRow)].join('\n') + '\n');
+  return rows;
 }

@@ -11,17 +11,15 @@ import { DEFAULT_AUGMENT, type AugmentHyp } from '../data/augment.js';
 import { loadDataYaml } from '../data/data-yaml.js';
 import { DataLoader, mosaicForEpoch } from '../data/loader.js';
 import { scanSplit } from '../data/scan.js';
-import { v8DetectionLoss, type LossGains } from '../loss/detection-loss.js';
-import { buildOptimizer } from '../optim/build.js';
-import { ModelEMA } from '../optim/ema.js';
-import { OptimizerLoop } from '../optim/loop.js';
+import type { LossGains } from '../loss/detection-loss.js';
 import { validate, type ValidationReport } from '../val/validate.js';
-import { readStateTensors, readTrainState, saveCheckpoint, type TrainState } from './checkpoint.js';
+import { CheckpointError, readStateTensors, readTrainState, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { readTrainConfig, resolveTrainConfig, writeTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
-import { modelState, trainableParams, variablesByKey } from './model-state.js';
-import { parseResultsCsv, writeResultsRow, type ResultsRow } from './results-csv.js';
+import { variablesByKey } from './model-state.js';
+import { writeResultsRow, type ResultsRow } from './results-csv.js';
 import { writeResultsPng } from './results-plot.js';
 import { resolveRunDir, runFiles, type RunFiles } from './run-dir.js';
+import { TrainingStep } from './step.js';
 
 export interface BatchProgress {
   epoch: number;
@@ -79,7 +77,7 @@ function prepareRun(input: TrainConfigInput): { config: TrainConfig; files: RunF
   }
   const files = runFiles(resolveRunDir(requested.project, requested.name, true));
   if (!fs.existsSync(files.last)) {
-    throw new TrainingDivergedError(`--resume: ${files.last} does not exist (give --project/--name of the run to resume)`);
+    throw new CheckpointError(`--resume: ${files.last} does not exist (give --project/--name of the run to resume)`);
   }
   return { config: readTrainConfig(files.args, { resume: true }), files, resumeFrom: files.last };
 }
@@ -109,13 +107,9 @@ export async function train(input: TrainConfigInput, hooks: TrainHooks = {}): Pr
   const valLoader = new DataLoader({ items: valSplit.items, imgsz: config.imgsz, batchSize: config.batch * 2, augment: false, seed: config.seed, workers: config.workers });
   const nb = trainLoader.length;
 
-  const params = trainableParams(model);
-  const setup = buildOptimizer(params, config, { nc: data.nc, images: trainSplit.items.length, nb });
-  setup.log.forEach((line) => log(line));
-  const ema = new ModelEMA(modelState(model));
-  const loop = new OptimizerLoop({ optimizer: setup.optimizer, schedule: setup.schedule, ema: { model: ema, modelState: () => modelState(model) } });
+  const step = new TrainingStep(model, config, { nc: data.nc, images: trainSplit.items.length, nb });
+  step.log.forEach((line) => log(line));
   const emaTargets = variablesByKey(emaModel);
-  const trainVars = params.map((p) => p.variable).filter((v) => v.trainable);
 
   let startEpoch = 0;
   let bestFitness = -Infinity;
@@ -126,8 +120,8 @@ export async function train(input: TrainConfigInput, hooks: TrainHooks = {}): Pr
     try {
       const vars = variablesByKey(model);
       for (const [key, t] of Object.entries(tensors.model)) vars[key]!.assign(t);
-      ema.importState({ state: tensors.ema, updates: state.emaUpdates });
-      loop.importState({ optimizer: tensors.optim, pendingGrads: tensors.grad, lastOptStep: state.lastOptStep });
+      step.ema.importState({ state: tensors.ema, updates: state.emaUpdates });
+      step.loop.importState({ optimizer: tensors.optim, pendingGrads: tensors.grad, lastOptStep: state.lastOptStep });
     } finally {
       tf.dispose([tensors.model, tensors.ema, tensors.optim, tensors.grad]);
     }
@@ -147,38 +141,24 @@ export async function train(input: TrainConfigInput, hooks: TrainHooks = {}): Pr
       const t0 = performance.now();
       const mosaic = mosaicForEpoch(epoch, config.epochs, config.close_mosaic); // hyp.mosaic is the probability
       if (config.close_mosaic > 0 && epoch === config.epochs - config.close_mosaic) log('Closing dataloader mosaic');
-      loop.beginEpoch();
+      step.loop.beginEpoch();
       const tloss: LossGains = { box: 0, cls: 0, dfl: 0 };
       let lastLr: [number, number, number] = [0, 0, 0];
       let i = 0;
       for await (const batch of trainLoader.epoch(epoch, { mosaic })) {
         if (hooks.signal?.aborted) throw hooks.signal.reason ?? new Error('training aborted');
-        const ni = i + nb * epoch;
-        const featureSizes = model.levelShapes(batch.imgsz);
-        let items: LossGains = { box: 0, cls: 0, dfl: 0 };
-        const x = tf.tensor4d(batch.images, [batch.size, batch.imgsz, batch.imgsz, 3]);
-        const { value, grads } = tf.variableGrads(() => {
-          const preds = model.forwardTrain(x, true);
-          const res = v8DetectionLoss(preds, featureSizes, batch.targets, { nc: data.nc, strides: model.strides, hyp: config });
-          items = res.items;
-          return res.loss;
-        }, trainVars);
-        const lossValue = (await value.data())[0]!;
-        tf.dispose([x, value]);
-        if (!Number.isFinite(lossValue)) {
-          tf.dispose(grads);
-          throw new TrainingDivergedError(`epoch ${epoch + 1} batch ${i + 1}: loss is ${lossValue}; stopped. ` +
+        const { loss, items, outcome } = step.run(batch, i + nb * epoch, epoch);
+        if (!outcome) {
+          throw new TrainingDivergedError(`epoch ${epoch + 1} batch ${i + 1}: loss is ${loss}; stopped. ` +
             `The last good checkpoint is ${fs.existsSync(files.last) ? files.last : '(none yet)'}`);
         }
-        const outcome = loop.batch(ni, epoch, grads);
-        tf.dispose(grads);
         lastLr = outcome.hyper.lr;
         for (const k of ['box', 'cls', 'dfl'] as const) tloss[k] = (tloss[k] * i + items[k]) / (i + 1);
         i += 1;
         hooks.batch?.({ epoch: epoch + 1, epochs: config.epochs, batch: i, batches: nb, losses: { ...tloss }, instances: batch.targets.cls.length, imgsz: batch.imgsz, itPerSec: (i * 1000) / (performance.now() - t0) });
       }
 
-      ema.copyTo(emaTargets);
+      step.ema.copyTo(emaTargets);
       const finalEpoch = epoch + 1 === config.epochs;
       const report = config.val || finalEpoch
         ? await validate(emaModel, valLoader, { nc: data.nc, iou: config.iou, maxDet: config.max_det, gains: config })
@@ -198,10 +178,10 @@ export async function train(input: TrainConfigInput, hooks: TrainHooks = {}): Pr
         bestFitness = fitness;
         bestEpoch = epoch;
       }
-      const state = await saveLast(files, emaModel, { epoch, bestFitness, bestEpoch, trainArgs: config, names: data.names }, model, ema, loop);
+      const state = await saveLast(files, emaModel, { epoch, bestFitness, bestEpoch, trainArgs: config, names: data.names }, model, step);
       if (isBest) await saveCheckpoint(files.best, emaModel, state);
-      writeResultsRow(files.results, row);
-      if (config.plots) writeResultsPng(files.plot, parseResultsCsv(fs.readFileSync(files.results, 'utf8')));
+      const rows = writeResultsRow(files.results, row);
+      if (config.plots) writeResultsPng(files.plot, rows);
       final = report;
       epochsRun += 1;
       hooks.epoch?.({ epoch: epoch + 1, epochs: config.epochs, row, fitness, best: isBest, seconds: (performance.now() - t0) / 1000 });
@@ -212,9 +192,7 @@ export async function train(input: TrainConfigInput, hooks: TrainHooks = {}): Pr
     }
   } finally {
     await Promise.all([trainLoader.close(), valLoader.close()]);
-    loop.dispose();
-    setup.optimizer.dispose();
-    ema.dispose();
+    step.dispose();
     model.dispose();
     emaModel.dispose();
   }
@@ -227,12 +205,12 @@ export async function train(input: TrainConfigInput, hooks: TrainHooks = {}): Pr
 /** weights/last with everything `--resume` needs; returns the state it recorded. */
 async function saveLast(
   files: RunFiles, emaModel: YoloModel, progress: Pick<TrainState, 'epoch' | 'bestFitness' | 'bestEpoch' | 'trainArgs' | 'names'>,
-  model: YoloModel, ema: ModelEMA, loop: OptimizerLoop,
+  model: YoloModel, step: TrainingStep,
 ): Promise<TrainState> {
-  const loopState = loop.exportState();
-  const emaState = ema.exportState();
+  const loopState = step.loop.exportState();
+  const emaState = step.ema.exportState();
   const state: TrainState = { ...progress, emaUpdates: emaState.updates, lastOptStep: loopState.lastOptStep, date: new Date().toISOString() };
-  const tensors = { model: modelState(model), ema: emaState.state, optim: loopState.optimizer, grad: loopState.pendingGrads };
+  const tensors = { model: variablesByKey(model), ema: emaState.state, optim: loopState.optimizer, grad: loopState.pendingGrads };
   try {
     await saveCheckpoint(files.last, emaModel, state, tensors);
   } finally {

@@ -1,0 +1,66 @@
+// A run's optimisation state (optimizer, its schedule loop, the EMA) and one training step on one
+// batch: forward in training mode, the v8 loss, backward, then the optimizer loop (accumulation,
+// clipping, step, EMA). Shared by train() and bench:train so the benchmark times the real step.
+import * as tf from '@tensorflow/tfjs';
+import type { YoloModel } from '@acmix-lab/yolo';
+import type { Batch } from '../data/batch.js';
+import { v8DetectionLoss, type LossGains } from '../loss/detection-loss.js';
+import { buildOptimizer } from '../optim/build.js';
+import { ModelEMA } from '../optim/ema.js';
+import { OptimizerLoop, type BatchOutcome } from '../optim/loop.js';
+import type { TrainConfig } from './config.js';
+import { trainableParams, variablesByKey } from './model-state.js';
+
+export interface StepResult {
+  /** The differentiated loss ((box·7.5 + cls·0.5 + dfl·1.5) × batch). */
+  loss: number;
+  /** The gained per-item losses (Ultralytics' loss items). */
+  items: LossGains;
+  /** The optimizer loop's outcome, or null when the loss was not finite and nothing was applied. */
+  outcome: BatchOutcome | null;
+}
+
+export class TrainingStep {
+  readonly ema: ModelEMA;
+  readonly loop: OptimizerLoop;
+  /** Ultralytics' optimizer log lines (the auto notice, the parameter groups). */
+  readonly log: string[];
+  private readonly dispose_: () => void;
+  private readonly vars: tf.Variable[];
+
+  constructor(private readonly model: YoloModel, private readonly config: TrainConfig, data: { nc: number; images: number; nb: number }) {
+    const params = trainableParams(model);
+    const setup = buildOptimizer(params, config, data);
+    this.log = setup.log;
+    // Ultralytics' ModelEMA averages the whole state_dict: parameters and BatchNorm statistics.
+    this.ema = new ModelEMA(variablesByKey(model));
+    this.loop = new OptimizerLoop({ optimizer: setup.optimizer, schedule: setup.schedule, ema: { model: this.ema, modelState: () => variablesByKey(model) } });
+    this.vars = params.map((p) => p.variable).filter((v) => v.trainable);
+    this.dispose_ = () => setup.optimizer.dispose();
+  }
+
+  /** One batch at iteration ni = i + nb·epoch. */
+  run(batch: Pick<Batch, 'images' | 'size' | 'imgsz' | 'targets'>, ni: number, epoch: number): StepResult {
+    const featureSizes = this.model.levelShapes(batch.imgsz);
+    let items: LossGains = { box: 0, cls: 0, dfl: 0 };
+    const x = tf.tensor4d(batch.images, [batch.size, batch.imgsz, batch.imgsz, 3]);
+    const { value, grads } = tf.variableGrads(() => {
+      const res = v8DetectionLoss(this.model.forwardTrain(x, true), featureSizes, batch.targets, { nc: this.model.nc ?? 0, strides: this.model.strides, hyp: this.config });
+      items = res.items;
+      return res.loss;
+    }, this.vars);
+    const loss = value.dataSync()[0]!;
+    tf.dispose([x, value]);
+    try {
+      return { loss, items, outcome: Number.isFinite(loss) ? this.loop.batch(ni, epoch, grads) : null };
+    } finally {
+      tf.dispose(grads);
+    }
+  }
+
+  dispose(): void {
+    this.loop.dispose();
+    this.dispose_();
+    this.ema.dispose();
+  }
+}
