@@ -1,23 +1,15 @@
 // Per-epoch progress like Ultralytics' tqdm line: epoch, losses, instances, size, bar, it/s.
 // On a terminal the line redraws in place; otherwise (CI, logs, pipes) one plain line per epoch.
+import type { BatchProgress } from '@acmix-lab/trainer';
 
-export interface ProgressUpdate {
-  epoch: number;
-  epochs: number;
-  batch: number;
-  batches: number;
-  losses: Record<string, number>;
-  instances?: number;
-  imgsz?: number;
-  itPerSec: number;
-}
+/** What train() reports after each batch (running mean losses, it/s). */
+export type ProgressUpdate = BatchProgress;
 
 const BAR_WIDTH = 24;
 
 export function formatProgressLine(u: ProgressUpdate, withBar: boolean): string {
   const losses = Object.entries(u.losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ');
-  const extra = `${u.instances !== undefined ? `  inst ${u.instances}` : ''}${u.imgsz ? `  ${u.imgsz}px` : ''}`;
-  const head = `${String(u.epoch).padStart(String(u.epochs).length)}/${u.epochs}  ${losses}${extra}`;
+  const head = `${String(u.epoch).padStart(String(u.epochs).length)}/${u.epochs}  ${losses}  inst ${u.instances}  ${u.imgsz}px`;
   const rate = u.itPerSec >= 1 ? `${u.itPerSec.toFixed(2)} it/s` : `${(1 / Math.max(u.itPerSec, 1e-9)).toFixed(2)} s/it`;
   if (!withBar) return `${head}  ${u.batch}/${u.batches}  ${rate}`;
   const filled = Math.round((u.batch / u.batches) * BAR_WIDTH);

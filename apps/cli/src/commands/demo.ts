@@ -23,7 +23,7 @@ export function registerDemoCommand(program: Command): void {
       const results = await runComparison(config, repoRoot, {
         overrides: { ...(o.epochs ? { epochs: o.epochs } : {}), ...(backend ? { backend: backend as 'tensorflow' | 'cpu' } : {}) },
         log: (line) => console.log(line),
-        batch: (p) => progress.update({ ...p, losses: { box: p.losses.box, cls: p.losses.cls, dfl: p.losses.dfl } }),
+        batch: (p) => progress.update(p),
         epoch: (r) => {
           progress.end();
           console.log(`  val: mAP50 ${r.row['metrics/mAP50(B)'].toFixed(3)}  mAP50-95 ${r.row['metrics/mAP50-95(B)'].toFixed(3)}  (${r.seconds.toFixed(1)} s)`);

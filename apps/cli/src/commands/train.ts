@@ -45,7 +45,7 @@ export function registerTrainCommand(program: Command): void {
     const progress = new EpochProgress();
     const result = await train(input, {
       log: (line) => console.log(line),
-      batch: (p) => progress.update({ ...p, losses: { box: p.losses.box, cls: p.losses.cls, dfl: p.losses.dfl } }),
+      batch: (p) => progress.update(p),
       epoch: (r) => {
         progress.end();
         const row = r.row;
