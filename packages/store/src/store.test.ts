@@ -32,19 +32,30 @@ describe('sweeps and runs', () => {
 describe('the run state machine', () => {
   it('claims each queued run once, in order, and none past its budget', () => {
     const { store, runs } = storeWithRuns(['P3', 'P4', 'P5']);
-    store.setEpochBudget(runs[2]!.id, 0 + 1);
+    store.setEpochBudget(runs[2]!.id, 1);
     const a = store.claimRun(alice)!;
     const b = store.claimRun(bob)!;
     expect([a.id, b.id]).toEqual([runs[0]!.id, runs[1]!.id]);
     expect(a).toMatchObject({ status: 'running', worker: alice.worker, host: 'host-a', pid: 1 });
     expect(a.started_at).toBe('2025-01-01T00:00:00.000Z');
     const c = store.claimRun(alice)!;
-    for (let e = 1; e <= 1; e++) store.logEpoch(c.id, { row: resultsRow(e) });
+    store.logEpoch(c.id, { row: resultsRow(1) });
     store.releaseRun(c.id, { worker: alice.worker });
     // At its budget: queued but not claimable until halving raises the budget.
     expect(store.claimRun(bob)).toBeUndefined();
     store.setEpochBudget(c.id, 3);
     expect(store.claimRun(bob)!.id).toBe(c.id);
+  });
+
+  it('claims within one sweep, or one given run', () => {
+    const { store, runs } = storeWithRuns(['P3', 'P4']);
+    const other = store.ensureSweep({ name: 'other' });
+    const [elsewhere] = store.addRuns(other.id, [newRun('P3')]);
+    expect(store.claimRun(alice, { sweepId: other.id })!.id).toBe(elsewhere!.id);
+    expect(store.claimRun(alice, { sweepId: other.id })).toBeUndefined();
+    expect(store.claimRun(bob, { runId: runs[1]!.id })!.id).toBe(runs[1]!.id);
+    expect(store.claimRun(bob, { runId: runs[1]!.id })).toBeUndefined();
+    expect(store.claimRun(alice)!.id).toBe(runs[0]!.id);
   });
 
   it('checks every transition in the transaction', () => {

@@ -118,13 +118,15 @@ export class Store extends StoreReader {
   }
 
   /**
-   * Hands the next queued run with epochs left in its budget to `who`, or undefined when none is
-   * left. The select and the update are one immediate transaction: no run goes to two workers.
+   * Hands the next queued run with epochs left in its budget to `who` — of one sweep, or one given
+   * run (a queue's coordinator starting the job a remote worker took) — or undefined when there is
+   * none. The select and the update are one immediate transaction: no run goes to two workers.
    */
-  claimRun(who: WorkerIdentity, { sweepId }: { sweepId?: number } = {}): RunRecord | undefined {
+  claimRun(who: WorkerIdentity, { sweepId, runId }: { sweepId?: number; runId?: number } = {}): RunRecord | undefined {
     return writeTransaction(this.db, () => {
       const next = this.db.prepare(`SELECT id FROM runs WHERE status = 'queued' AND epoch < epoch_budget
-        AND (@sweepId IS NULL OR sweep_id = @sweepId) ORDER BY id LIMIT 1`).get({ sweepId: sweepId ?? null }) as { id: number } | undefined;
+        AND (@sweepId IS NULL OR sweep_id = @sweepId) AND (@runId IS NULL OR id = @runId) ORDER BY id LIMIT 1`)
+        .get({ sweepId: sweepId ?? null, runId: runId ?? null }) as { id: number } | undefined;
       if (!next) return undefined;
       const now = this.now();
       this.db.prepare(`UPDATE runs SET status = 'running', worker = ?, host = ?, pid = ?, heartbeat_at = ?,
