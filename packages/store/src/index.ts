@@ -9,7 +9,7 @@ export type { RunStatus } from './run-state.js';
 export type {
   ArtifactRecord, EpochEntry, NewRun, NewSweep, RunInfo, RunRecord, RunSummary, SweepRecord, WorkerIdentity,
 } from './records.js';
-export { StoreReader } from './reader.js';
+export { StoreReader, openReader } from './reader.js';
 export type { RunFilter } from './reader.js';
 export { Store, openStore, currentWorker } from './store.js';
 export type { StoreOptions } from './store.js';

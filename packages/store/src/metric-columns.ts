@@ -30,8 +30,8 @@ export const METRIC_COLUMNS = (Object.entries(SQL_NAME) as [MetricCsvColumn, Met
 export type MetricsRecord = { run_id: number; epoch: number; time: number | null } & Record<MetricColumn, number>;
 
 /** NaN is stored as NULL (SQLite has no NaN; the REAL columns stay numeric for MAX/AVG/ORDER BY); ±Inf as itself. */
-export const encodeReal = (x: number): number | null => (Number.isNaN(x) ? null : x);
-export const decodeReal = (x: number | null): number => (x === null ? NaN : x);
+const encodeReal = (x: number): number | null => (Number.isNaN(x) ? null : x);
+const decodeReal = (x: number | null): number => (x === null ? NaN : x);
 
 /** SQL parameter values for a results.csv row, in METRIC_COLUMNS order. */
 export function metricValues(row: ResultsRow): (number | null)[] {

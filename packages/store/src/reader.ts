@@ -1,5 +1,5 @@
 // Queries shared by the CLI (`acmix-lab runs`) and the dashboard, over a read-only or read-write connection.
-import type { Db } from './database.js';
+import { openDatabase, type Db, type OpenOptions } from './database.js';
 import { toMetricsRecord, type MetricsRecord } from './metric-columns.js';
 import {
   toRunRecord, toRunSummary, toSweepRecord, type ArtifactRecord, type RunRecord, type RunSummary, type SweepRecord,
@@ -27,6 +27,11 @@ const SUMMARY_SQL = `
   LEFT JOIN metrics last ON last.run_id = r.id AND last.epoch = r.epoch
   WHERE (@sweep IS NULL OR s.name = @sweep) AND (@status IS NULL OR r.status = @status)
   ORDER BY r.id`;
+
+/** A read-only store (the dashboard, `acmix-lab runs`): no migration, never blocks the writers. */
+export function openReader(file: string, options: Omit<OpenOptions, 'readonly'> = {}): StoreReader {
+  return new StoreReader(openDatabase(file, { ...options, readonly: true }));
+}
 
 export class StoreReader {
   constructor(readonly db: Db) {}

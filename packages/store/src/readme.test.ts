@@ -1,6 +1,7 @@
 // The sqlite3 queries README.md shows users run, on a database with every kind of run in it.
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
+import { openReader } from './reader.js';
 import { openStore } from './store.js';
 import { newRun, resultsRow, tempDbPath } from './test-helpers.js';
 
@@ -38,7 +39,7 @@ describe('README.md sqlite3 queries', () => {
   it('are all there', () => expect(queries.length).toBeGreaterThanOrEqual(6));
 
   it('run, read-only, and return rows', () => {
-    const reader = openStore(populatedDb(), { readonly: true });
+    const reader = openReader(populatedDb());
     for (const sql of queries) expect(reader.db.prepare(sql).all().length, sql).toBeGreaterThan(0);
     const [best] = reader.db.prepare(queries[0]!).all() as { name: string; n: number }[];
     expect(best).toMatchObject({ name: 'yolov8n+P5', n: 2 });

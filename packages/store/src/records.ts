@@ -93,36 +93,17 @@ export interface RunRecord {
 }
 
 /** One row of `acmix-lab runs --json` and of the dashboard's GET /api/runs. */
-export interface RunSummary {
-  id: number;
-  sweep: string;
-  name: string;
-  key: string;
-  positions: string[] | null;
-  grid: Record<string, unknown>;
-  scale: string | null;
-  seed: number;
-  status: RunStatus;
+export interface RunSummary extends Pick<RunRecord,
+  'id' | 'sweep' | 'name' | 'key' | 'positions' | 'grid' | 'scale' | 'seed' | 'status' | 'epoch_budget' | 'best_epoch' |
+  'params' | 'gflops' | 'reproduces' | 'host' | 'worker' | 'backend' | 'retries' | 'error' | 'started_at' | 'ended_at'> {
   /** Epochs completed. */
   epochs: number;
-  epoch_budget: number;
-  best_epoch: number | null;
-  params: number | null;
-  gflops: number | null;
   /** At the best epoch by fitness = 0.1·mAP50 + 0.9·mAP50-95; null before the first epoch. */
   map50: number | null;
   map50_95: number | null;
   fitness: number | null;
-  reproduces: number | null;
   /** Training seconds: the last epoch's `time`, else from start to end (or to the last heartbeat). */
   duration: number | null;
-  host: string | null;
-  worker: string | null;
-  backend: string | null;
-  retries: number;
-  error: string | null;
-  started_at: string | null;
-  ended_at: string | null;
 }
 
 export interface ArtifactRecord {

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import readline from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { openDatabase } from './database.js';
+import { openReader } from './reader.js';
 import { openStore } from './store.js';
 import { tempDbPath } from './test-helpers.js';
 
@@ -46,7 +47,7 @@ describe('concurrent writers', () => {
     const file = tempDbPath();
     // The processes open the fresh file together: they race on creating it and migrating it too.
     const writers = await Promise.all(Array.from({ length: 8 }, (_, i) => startWriter(file, 'stress', `w${i}`, '200')));
-    const reader = openStore(file, { readonly: true });
+    const reader = openReader(file);
     let reads = 0;
     const reading = setInterval(() => {
       reader.listRuns();
@@ -65,7 +66,7 @@ describe('concurrent writers', () => {
     const claimed = reports.flatMap((r) => r.claimed);
     expect(new Set(claimed).size).toBe(claimed.length);
     expect(reads).toBeGreaterThan(0);
-    const store = openStore(file, { readonly: true });
+    const store = openReader(file);
     const runs = store.listRuns();
     expect(runs).toHaveLength(400);
     expect(store.listSweeps()).toHaveLength(1);

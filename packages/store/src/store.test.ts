@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from './database.js';
+import { writeTransaction } from './database.js';
 import { RunStateError } from './run-state.js';
-import { openStore, type Store } from './store.js';
+import { openReader } from './reader.js';
+import { openStore, Store } from './store.js';
 import { newRun, resultsRow, tempDbPath } from './test-helpers.js';
 
 const alice = { worker: 'host-a:1', host: 'host-a', pid: 1 };
@@ -72,6 +73,22 @@ describe('the run state machine', () => {
     expect(() => store.retryRun(r2)).toThrow('cannot go from pruned to queued');
     expect(store.getRun(r1)).toMatchObject({ status: 'completed', error: null, ended_at: '2025-01-01T00:00:00.000Z' });
     expect(() => store.logEpoch(999, { row: resultsRow(1) })).toThrow('run 999: no such run');
+  });
+
+  it('groups several changes into one transaction (a halving rung decided at once)', () => {
+    const { store, runs } = storeWithRuns(['P3', 'P4']);
+    const [r1, r2] = runs.map((r) => r.id) as [number, number];
+    expect(() => writeTransaction(store.db, () => {
+      store.finishRun(r1, 'pruned');
+      store.setEpochBudget(r2, 1);
+      store.finishRun(r1, 'pruned');
+    })).toThrow('cannot go from pruned to pruned');
+    expect(store.listRuns().map((r) => [r.status, r.epoch_budget])).toEqual([['queued', 3], ['queued', 3]]);
+    writeTransaction(store.db, () => {
+      store.finishRun(r1, 'pruned');
+      store.setEpochBudget(r2, 2);
+    });
+    expect(store.listRuns().map((r) => [r.status, r.epoch_budget])).toEqual([['pruned', 3], ['queued', 2]]);
   });
 
   it('fails a run with its error and retries it on request', () => {
@@ -152,7 +169,7 @@ describe('epochs', () => {
     const row = resultsRow(1, 0, { 'train/box_loss': NaN, 'train/cls_loss': Infinity, 'val/dfl_loss': -Infinity, 'metrics/mAP50(B)': NaN });
     store.logEpoch(id, { row, time: null });
     store.close();
-    const reader = openStore(file, { readonly: true });
+    const reader = openReader(file);
     const [m] = reader.runMetrics(id);
     expect(m!.train_box_loss).toBeNaN();
     expect(m!.map50).toBeNaN();
@@ -226,12 +243,12 @@ describe('reproductions and artifacts', () => {
 describe('read-only connections', () => {
   it('see committed writes and cannot write', () => {
     const { store, runs, file } = storeWithRuns(['P3']);
-    const reader = openStore(file, { readonly: true });
+    const reader = openReader(file);
     store.claimRun(alice);
     store.logEpoch(runs[0]!.id, { row: resultsRow(1) });
     expect(reader.runMetrics(runs[0]!.id)).toHaveLength(1);
-    expect(() => reader.ensureSweep({ name: 'x' })).toThrow(/readonly/);
+    expect(() => new Store(reader.db).ensureSweep({ name: 'x' })).toThrow('attempt to write a readonly database');
     reader.close();
-    expect(() => openDatabase(`${file}.missing`, { readonly: true })).toThrow(`${file}.missing: no such database`);
+    expect(() => openReader(`${file}.missing`)).toThrow(`${file}.missing: no such database`);
   });
 });

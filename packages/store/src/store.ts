@@ -13,7 +13,7 @@ export function currentWorker(): WorkerIdentity {
   return { worker: `${os.hostname()}:${process.pid}`, host: os.hostname(), pid: process.pid };
 }
 
-export interface StoreOptions extends OpenOptions {
+export interface StoreOptions extends Omit<OpenOptions, 'readonly'> {
   /** Milliseconds since the epoch; tests move it to make heartbeats stale. */
   clock?: () => number;
 }
@@ -48,8 +48,9 @@ const UPSERT_EPOCH = `INSERT INTO metrics (run_id, epoch, time, ${METRIC_COLUMNS
 // Ultralytics keeps the first epoch of the highest fitness as best.pt (BaseTrainer.validate: strictly greater).
 const BEST_EPOCH = 'SELECT epoch FROM metrics WHERE run_id = @id AND fitness IS NOT NULL ORDER BY fitness DESC, epoch LIMIT 1';
 
+/** The read-write store, creating or migrating the file. */
 export function openStore(file: string, options: StoreOptions = {}): Store {
-  return new Store(openDatabase(file, options), options);
+  return new Store(openDatabase(file, { busyTimeoutMs: options.busyTimeoutMs }), options);
 }
 
 export class Store extends StoreReader {
