@@ -102,7 +102,8 @@ describe('concurrent writers', () => {
     for (let attempt = 0; attempt < 3; attempt++) {
       const writer = await startWriter(file, 'loop', `w${attempt}`);
       go([writer]);
-      await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 600));
+      expect((await writer.lines.next()).value).toBe('writing');
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 500));
       writer.child.kill('SIGKILL');
       expect(await writer.exit).toBeNull();
       const now = expectConsistent(file);

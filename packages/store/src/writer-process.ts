@@ -1,6 +1,6 @@
 // A training-like writer process for the store's concurrency and crash tests (store.concurrency.test.ts):
 //   writer-process.ts DB stress WORKER TRANSACTIONS  claim/log/heartbeat/finish loop; prints a JSON report
-//   writer-process.ts DB loop WORKER                 adds, claims and trains runs until killed
+//   writer-process.ts DB loop WORKER                 adds, claims and trains runs until killed (`writing` after the first)
 //   writer-process.ts DB hang WORKER                 blocks inside the transaction of epoch 2 until killed
 // Each prints `ready` once the store is open and starts when a line arrives on stdin, so that the
 // processes of a test start writing together.
@@ -69,6 +69,7 @@ function loop() {
     const run = store.claimRun(who)!;
     for (let epoch = 1; epoch <= EPOCHS; epoch++) store.logEpoch(run.id, { row: resultsRow(epoch, run.id) }, { worker });
     store.finishRun(run.id, 'completed', { worker });
+    if (n === 0) process.stdout.write('writing\n');
   }
 }
 
