@@ -3,9 +3,10 @@
 // resume=true (`yolo train resume model=path/to/last.pt`), or by project/name (the newest run of the project
 // when no name is given, as get_latest_run). It continues from its own args.yaml and weights/last.
 //
-// Ultralytics lets a resume change imgsz, batch, device, close_mosaic, workers, patience, save_period, val,
-// plots (and keys this project has not). A resume here continues to bit-identical weights, so only those that
-// leave the weights alone may change; imgsz, batch and close_mosaic would not, and are refused with the rest.
+// Ultralytics' check_resume lets a resume change imgsz, batch and device (8.1/8.2), and now also close_mosaic,
+// workers, patience, save_period, val, plots and keys this project has not. A resume here continues to
+// bit-identical weights, so only those that leave the weights alone may change; imgsz, batch and close_mosaic
+// would not, and are refused with every other argument that differs from the run's.
 import fs from 'node:fs';
 import path from 'node:path';
 import { CheckpointError, readTrainState, type TrainState } from './checkpoint.js';
@@ -49,16 +50,17 @@ function latestRun(project: string): string {
 
 /** The folder of the run `input` names. */
 function locateRun(input: ResumeInput): string {
-  if (typeof input.resume === 'string') {
-    const target = path.resolve(input.resume);
-    if (!fs.existsSync(target)) throw new CheckpointError(`resume=${input.resume}: no such run folder or checkpoint`);
-    if (!isCheckpoint(target)) return target;
-    if (path.basename(target) !== 'last') throw new CheckpointError(`resume=${input.resume}: only weights/last can be resumed`);
-    return path.dirname(path.dirname(target));
+  const key = typeof input.resume === 'string' ? 'resume' : input.model && isCheckpoint(input.model) ? 'model' : null;
+  if (key === null) {
+    const project = path.resolve(input.project ?? DEFAULT_PROJECT);
+    return input.name ? path.join(project, input.name) : latestRun(project);
   }
-  if (input.model && isCheckpoint(input.model)) return path.dirname(path.dirname(path.resolve(input.model)));
-  const project = path.resolve(input.project ?? DEFAULT_PROJECT);
-  return input.name ? path.join(project, input.name) : latestRun(project);
+  const named = String(input[key]);
+  const target = path.resolve(named);
+  if (!fs.existsSync(target)) throw new CheckpointError(`${key}=${named}: no such run folder or checkpoint`);
+  if (!isCheckpoint(target)) return target;
+  if (path.basename(target) !== 'last') throw new CheckpointError(`${key}=${named}: only weights/last can be resumed`);
+  return path.dirname(path.dirname(target));
 }
 
 /**
