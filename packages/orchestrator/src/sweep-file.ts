@@ -8,9 +8,9 @@ import { configErrorAt, readYamlFile, validateYaml, type ParsedYaml } from '@acm
 import { trainConfigSchema } from '@acmix-lab/trainer';
 import {
   argsByName, argsFromNames, describeLayerRefs, findLayer, loadModelYaml, lookupModule, moduleArgsIssue, moduleNames, ModelYamlError, planModel,
-  type ModelPlan, type ModelYamlSource, type ModuleDef,
+  type LayerPlan, type ModelPlan, type ModelYamlSource, type ModuleDef,
 } from '@acmix-lab/yolo';
-import type { PlacementKind } from './placement.js';
+import type { LayerEntry, PlacementKind } from './placement.js';
 
 const KINDS = ['after', 'replace', 'residual'] as const satisfies readonly PlacementKind[];
 
@@ -90,6 +90,12 @@ export interface Sweep {
 
 type Raw = z.infer<typeof sweepSchema>;
 
+/** A base layer's entry as written in the model yaml. */
+export function baseEntry(model: ModelYamlSource, layer: LayerPlan): LayerEntry {
+  const [section, k] = layer.yamlPath as ['backbone' | 'head', number];
+  return model.spec[section][k]! as LayerEntry;
+}
+
 export function readSweepFile(file: string, options: { cwd?: string } = {}): Sweep {
   const cwd = options.cwd ?? process.cwd();
   const parsed = readYamlFile(file);
@@ -99,7 +105,7 @@ export function readSweepFile(file: string, options: { cwd?: string } = {}): Swe
   const scales = resolveScales(parsed, raw, model);
   const plan = planModel(model, { scale: scales[0] ?? undefined });
   const module = resolveModule(parsed, raw.module);
-  const positions = Object.entries(raw.positions).map(([name, p]) => resolvePosition(parsed, plan, module, name, p));
+  const positions = Object.entries(raw.positions).map(([name, p]) => resolvePosition(parsed, model, plan, module, name, p));
   const data = path.resolve(cwd, raw.data);
   checkTrain(parsed, raw.train, data);
   const grid = Object.entries(raw.grid).map(([key, values]) => resolveAxis(parsed, key, values, module, raw.train, data));
@@ -153,7 +159,7 @@ function resolveModule(parsed: ParsedYaml, [name, args]: [string, unknown[]]): S
 
 type RawPosition = Raw['positions'][string];
 
-function resolvePosition(parsed: ParsedYaml, plan: ModelPlan, module: SweepModule, name: string, p: RawPosition): SweepPosition {
+function resolvePosition(parsed: ParsedYaml, model: ModelYamlSource, plan: ModelPlan, module: SweepModule, name: string, p: RawPosition): SweepPosition {
   const kinds = KINDS.filter((k) => p[k] !== undefined);
   if (kinds.length !== 1) {
     throw configErrorAt(parsed, ['positions', name], kinds.length ? `give one of after, replace, residual (got ${kinds.join(' and ')})` : 'give one of after: L, replace: L or residual: L');
@@ -166,6 +172,10 @@ function resolvePosition(parsed: ParsedYaml, plan: ModelPlan, module: SweepModul
   const what = `layer ${index} (${layer.module})`;
   if (layer.def.role === 'detect') throw here(`${what} is the model's output: nothing can ${kind === 'after' ? 'follow' : kind} it`);
   if (kind === 'replace' && layer.def.multiInput) throw here(`${what} reads ${layer.inputs.length} layers; ${module.name} takes one input`);
+  if (kind === 'replace' && p.args?.[0] != null) {
+    const c2 = layer.def.role === 'channels' ? baseEntry(model, layer)[3][0] : null;
+    if (p.args[0] !== c2) throw configErrorAt(parsed, ['positions', name, 'args', 0], `replace keeps ${what}'s output channels: c2 ${JSON.stringify(c2)}, not ${JSON.stringify(p.args[0])}`);
+  }
   if (kind === 'residual') {
     if (layer.module !== 'C2f') throw here(`${what}: residual needs a C2f (${module.name} goes inside its bottlenecks' residual connections)`);
     const form = `C2f_${module.name}`;

@@ -4,12 +4,12 @@ import path from 'node:path';
 import { configErrorAt } from '@acmix-lab/runtime';
 import { resolveTrainConfig, type TrainConfigInput } from '@acmix-lab/trainer';
 import {
-  argsByName, argsFromNames, lookupModule, ModelYamlError, parseModelYaml, planModel, type LayerPlan, type ModelPlan,
+  argsByName, argsFromNames, lookupModule, ModelYamlError, parseModelYaml, planModel, type ModelPlan,
 } from '@acmix-lab/yolo';
 import { runKey, variantKey } from './key.js';
 import { renderModelYaml, yamlFlow, type ModelText } from './model-text.js';
 import { placeLayers, placementConflict, type LayerEntry, type Placement, type PlacedLayers } from './placement.js';
-import type { GridAxis, Sweep, SweepPosition } from './sweep-file.js';
+import { baseEntry, type GridAxis, type Sweep, type SweepPosition } from './sweep-file.js';
 
 export interface Variant {
   /** Readable, unique in the sweep, shared by the seeds: `yolov8n+P3+P5`, `yolov8n_head=2_lr0=0.002`. */
@@ -85,16 +85,11 @@ export function gridLabels(grid: Record<string, unknown>): string[] {
   return keys.map((k) => `${keys.filter((o) => short(o) === short(k)).length > 1 ? k : short(k)}=${String(grid[k])}`);
 }
 
-function baseEntry(sweep: Sweep, layer: LayerPlan): LayerEntry {
-  const [section, k] = layer.yamlPath as ['backbone' | 'head', number];
-  return sweep.model.spec[section][k]! as LayerEntry;
-}
-
 function placementFor(sweep: Sweep, pos: SweepPosition, moduleGrid: Record<string, unknown>): Placement {
   const { name: module, def, args } = sweep.module;
   const named = { ...argsByName(def, args), ...(pos.args ? argsByName(def, pos.args) : {}), ...moduleGrid };
   const base = sweep.plan.layers[pos.layer]!;
-  const [, , , baseArgs] = baseEntry(sweep, base);
+  const [, , , baseArgs] = baseEntry(sweep.model, base);
   const placement = { kind: pos.kind, layer: pos.layer, label: pos.name };
   if (pos.kind === 'after') return { ...placement, module, args: argsFromNames(def, named) };
   if (pos.kind === 'replace') {
