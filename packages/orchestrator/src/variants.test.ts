@@ -175,6 +175,12 @@ describe('placement variants', () => {
   it('every variant enumerated above builds, runs forward and backward, and leaks no tensors', exerciseEnumerated);
 });
 
+it('the shipped seed sweep (experiments/sweeps/seed.yaml) is the baseline and the seed\'s two yamls', () => {
+  const variants = enumerateVariants(readSweepFile(path.join(ROOT, 'experiments/sweeps/seed.yaml'), { cwd: ROOT })).filter((v) => v.seed === 0);
+  expect(variants.map((v) => v.name)).toEqual(['yolov8n', 'yolov8n+P3+P4+P5', 'yolov8n+P5']);
+  expect(variants.map((v) => layersOf(v.modelYaml))).toEqual(['yolov8.yaml', 'yolov8-acmix-neck.yaml', 'yolov8-acmix-p5.yaml'].map((f) => seedYaml(f).layers));
+});
+
 it("the issue's example sweep (experiments/sweeps/acmix-neck.yaml): 32 subsets × head × lr0 × 3 seeds, every key distinct", () => {
   const variants = enumerateVariants(readSweepFile(path.join(ROOT, 'experiments/sweeps/acmix-neck.yaml'), { cwd: ROOT }));
   const names = new Set(variants.map((v) => v.name));

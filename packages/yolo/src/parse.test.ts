@@ -35,6 +35,7 @@ describe('parse_model semantics', () => {
   it('takes the scale from the file name, or the first scale with a warning', () => {
     const text = fs.readFileSync(stock, 'utf8');
     expect(planModel(loadModelYaml(tmpYaml('yolov8s-acmix.yaml', text))).scale).toBe('s');
+    expect(planModel(loadModelYaml(tmpYaml('yolo11m-p2.yaml', text))).scale).toBe('m'); // yolo<digits> too, as Ultralytics 8.3
     const first = planModel(loadModelYaml(tmpYaml('custom.yaml', text)));
     expect(first.scale).toBe('n');
     expect(first.warnings).toEqual(["no model scale passed. Assuming scale='n'."]);
