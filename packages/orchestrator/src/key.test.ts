@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadModelYaml, parseModelYaml, planModel } from '@acmix-lab/yolo';
-import { keyedTrainConfig, runKey, variantKey } from './key.js';
+import { keyedTrainConfig, runKey } from './key.js';
 import { readSweepFile } from './sweep-file.js';
 import { MODELS, ROOT, sweepText, variantNamed, writeSweep } from './test-sweeps.js';
 import { enumerateVariants } from './variants.js';

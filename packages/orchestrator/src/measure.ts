@@ -28,8 +28,8 @@ export function measureVariants(sweep: Sweep, variants: readonly Variant[], onPr
     if (!jobs.has(key)) jobs.set(key, { source, scale, imgsz });
     return key;
   };
-  const first = [...new Map(variants.map((v) => [v.name, v])).values()];
-  const wanted = first.map((v) => ({
+  const oneSeed = [...new Map(variants.map((v) => [v.name, v])).values()];
+  const wanted = oneSeed.map((v) => ({
     v, model: keyOf(parseModelYaml(v.modelYaml, v.file), v.scale, v.imgsz), base: keyOf(sweep.model, v.scale, v.imgsz),
   }));
   const sizes = new Map<string, Size>();

@@ -51,7 +51,7 @@ describe('sweep file errors (line 5 is the first after the 4-line header)', () =
       "set it in the position's args, e.g. args: [1024, 7, 4, 3, 2]");
     expect(errorOf(positions('  B7: {replace: 7, args: [512, 7, 4, 3, 2]}\n'))).toBe('sweep.yaml:6:27: positions.B7.args[0]: replace keeps layer 7 (Conv)\'s output channels: c2 1024, not 512');
     expect(errorOf(positions('  P: {after: 15, args: [null, 7, 4, 3, 2]}\n'))).toBe('sweep.yaml:6:14: positions.P.after: a module after layer 15 must keep its size (stride 1), ' +
-      "but ACmix [null,7,4,3,2] has stride 2; set it in the position's args, e.g. args: [None, 7, 4, 3, 1]");
+      "but ACmix [None, 7, 4, 3, 2] has stride 2; set it in the position's args, e.g. args: [None, 7, 4, 3, 1]");
   });
 
   it('a position: one kind, known keys, args only where they apply', () => {

@@ -112,7 +112,7 @@ function checkStride(sweep: Sweep, pos: SweepPosition, p: Placement): void {
   if (got === needed) return;
   const what = pos.kind === 'after' ? `a module after layer ${pos.layer} must keep its size (stride 1)` : `layer ${pos.layer} (${base.module}) has stride ${needed}`;
   const fix = def.argNames.includes('stride') ? `; set it in the position's args, e.g. args: ${yamlFlow(argsFromNames(def, { ...argsByName(def, p.args), stride: needed }))}` : '';
-  throw configErrorAt(sweep.parsed, ['positions', pos.name, pos.kind], `${what}, but ${p.module} ${JSON.stringify(p.args)} has stride ${got}${fix}`);
+  throw configErrorAt(sweep.parsed, ['positions', pos.name, pos.kind], `${what}, but ${p.module} ${yamlFlow(p.args)} has stride ${got}${fix}`);
 }
 
 /** Two positions on one layer that cannot be combined: an error at the combination (or the later position). */
@@ -134,7 +134,9 @@ function planVariant(sweep: Sweep, name: string, text: ModelText, placed: Placed
   } catch (err) {
     if (!(err instanceof ModelYamlError)) throw err;
     const layer = text.layerLines.indexOf(err.line);
-    const by = placed.placedBy[layer] ?? placed.placedBy.find((p) => p !== null)!;
+    // The placed layer itself, else the first placement of the variant (the base plans on its own).
+    const by = placed.placedBy[layer] ?? placed.placedBy.find((p) => p !== null);
+    if (!by) throw err;
     throw configErrorAt(sweep.parsed, ['positions', by.label], `variant ${name}, layer ${layer}: ${err.field}: ${err.reason}`);
   }
 }
