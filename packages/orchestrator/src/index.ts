@@ -5,8 +5,6 @@ export { enumerateVariants, combinations, scaledStem, gridLabels } from './varia
 export type { Variant } from './variants.js';
 export { placeLayers, placementConflict } from './placement.js';
 export type { Placement, PlacementKind, PlacedLayers, LayerEntry } from './placement.js';
-export { renderModelYaml } from './model-text.js';
-export type { ModelText } from './model-text.js';
 export { runKey, variantKey, modelKey, normalisedModel, keyedTrainConfig, KEY_VERSION, KEY_EXCLUDED_TRAIN_KEYS } from './key.js';
 export { measureVariants, writeVariantModels, formatVariantTable } from './measure.js';
 export type { VariantSize } from './measure.js';

@@ -100,7 +100,6 @@ export function readSweepFile(file: string, options: { cwd?: string } = {}): Swe
   const cwd = options.cwd ?? process.cwd();
   const parsed = readYamlFile(file);
   const raw = validateYaml(parsed, sweepSchema);
-  const at = (p: (string | number)[], reason: string) => configErrorAt(parsed, p, reason);
   const model = loadBase(parsed, path.resolve(cwd, raw.model), cwd);
   const scales = resolveScales(parsed, raw, model);
   const plan = planModel(model, { scale: scales[0] ?? undefined });
@@ -110,7 +109,7 @@ export function readSweepFile(file: string, options: { cwd?: string } = {}): Swe
   checkTrain(parsed, raw.train, data);
   const grid = Object.entries(raw.grid).map(([key, values]) => resolveAxis(parsed, key, values, module, raw.train, data));
   checkCombine(parsed, raw.combine, positions);
-  raw.seeds.forEach((s, i) => { if (raw.seeds.indexOf(s) !== i) throw at(['seeds', i], `seed ${s} is listed twice`); });
+  raw.seeds.forEach((s, i) => { if (raw.seeds.indexOf(s) !== i) throw configErrorAt(parsed, ['seeds', i], `seed ${s} is listed twice`); });
   return { file, parsed, name: raw.name, model, plan, scales, module, positions, combine: raw.combine, grid, seeds: raw.seeds, data, train: raw.train };
 }
 

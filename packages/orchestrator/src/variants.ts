@@ -141,6 +141,26 @@ function planVariant(sweep: Sweep, name: string, text: ModelText, placed: Placed
   }
 }
 
+/** The variant's model yaml and plan: placements applied, checked, planned; a replaced layer keeps its channels. */
+function variantModel(sweep: Sweep, name: string, scale: string | null, positions: SweepPosition[], moduleGrid: Record<string, unknown>): { text: string; plan: ModelPlan } {
+  const placements = positions.map((pos) => placementFor(sweep, pos, moduleGrid));
+  positions.forEach((pos, i) => checkStride(sweep, pos, placements[i]!));
+  const placed = placeLayers(sweep.model.spec.backbone as LayerEntry[], sweep.model.spec.head as LayerEntry[], placements);
+  const what = placements.length ? placements.map((p) => `${p.module} ${p.kind} ${p.layer} (${p.label})`).join(', ') : 'the base model';
+  const text = renderModelYaml(sweep.model, scale, placed, [
+    `${name}: ${path.basename(sweep.model.file)}${scale ? ` at scale ${scale}` : ''}, ${what}`,
+    `written by acmix-lab from sweep ${sweep.name}; layer numbers in comments are this file's`,
+  ]);
+  const plan = planVariant(sweep, name, text, placed, scale);
+  const basePlan = planModel(sweep.model, { scale: scale ?? undefined });
+  placed.placedBy.forEach((p, i) => {
+    if (p?.kind !== 'replace') return;
+    const [got, want] = [plan.layers[i]!.c2, basePlan.layers[p.layer]!.c2];
+    if (got !== want) throw configErrorAt(sweep.parsed, ['positions', p.label], `variant ${name}: ${p.module} outputs ${got} channels where layer ${p.layer} outputs ${want}`);
+  });
+  return { text: text.text, plan };
+}
+
 /** One entry per (scale, combination, grid point, seed), in that nesting order. */
 export function enumerateVariants(sweep: Sweep): Variant[] {
   const combos = combinations(sweep);
@@ -149,35 +169,21 @@ export function enumerateVariants(sweep: Sweep): Variant[] {
   const out: Variant[] = [];
   const names = new Set<string>();
   for (const scale of sweep.scales) {
-    const basePlan = planModel(sweep.model, { scale: scale ?? undefined });
     for (const combo of combos) {
       const positions = combo.map((n) => sweep.positions.find((p) => p.name === n)!);
       const axes = sweep.grid.filter((a) => a.target === 'train' || positions.some((p) => argsUsed(sweep, p).includes(a.name)));
       for (const point of gridPoints(axes)) {
-        const moduleGrid = Object.fromEntries(axes.filter((a) => a.target === 'module').map((a) => [a.name, point[a.key]]));
-        const placements = positions.map((pos) => placementFor(sweep, pos, moduleGrid));
-        positions.forEach((pos, i) => checkStride(sweep, pos, placements[i]!));
         const suffix = gridLabels(point).map((l) => `_${l.replace(/[^\w.+=-]/g, '-')}`).join('');
         const name = `${scaledStem(stem, scale)}${combo.map((n) => `+${n}`).join('')}${suffix}`;
         if (names.has(name)) throw configErrorAt(sweep.parsed, ['grid'], `two variants would be named ${name}: make the grid values distinct in names`);
         names.add(name);
-        const placed = placeLayers(sweep.model.spec.backbone as LayerEntry[], sweep.model.spec.head as LayerEntry[], placements);
-        const what = placements.length ? placements.map((p) => `${p.module} ${p.kind} ${p.layer} (${p.label})`).join(', ') : 'the base model';
-        const text = renderModelYaml(sweep.model, scale, placed, [
-          `${name}: ${path.basename(sweep.model.file)}${scale ? ` at scale ${scale}` : ''}, ${what}`,
-          `written by acmix-lab from sweep ${sweep.name}; layer numbers in comments are this file's`,
-        ]);
-        const plan = planVariant(sweep, name, text, placed, scale);
-        placed.placedBy.forEach((p, i) => {
-          if (p?.kind !== 'replace' || plan.layers[i]!.c2 === basePlan.layers[p.layer]!.c2) return;
-          throw configErrorAt(sweep.parsed, ['positions', p.label], `variant ${name}: ${p.module} outputs ${plan.layers[i]!.c2} channels, layer ${p.layer} ${basePlan.layers[p.layer]!.c2}`);
-        });
-        const trainGrid = Object.fromEntries(axes.filter((a) => a.target === 'train').map((a) => [a.name, point[a.key]]));
+        const valuesOf = (target: GridAxis['target']) => Object.fromEntries(axes.filter((a) => a.target === target).map((a) => [a.name, point[a.key]]));
+        const { text, plan } = variantModel(sweep, name, scale, positions, valuesOf('module'));
         for (const seed of sweep.seeds) {
-          const train: TrainConfigInput = { ...sweep.train, ...trainGrid, model: `${name}.yaml`, model_scale: scale, data: sweep.data, seed };
+          const train: TrainConfigInput = { ...sweep.train, ...valuesOf('train'), model: `${name}.yaml`, model_scale: scale, data: sweep.data, seed };
           out.push({
             name, key: runKey(plan, train), variantKey: variantKey(plan, train), scale, module: sweep.module.name, positions: combo,
-            grid: point, seed, file: `${name}.yaml`, modelYaml: text.text, imgsz: resolveTrainConfig(train).imgsz, train,
+            grid: point, seed, file: `${name}.yaml`, modelYaml: text, imgsz: resolveTrainConfig(train).imgsz, train,
           });
         }
       }
