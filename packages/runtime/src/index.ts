@@ -7,8 +7,10 @@ export {
   readSafetensors, writeSafetensors, decodeSafetensors, encodeSafetensors, requireTensor, SafetensorsError,
 } from './safetensors.js';
 export type { NamedArray, TensorMap, SafeDtype } from './safetensors.js';
-export { writeFileAtomic, writeDirAtomic } from './atomic.js';
+export { writeFileAtomic, writeDirAtomic, recoverDirAtomic } from './atomic.js';
 export { countLeakedTensors } from './leaks.js';
+export { describeSignalDeath } from './native-crash.js';
+export type { CrashSignal } from './native-crash.js';
 export { conv2dBinding, plainBinding, isTorchMappable } from './torch-layout.js';
 export type { TorchParamBinding, TorchMappable } from './torch-layout.js';
 export {

@@ -50,9 +50,9 @@ export { Rng, hashSeed } from './data/random.js';
 export { synthDataset, SynthOptionsError, SHAPE_CLASSES } from './data/synth.js';
 export type { SynthOptions, SynthResult } from './data/synth.js';
 export { train, TrainingDivergedError } from './train/train.js';
-export { planResume, RunFinishedError, RESUME_OVERRIDES } from './train/resume.js';
+export { planResume, committedResults, RunFinishedError, RESUME_OVERRIDES } from './train/resume.js';
 export type { ResumeInput, ResumePlan } from './train/resume.js';
-export type { TrainHooks, TrainResult, BatchProgress, EpochReport } from './train/train.js';
+export type { TrainHooks, TrainResult, TrainStart, BatchProgress, EpochReport } from './train/train.js';
 export {
   trainConfigSchema, resolveTrainConfig, readTrainConfig, writeTrainConfig, TrainConfigError,
 } from './train/config.js';
