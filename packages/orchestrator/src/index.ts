@@ -8,7 +8,7 @@ export type { Placement, PlacementKind, PlacedLayers, LayerEntry } from './place
 export { runKey, variantKey, modelKey, normalisedModel, keyedTrainConfig, KEY_VERSION, KEY_EXCLUDED_TRAIN_KEYS } from './key.js';
 export { measureVariants, writeVariantModels, formatVariantTable } from './measure.js';
 export type { VariantSize } from './measure.js';
-export { runSweep } from './sweep-runner.js';
+export { runSweep, queueSweep } from './sweep-runner.js';
 export type { SweepOptions, SweepResult } from './sweep-runner.js';
 export { runQueue } from './runner.js';
 export type { RunnerOptions, RunnerObserver, RunnerProgress, RunnerResult } from './runner.js';

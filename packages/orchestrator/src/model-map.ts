@@ -63,7 +63,7 @@ export function modelMaps(sweep: Sweep): ModelMap[] {
       const layers = summary.layers.map((row, i): ModelMapLayer => {
         const plan = model.plan.layers[i]!;
         const section = plan.yamlPath[0] === 'backbone' ? 'backbone' : plan.def.role === 'detect' ? 'head' : 'neck';
-        return { index: row.index, names: row.names, section, module: row.module, from: row.from, c2: plan.c2, stride: plan.stride, params: row.params };
+        return { index: row.index, names: row.names, section, module: plan.module, from: row.from, c2: plan.c2, stride: plan.stride, params: row.params };
       });
       const positions = Object.fromEntries(variants.map((v) => {
         const p = sweep.positions.find((q) => q.name === v.positions[0])!;

@@ -8,7 +8,7 @@
 //            every variant trains min_epochs, the best 1/eta by fitness (mean over its seeds) continue
 //            to min_epochs·eta, and so on; the last survivor trains to train.epochs;
 //   fixed    each run to its budget and no further (a reproduction of a pruned run stops where it did).
-import { writeTransaction, type RunSummary, type Store } from '@acmix-lab/store';
+import { RunStateError, writeTransaction, type RunSummary, type Store } from '@acmix-lab/store';
 import type { StrategySpec } from './sweep-file.js';
 
 /** A run as the strategy sees it: its progress, the fitness of its best epoch, and its train.epochs. */
@@ -37,9 +37,13 @@ const FINISHED = new Set(['completed', 'failed', 'pruned']);
 const waiting = (runs: readonly StrategyRun[]) => runs.filter((r) => r.status === 'queued' && r.epochs >= r.epoch_budget && r.epoch_budget < r.target);
 const finishedOr = (r: StrategyRun, planned: number) => (FINISHED.has(r.status) ? r.epochs : planned);
 
-/** Applies a decision in one transaction: a run that changed meanwhile makes it throw and change nothing. */
+/** Applies a decision in one transaction: a run that is no longer waiting makes it throw and change nothing. */
 function apply(store: Store, decision: RungDecision): RungDecision {
   writeTransaction(store.db, () => {
+    for (const id of [...decision.promoted.map((p) => p.id), ...decision.pruned]) {
+      const run = store.getRun(id)!;
+      if (run.status !== 'queued' || run.epoch < run.epoch_budget) throw new RunStateError(`run ${id} is no longer waiting at its budget`);
+    }
     for (const { id, budget } of decision.promoted) store.setEpochBudget(id, budget);
     for (const id of decision.pruned) store.finishRun(id, 'pruned');
   });

@@ -146,7 +146,7 @@ export function readSweepFile(file: string, options: { cwd?: string } = {}): Swe
 function resolveStrategy(parsed: ParsedYaml, raw: Raw, data: string): StrategySpec {
   if (raw.strategy === 'grid') {
     for (const key of ['min_epochs', 'eta'] as const) {
-      if (raw[key] !== undefined) throw configErrorAt(parsed, [key], `${key} applies only with strategy: halving`);
+      if (raw[key] !== undefined) throw configErrorAt(parsed, [key], 'applies only with strategy: halving');
     }
     return { kind: 'grid' };
   }

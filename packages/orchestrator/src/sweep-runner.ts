@@ -68,26 +68,34 @@ function newRun(v: Variant, strategy: SweepStrategy): NewRun {
   };
 }
 
-export async function runSweep(file: string, options: SweepOptions = {}): Promise<SweepResult> {
-  const log = (line: string) => options.observer?.log?.(line);
-  const sweep = readSweepFile(file, { cwd: options.cwd });
-  const variants = enumerateVariants(sweep);
+/**
+ * The sweep's record (created, or its spec and model maps updated when the file changed) and its runs queued
+ * (existing keys kept as they are); returns their ids in enumeration order.
+ */
+export async function queueSweep(store: Store, sweep: Sweep, options: Pick<SweepOptions, 'backend' | 'retryFailed' | 'observer'> = {}): Promise<{ record: SweepRecord; runIds: number[] }> {
   const strategy = strategyFor(sweep.strategy);
+  const record = await storeSweep(store, sweep, options);
+  const runs = store.addRuns(record.id, enumerateVariants(sweep).map((v) => newRun(v, strategy)));
+  if (options.retryFailed) runs.filter((r) => r.status === 'failed').forEach((r) => store.retryRun(r.id));
+  const counts = new Map<string, number>();
+  for (const r of runs.map((x) => store.getRun(x.id)!)) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  options.observer?.log?.(`sweep ${sweep.name} (${strategy.name}): ${runs.length} runs — ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`);
+  return { record, runIds: runs.map((r) => r.id) };
+}
+
+export async function runSweep(file: string, options: SweepOptions = {}): Promise<SweepResult> {
+  const sweep = readSweepFile(file, { cwd: options.cwd });
+  enumerateVariants(sweep); // every error in the file before anything is generated or stored
   if (sweep.synth && !fs.existsSync(sweep.data)) {
-    log(`Generating the synthetic dataset in ${path.dirname(sweep.data)} ...`);
+    options.observer?.log?.(`Generating the synthetic dataset in ${path.dirname(sweep.data)} ...`);
     await synthDataset({ ...sweep.synth, out: path.dirname(sweep.data) });
   }
   const dbFile = options.dbFile ?? DEFAULT_DB_PATH;
   const store = openStore(dbFile);
   try {
-    const record = await storeSweep(store, sweep, options);
-    const runs = store.addRuns(record.id, variants.map((v) => newRun(v, strategy)));
-    if (options.retryFailed) runs.filter((r) => r.status === 'failed').forEach((r) => store.retryRun(r.id));
-    const counts = new Map<string, number>();
-    for (const r of runs.map((x) => store.getRun(x.id)!)) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
-    log(`sweep ${sweep.name} (${strategy.name}): ${runs.length} runs — ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}; database ${dbFile}`);
-    const result = await runQueue(store, runs.map((r) => r.id), strategy, { ...options, dbFile, workers: options.workers ?? DEFAULT_WORKERS });
-    return { ...result, sweep: record, runIds: runs.map((r) => r.id) };
+    const { record, runIds } = await queueSweep(store, sweep, options);
+    const result = await runQueue(store, runIds, strategyFor(sweep.strategy), { ...options, dbFile, workers: options.workers ?? DEFAULT_WORKERS });
+    return { ...result, sweep: record, runIds };
   } finally {
     store.close();
   }
