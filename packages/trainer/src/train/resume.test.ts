@@ -10,7 +10,7 @@ import { initBackend } from '@acmix-lab/runtime';
 import { synthDataset } from '../data/synth.js';
 import { checkpointNames, CheckpointError } from './checkpoint.js';
 import { resolveTrainConfig, TrainConfigError, writeTrainConfig } from './config.js';
-import { formatResultsRow, parseResultsCsv } from './results-csv.js';
+import { formatResultsRow, parseResultsCsv, type ResultsRow } from './results-csv.js';
 import { committedResults, planResume, RunFinishedError, type ResumeInput } from './resume.js';
 import { CLI_BIN, differingWeights, killAfterFirstCheckpoint, TINY_ARGS, writeTinyModelYaml } from './tiny-run.js';
 import { train } from './train.js';
@@ -114,9 +114,17 @@ describe('resume after SIGKILL', () => {
   });
 
   /** A run stopped right after epoch `epochs`'s callback: the files a kill at that moment leaves. */
+  let reported: ResultsRow[] = [];
   async function stoppedAfter(name: string, epochs: number): Promise<string> {
     const stop = new AbortController();
-    const run = train({ ...args, name } as ResumeInput, { log: () => {}, signal: stop.signal, epoch: (r) => { if (r.epoch === epochs) stop.abort(new Error('stop')); } });
+    reported = [];
+    const run = train({ ...args, name } as ResumeInput, {
+      log: () => {}, signal: stop.signal,
+      epoch: (r) => {
+        reported.push(r.row);
+        if (r.epoch === epochs) stop.abort(new Error('stop'));
+      },
+    });
     await expect(run).rejects.toThrow('stop');
     return path.join(tmp, name);
   }
@@ -128,8 +136,11 @@ describe('resume after SIGKILL', () => {
     const commits = renames.mock.calls.map(([, to]) => path.relative(dir, String(to))).filter((f) => !f.startsWith('.') && !f.includes('/.'));
     renames.mockRestore();
     expect(commits.join(' ')).toMatch(/^args\.yaml (results\.csv (weights\/best )?weights\/last ?){2}$/);
-    // A consumer that logged epoch 1 and was killed before the callback of epoch 2 catches up from these rows.
-    expect(committedResults(dir).map((r) => formatResultsRow(r))).toEqual(results(straight.saveDir).trim().split('\n').slice(1, 3));
+    // A consumer that logged epoch 1 and was killed before the callback of epoch 2 catches up from these rows,
+    // the last one exact (results.csv keeps 5 digits).
+    const committed = committedResults(dir);
+    expect(committed.map((r) => formatResultsRow(r))).toEqual(results(straight.saveDir).trim().split('\n').slice(1, 3));
+    expect(committed[1]).toEqual(reported[1]);
     const resumed = await train({ resume: dir }, { log: () => {} });
     expect(resumed.epochsRun).toBe(1);
     expect(results(dir)).toBe(results(straight.saveDir));

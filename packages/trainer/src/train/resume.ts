@@ -123,12 +123,18 @@ function recoverCheckpoints(files: RunFiles): void {
 
 /**
  * The results.csv rows a run folder has committed: epochs 1..the epoch its weights/last holds ([] without a
- * checkpoint). A consumer that records epochs elsewhere (the sweep runner's store) catches up from these
- * after a kill between the checkpoint and train()'s epoch callback; a row past them is retrained on resume.
+ * checkpoint), the last at full precision from the checkpoint (the one a kill can have kept from a consumer).
+ * A consumer that records epochs elsewhere (the sweep runner's store) catches up from these after a kill
+ * between the checkpoint and train()'s epoch callback; a row past them is retrained on resume.
  */
 export function committedResults(dir: string): ResultsRow[] {
   const files = runFiles(dir);
   recoverCheckpoints(files);
   if (!isCheckpoint(files.last)) return [];
-  return resultsUpTo(files.results, readTrainState(files.last).epoch + 1);
+  const state = readTrainState(files.last);
+  const rows = resultsUpTo(files.results, state.epoch + 1);
+  if (state.row && rows.at(-1)?.epoch === state.epoch + 1) {
+    rows[rows.length - 1] = Object.fromEntries(Object.entries(state.row).map(([k, v]) => [k, Number(v)])) as ResultsRow;
+  }
+  return rows;
 }

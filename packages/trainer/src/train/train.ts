@@ -206,7 +206,8 @@ export async function train(input: TrainConfigInput | ResumeInput, hooks: TrainH
       // row, weights/best) belongs to an epoch the resume trains again (deterministically the same) and rewrites.
       const rows = writeResultsRow(files.results, row);
       if (config.plots) writeResultsPng(files.plot, rows);
-      await saveCheckpoints(files, emaModel, { epoch, bestFitness, bestEpoch, trainArgs: config, names: data.names }, model, step, isBest);
+      const exactRow = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, String(v)]));
+      await saveCheckpoints(files, emaModel, { epoch, bestFitness, bestEpoch, trainArgs: config, names: data.names, row: exactRow }, model, step, isBest);
       final = report;
       epochsRun += 1;
       hooks.epoch?.({ epoch: epoch + 1, epochs: config.epochs, row, fitness, best: isBest, seconds: (performance.now() - t0) / 1000 });
@@ -229,7 +230,7 @@ export async function train(input: TrainConfigInput | ResumeInput, hooks: TrainH
 
 /** weights/best (when the epoch is the best) and then weights/last, with everything `--resume` needs. */
 async function saveCheckpoints(
-  files: RunFiles, emaModel: YoloModel, progress: Pick<TrainState, 'epoch' | 'bestFitness' | 'bestEpoch' | 'trainArgs' | 'names'>,
+  files: RunFiles, emaModel: YoloModel, progress: Pick<TrainState, 'epoch' | 'bestFitness' | 'bestEpoch' | 'trainArgs' | 'names' | 'row'>,
   model: YoloModel, step: TrainingStep, isBest: boolean,
 ): Promise<void> {
   const loopState = step.loop.exportState();
