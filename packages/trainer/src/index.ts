@@ -81,8 +81,6 @@ export { padTargets, checkTargets, LossInputError } from './loss/targets.js';
 export type { DetectionTargets, PaddedTargets } from './loss/targets.js';
 export { makeAnchors } from '@acmix-lab/yolo';
 export type { AnchorGrid } from '@acmix-lab/yolo';
-export { readCompareConfig, runComparison, formatComparison, writeComparison } from './compare/compare.js';
-export type { CompareConfig, VariantResult } from './compare/compare.js';
 export { trainableParams, variablesByKey } from './train/model-state.js';
 export { TrainingStep } from './train/step.js';
 export type { StepResult } from './train/step.js';
