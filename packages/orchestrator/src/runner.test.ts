@@ -1,7 +1,8 @@
 // The runner with real worker processes training the tiny model: a worker SIGKILLed mid-run has its run
 // resumed from its checkpoint by another worker, to the weights of an uninterrupted run (its reproduction);
 // a worker that dies of a crash signal (SIGFPE, as oneDNN did in issue 8) costs its run a retry, then fails
-// it with the signal described; a run with a bad data path fails with its error; the others complete.
+// it with the signal described; a run with a bad data path fails with its error; a run held by a worker
+// on another host that stopped heartbeating is taken over; the others complete.
 import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,13 +28,20 @@ describe('the sweep runner', () => {
     const store = openStore(dbFile);
     const { runIds: [killed, crashed], record } = await queueSweep(store, sweep);
     const good = store.getRun(killed!)!;
-    const [bad] = store.addRuns(record.id, [{ ...good, key: 'bad-data', name: 'bad-data', config: { ...good.config, data: path.join(ws.dir, 'nowhere', 'data.yaml') } }]);
+    const [bad, remote] = store.addRuns(record.id, [
+      { ...good, key: 'bad-data', name: 'bad-data', config: { ...good.config, data: path.join(ws.dir, 'nowhere', 'data.yaml') } },
+      { ...good, key: 'remote', name: 'remote' },
+    ]);
+    // Claimed by a worker on another host whose last heartbeat was a minute ago.
+    const past = openStore(dbFile, { clock: () => Date.now() - 60_000 });
+    past.claimRun({ worker: 'far:7', host: 'far-away', pid: 7 }, { runId: remote!.id });
+    past.close();
 
     const notices: string[] = [];
     const seen = new Map<number, WorkerMessage[]>();
     const kill = (run: RunRecord, signal: NodeJS.Signals) => process.kill(store.getRun(run.id)!.pid!, signal);
-    const result = await runQueue(store, [killed!, crashed!, bad!.id], strategyFor(sweep.strategy), {
-      dbFile, workers: 2, maxRetries: 1,
+    const result = await runQueue(store, [killed!, crashed!, bad!.id, remote!.id], strategyFor(sweep.strategy), {
+      dbFile, workers: 2, maxRetries: 1, staleAfterMs: 20_000, heartbeatMs: 1000,
       observer: {
         notice: (line) => notices.push(line),
         message: (_slot, m, run) => {
@@ -70,6 +78,9 @@ describe('the sweep runner', () => {
     expect(runs.get(bad!.id)).toMatchObject({ status: 'failed', epochs: 0, retries: 0 });
     expect(runs.get(bad!.id)!.error).toContain(path.join(ws.dir, 'nowhere', 'data.yaml'));
     expect(runs.get(bad!.id)!.error!.split('\n')).toHaveLength(1);
+
+    expect(runs.get(remote!.id)).toMatchObject({ status: 'completed', epochs: 3, retries: 1, error: null });
+    expect(notices).toContainEqual(expect.stringMatching(new RegExp(`^run ${remote!.id} \\(remote, seed 0\\): worker far:7 on far-away \\(pid 7\\) sent no heartbeat since .*; retry 1 of 1$`)));
 
     // The resumed run is the run an uninterrupted worker trains: its reproduction has the same metrics and weights.
     const again = await reproduceRun(dbFile, killed!);
