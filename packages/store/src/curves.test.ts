@@ -21,6 +21,12 @@ describe('variantCurves', () => {
       });
     }
     const other = store.addRuns(sweep.id, [newRun('not-asked')])[0]!;
+    const copy = store.addReproduction(ids[0]!);
+    store.claimRun(who, { runId: copy.id });
+    store.logEpoch(copy.id, { row: resultsRow(1, 0, { 'metrics/mAP50-95(B)': 0.7 }) });
+    // A reproduction is a curve of its own, not one more seed.
+    expect(store.variantCurves([ids[0]!, copy.id], 'map50_95').map((c) => [c.run_ids, c.reproduces, c.points.map((p) => p.mean)]))
+      .toEqual([[[ids[0]], null, [0.1, 0.2, 0.3]], [[copy.id], ids[0], [0.7]]]);
     const curves = store.variantCurves(ids, 'map50_95');
     expect(curves.map((c) => [c.name, c.run_ids, c.seeds])).toEqual([['yolov8n', ids.slice(0, 3), [0, 1, 2]], ['yolov8n+P5', [ids[3]], [0]]]);
     expect(curves.flatMap((c) => c.run_ids)).not.toContain(other.id);

@@ -1,7 +1,8 @@
 // Learning curves grouped by variant: at each epoch, the mean of a results.csv column over the
 // variant's seeds with its sample standard deviation, the band the dashboard draws (TensorBoard and
 // W&B show runs; grouping seeds is what a placement comparison needs). Runs still training count at
-// the epochs they have; a NaN or infinite value is left out of its epoch (n says how many remain).
+// the epochs they have; a NaN or infinite value is left out of its epoch (n says how many remain);
+// a reproduction is a curve of its own (it repeats a seed, as groupByVariant says).
 import { variantKey } from './groups.js';
 import type { MetricColumn, MetricsRecord } from './metric-columns.js';
 import type { RunSummary } from './records.js';
@@ -14,6 +15,8 @@ export interface VariantCurve {
   grid: Record<string, unknown>;
   run_ids: number[];
   seeds: number[];
+  /** The run a reproduction's curve repeats; null for a variant's seeds. */
+  reproduces: number | null;
   column: MetricColumn;
   /** Per epoch 1..max epoch of the runs: finite values, their mean (null: none) and sample std (null: fewer than 2). */
   points: { epoch: number; n: number; mean: number | null; std: number | null }[];
@@ -22,7 +25,10 @@ export interface VariantCurve {
 /** One curve per variant of `runs`, in the order of each variant's first run. */
 export function curvesByVariant(runs: readonly RunSummary[], epochsOf: (runId: number) => MetricsRecord[], column: MetricColumn): VariantCurve[] {
   const members = new Map<string, RunSummary[]>();
-  for (const run of runs) members.set(variantKey(run), [...(members.get(variantKey(run)) ?? []), run]);
+  for (const run of runs) {
+    const key = run.reproduces === null ? variantKey(run) : `reproduction ${run.id}`;
+    members.set(key, [...(members.get(key) ?? []), run]);
+  }
   return [...members.values()].map((rs) => {
     const values = new Map<number, number[]>();
     for (const run of rs) {
@@ -36,7 +42,7 @@ export function curvesByVariant(runs: readonly RunSummary[], epochsOf: (runId: n
       const xs = values.get(i + 1) ?? [];
       return { epoch: i + 1, n: xs.length, mean: xs.length ? mean(xs) : null, std: xs.length > 1 ? Math.sqrt(sampleVariance(xs)) : null };
     });
-    const { sweep, name, scale, grid } = rs[0]!;
-    return { sweep, name, scale, grid, run_ids: rs.map((r) => r.id), seeds: rs.map((r) => r.seed), column, points };
+    const { sweep, name, scale, grid, reproduces } = rs[0]!;
+    return { sweep, name, scale, grid, run_ids: rs.map((r) => r.id), seeds: rs.map((r) => r.seed), reproduces, column, points };
   });
 }

@@ -34,8 +34,12 @@ describe('groupRuns', () => {
       ...seeds('yolov8n+P5', ['P5'], realistic.a),
       ...seeds('yolov8n+P3', ['P3'], [0.5]),
     ]);
-    // Not completed: left out of the statistics.
+    // Not completed: left out of the statistics. A reproduction repeats a seed: left out too.
     store.addRuns(sweep.id, [newRun('queued', { name: 'yolov8n+P5', positions: ['P5'], seed: 9 })]);
+    const copy = store.addReproduction(store.listRuns({ sweep: 'neck' })[0]!.id);
+    store.claimRun(who, { runId: copy.id });
+    store.logEpoch(copy.id, { row: resultsRow(1, 0, { 'metrics/mAP50-95(B)': 0.9, 'metrics/mAP50(B)': 0.9 }) });
+    store.finishRun(copy.id, 'completed');
     const groups = store.groupRuns({ sweep: 'neck' });
     expect(groups.map((g) => [g.name, g.n, g.is_baseline])).toEqual([['yolov8n', 3, true], ['yolov8n+P5', 3, false], ['yolov8n+P3', 1, false]]);
     const [base, p5, p3] = groups as [typeof groups[0], typeof groups[0], typeof groups[0]];

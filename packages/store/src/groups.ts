@@ -74,11 +74,14 @@ function summarise(runs: RunSummary[]): VariantGroup {
   };
 }
 
-/** Groups in the order their first run was added; runs without a validated epoch are left out. */
+/**
+ * Groups in the order their first run was added. Left out: runs without a validated epoch, and
+ * reproductions: one repeats its original's seed, and counting it would weigh that seed twice.
+ */
 export function groupByVariant(runs: readonly RunSummary[]): VariantGroup[] {
   const members = new Map<string, RunSummary[]>();
   for (const run of runs) {
-    if (run.map50 === null || run.map50_95 === null) continue;
+    if (run.map50 === null || run.map50_95 === null || run.reproduces !== null) continue;
     const key = variantKey(run);
     members.set(key, [...(members.get(key) ?? []), run]);
   }

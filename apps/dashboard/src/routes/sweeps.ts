@@ -12,7 +12,8 @@ const curveSchema = {
   properties: {
     sweep: { type: 'string' }, name: { type: 'string' }, scale: { type: ['string', 'null'] },
     grid: { type: 'object', additionalProperties: true },
-    run_ids: { type: 'array', items: { type: 'integer' } }, seeds: { type: 'array', items: { type: 'integer' } }, column: { type: 'string' },
+    run_ids: { type: 'array', items: { type: 'integer' } }, seeds: { type: 'array', items: { type: 'integer' } },
+    reproduces: { type: ['integer', 'null'] }, column: { type: 'string' },
     points: {
       type: 'array',
       items: { type: 'object', properties: { epoch: { type: 'integer' }, n: { type: 'integer' }, mean: { type: ['number', 'null'] }, std: { type: ['number', 'null'] } } },

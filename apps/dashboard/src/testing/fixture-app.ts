@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { openReader, type StoreReader } from '@acmix-lab/store';
 import { ensureBundle } from '../bundle.js';
 import { buildDashboardApp } from '../server.js';
@@ -15,7 +15,7 @@ export interface FixtureApp {
   app: FastifyInstance;
   reader: StoreReader;
   fixture: FixtureDatabase;
-  get(url: string, headers?: Record<string, string>): ReturnType<FastifyInstance['inject']>;
+  get(url: string, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
@@ -25,7 +25,7 @@ export async function fixtureApp(options: { pollMs?: number } = {}): Promise<Fix
   const app = await buildDashboardApp({ reader, dbFile: fixture.dbFile, hosts: new Set([HOST]), bundleFile: await ensureBundle(), ...options });
   return {
     app, reader, fixture,
-    get: (url, headers = {}) => app.inject({ method: 'GET', url, headers: { host: HOST, ...headers } } as InjectOptions),
+    get: (url, headers = {}) => app.inject({ method: 'GET', url, headers: { host: HOST, ...headers } }),
     close: async () => {
       await app.close();
       reader.close();

@@ -1,8 +1,9 @@
 // A database written through the store's write API the way a sweep writes it (issue 10's runner):
 // a sweep with a model map and a baseline, ACmix variants over three seeds with per-epoch results,
 // run folders with results.png, results.csv, args.yaml and weights/; a reproduction on another
-// backend, a failed run, a NaN epoch and an infinite loss, a running and a queued run, and a sweep
-// whose stored strings are HTML (which must show as text). The model map is yolov8n's as
+// backend, a failed run, a NaN epoch and an infinite loss, a running and a queued run, a sweep
+// whose stored strings are HTML (which must show as text), and 40 imported Ultralytics runs (more
+// than a page of the runs table). The model map is yolov8n's as
 // `acmix-lab model experiments/models/yolov8.yaml --json` lists it, with the seed's three neck
 // positions and their ACmix costs (packages/acmix acmixParamCount and acmixFlops at 640).
 import fs from 'node:fs';
@@ -123,6 +124,14 @@ export function writeFixtureDatabase(root: string): FixtureDatabase {
   store.setRunInfo(reproduction, { backend: 'cpu', versions: { ...VERSIONS, tensorflow: 'none (cpu)' }, params: 3157200, gflops: 8.856 });
   for (let e = 1; e <= EPOCHS; e++) store.logEpoch(reproduction, { row: epochRow(e, -0.004, { map50_95: (0.246 - 0.0001 * e) * (1 - Math.exp(-e / 2)) }), time: 40 * e });
   store.finishRun(reproduction, 'completed');
+
+  const imported = store.ensureSweep({ name: 'imported' });
+  for (let i = 0; i < 40; i++) {
+    const [name, scale] = i % 2 ? ['yolov8s', 's'] : ['yolov8n', 'n'];
+    const config = { model: `${name}.pt`, data: 'coco8.yaml', epochs: 3, imgsz: 640, seed: i };
+    store.importRun(imported.id, { key: `ultralytics:runs/detect/train${i}`, name, positions: [], scale, seed: i, model_yaml: null, config, epoch_budget: 3, backend: 'pytorch' },
+      [1, 2, 3].map((e) => ({ row: epochRow(e, 0.002 * i - 0.04), time: 30 * e })));
+  }
 
   const xss = train({ positions: [XSS_NAME], seed: 0, sweep: xssSweep.id, name: XSS_NAME });
   train({ positions: [], seed: 1, epochs: 1, sweep: xssSweep.id, name: XSS_NAME, error: '<script>alert(3)</script>' });

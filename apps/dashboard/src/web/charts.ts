@@ -1,12 +1,12 @@
 // chart.js 4 with the parts the views use, its maintained plugins (zoom, error bars, parallel
 // coordinates), and PNG export of any chart or of the model map's SVG.
 import {
-  BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip,
+  BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, registry, Tooltip,
   type Plugin,
 } from 'chart.js';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import { BarWithErrorBar, BarWithErrorBarsController } from 'chartjs-chart-error-bars';
-import { LinearAxis, LineSegment, ParallelCoordinatesController } from 'chartjs-chart-pcp';
+import { LinearAxis, LineSegment, ParallelCoordinatesController, PCPScale } from 'chartjs-chart-pcp';
 import { download, h } from './dom.js';
 
 /** Exported PNGs get a white background instead of transparent pixels. */
@@ -24,8 +24,11 @@ const whiteBackground: Plugin = {
 
 Chart.register(
   LineController, LineElement, PointElement, BarElement, LinearScale, CategoryScale, Filler, Legend, Tooltip,
-  BarWithErrorBarsController, BarWithErrorBar, ParallelCoordinatesController, LinearAxis, LineSegment, zoomPlugin, whiteBackground,
+  BarWithErrorBarsController, BarWithErrorBar, ParallelCoordinatesController, PCPScale, LineSegment, zoomPlugin, whiteBackground,
 );
+// The pcp axes are elements that are scales: Chart.register would file LinearAxis under scales, so it
+// is added as chartjs-chart-pcp's own ParallelCoordinatesChart adds it (patchController).
+registry.addElements(LinearAxis);
 Chart.defaults.animation = false; // redraws on every live update; also makes screenshots deterministic
 Chart.defaults.font.family = 'system-ui, sans-serif';
 

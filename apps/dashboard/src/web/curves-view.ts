@@ -35,7 +35,8 @@ function variantDatasets(curves: Curve[], bands: WeakSet<object>): LineDataset[]
     const lower: LineDataset = { label: '', data: edge(-1), borderWidth: 0, pointRadius: 0, fill: false };
     const upper: LineDataset = { label: '', data: edge(1), borderWidth: 0, pointRadius: 0, fill: '-1', backgroundColor: translucent(c, 0.18) };
     bands.add(lower).add(upper);
-    const seeds = curve.seeds.length > 1 ? ` (mean of ${curve.seeds.length} seeds)` : ` (seed ${curve.seeds[0]})`;
+    const seeds = curve.reproduces !== null ? ` (reproduction of #${curve.reproduces})`
+      : curve.seeds.length > 1 ? ` (mean of ${curve.seeds.length} seeds)` : ` (seed ${curve.seeds[0]})`;
     const label = `${curve.name}${Object.keys(curve.grid).length ? ` ${gridText(curve.grid)}` : ''}${seeds}`;
     return [lower, upper, { label, borderColor: c, backgroundColor: c, pointRadius: 2, borderWidth: 2, data: curve.points.map((p) => ({ x: p.epoch!, y: p.mean })) }];
   });

@@ -9,6 +9,11 @@ export function signed(x: number | null | undefined, digits = 4): string {
   return x === null || x === undefined ? DASH : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
 }
 
+/** A p-value: three decimals, or `<0.001`. */
+export function pValue(p: number | null | undefined): string {
+  return p === null || p === undefined ? DASH : p < 0.001 ? '<0.001' : p.toFixed(3);
+}
+
 /** 3157200 → 3.16M, as Ultralytics' summaries round parameter counts in prose. */
 export function count(x: number | null | undefined): string {
   if (x === null || x === undefined) return DASH;

@@ -7,8 +7,9 @@ import { svg } from './dom.js';
 import { count, signed } from './format.js';
 
 const ROW = 20;
-const SECTION_GAP = 14;
-const BOX = { x: 80, width: 330 };
+/** Room above each section for its name. */
+const SECTION_HEAD = 24;
+const BOX = { x: 100, width: 330 };
 const POSITION_WIDTH = 420;
 const FONT = { 'font-family': 'system-ui, sans-serif', 'font-size': 12 };
 
@@ -31,22 +32,14 @@ export function drawModelMap(map: ModelMap, effects: Record<string, PositionEffe
   const byLayer = new Map<number, string[]>();
   for (const [name, p] of Object.entries(map.positions)) byLayer.set(p.layer, [...(byLayer.get(p.layer) ?? []), name]);
 
-  const parts: SVGElement[] = [];
-  let y = 34;
+  const parts: SVGElement[] = [text(8, 14, `${map.model} · scale ${map.scale} · GFLOPs at ${map.imgsz}`, { 'font-weight': 600 })];
+  let y = 24;
   let section = '';
-  let sectionTop = y;
-  const closeSection = () => {
-    if (!section) return;
-    parts.push(svg('line', { x1: BOX.x - 10, y1: sectionTop, x2: BOX.x - 10, y2: y, stroke: '#888' }));
-    parts.push(text(8, (sectionTop + y) / 2, section, { 'font-weight': 600 }));
-  };
-  parts.push(text(8, 14, `${map.model} · scale ${map.scale} · GFLOPs at ${map.imgsz}`, { 'font-weight': 600 }));
   for (const layer of map.layers) {
     if (layer.section !== section) {
-      closeSection();
-      if (section) y += SECTION_GAP;
       section = layer.section;
-      sectionTop = y;
+      y += SECTION_HEAD;
+      parts.push(text(BOX.x, y - 9, section, { 'font-weight': 600, fill: '#555' }));
     }
     const from = Array.isArray(layer.from) || layer.from !== -1 ? ` ← ${JSON.stringify(layer.from)}` : '';
     parts.push(svg('rect', { x: BOX.x, y: y + 1, width: BOX.width, height: ROW - 2, rx: 3, fill: '#f4f6f8', stroke: '#c5ccd3' }));
@@ -54,7 +47,7 @@ export function drawModelMap(map: ModelMap, effects: Record<string, PositionEffe
     parts.push(text(BOX.x + 30, y + ROW / 2, `${layer.module}${from}`));
     parts.push(text(BOX.x + BOX.width - 6, y + ROW / 2, `${layer.c2} ch · /${layer.stride} · ${count(layer.params)}`, { 'text-anchor': 'end', fill: '#444' }));
     const names = layer.names.filter((n) => !/^(backbone|head)\.\d+$/.test(n));
-    if (names.length) parts.push(text(BOX.x - 14, y + ROW / 2, names.join(' '), { 'text-anchor': 'end', 'font-size': 10, fill: '#666' }));
+    if (names.length) parts.push(text(BOX.x - 6, y + ROW / 2, names.join(' '), { 'text-anchor': 'end', 'font-size': 10, fill: '#666' }));
     (byLayer.get(layer.index) ?? []).forEach((name, k) => {
       const p = map.positions[name]!;
       const effect = effects[name];
@@ -70,7 +63,6 @@ export function drawModelMap(map: ModelMap, effects: Record<string, PositionEffe
     });
     y += ROW;
   }
-  closeSection();
 
   y += 28; // the colour legend: −scale … 0 … +scale
   const legend = svg('linearGradient', { id: 'effect-scale' },

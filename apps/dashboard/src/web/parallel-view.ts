@@ -21,7 +21,7 @@ function categorical(label: string, runs: Run[], key: (r: Run) => string): Axis 
 }
 
 function axesOf(runs: Run[]): Axis[] {
-  const positions = [...new Set(runs.flatMap((r) => r.positions ?? []))];
+  const positions = [...new Set(runs.flatMap((r) => r.positions ?? []))].sort();
   const gridKeys = [...new Set(runs.flatMap((r) => Object.keys(r.grid)))];
   const axes: Axis[] = [
     ...positions.map((p) => ({ label: `+${p}`, value: (r: Run) => (r.positions?.includes(p) ? 1 : 0), categories: ['no', 'yes'] })),
@@ -50,6 +50,13 @@ export const parallelView: View = {
     const runs = all.filter((r) => r.sweep === sweep && r.map50_95 !== null);
     const axes = axesOf(runs);
     const complete = runs.filter((r) => axes.every((a) => a.value(r) !== null));
+    const sweepSelect = h('select', {
+      attrs: { 'aria-label': 'sweep' },
+      on: { change: (e) => { location.hash = `#/parallel/${encodeURIComponent((e.target as HTMLSelectElement).value)}`; } },
+    }, ...sweeps.map((s) => h('option', { attrs: { value: s, selected: s === sweep } }, s)));
+    if (complete.length === 0) {
+      return { element: h('section', { class: 'parallel' }, h('div', { class: 'toolbar' }, sweepSelect), h('p', { class: 'note' }, 'No runs with a validated epoch in this sweep yet.')) };
+    }
     const maps = complete.map((r) => r.map50_95!);
     const [low, high] = [Math.min(...maps), Math.max(...maps)];
     const canvas = h('canvas', { attrs: { role: 'img', 'aria-label': `parallel coordinates of ${complete.length} runs over ${axes.map((a) => a.label).join(', ')}` } });
@@ -64,12 +71,8 @@ export const parallelView: View = {
           ...(a.categories ? { ticks: { stepSize: 1, callback: (v: number | string) => a.categories![Number(v)] ?? '' } } : {}),
         })),
       },
-      options: { maintainAspectRatio: false, plugins: { legend: { display: false } } },
+      options: { maintainAspectRatio: false, layout: { padding: { top: 16 } }, plugins: { legend: { display: false } } },
     } as never);
-    const sweepSelect = h('select', {
-      attrs: { 'aria-label': 'sweep' },
-      on: { change: (e) => { location.hash = `#/parallel/${encodeURIComponent((e.target as HTMLSelectElement).value)}`; } },
-    }, ...sweeps.map((s) => h('option', { attrs: { value: s, selected: s === sweep } }, s)));
     const element = h('section', { class: 'parallel' },
       h('div', { class: 'toolbar' }, sweepSelect, pngButton(() => chart, () => `parallel-${sweep}`),
         h('span', { class: 'note' }, `${complete.length} runs with a validated epoch; colour: mAP50-95 from ${fixed(low)} (blue) to ${fixed(high)} (red)`)),

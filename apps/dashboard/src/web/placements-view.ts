@@ -4,7 +4,7 @@
 import { api, type Group, type Placements } from './api.js';
 import { BASELINE_COLOUR, Chart, colour, pngButton, svgPngButton } from './charts.js';
 import { clear, h } from './dom.js';
-import { count, fixed, gridText, signed } from './format.js';
+import { count, fixed, gridText, pValue, signed } from './format.js';
 import { drawModelMap } from './model-map.js';
 import type { View } from './view.js';
 
@@ -44,7 +44,7 @@ function groupsTable(groups: Group[], metric: Metric): HTMLTableElement {
       h('td', { class: 'num' }, `${fixed(g.map50_95.mean)} ± ${fixed(g.map50_95.std)}`),
       h('td', { class: 'num' }, `${fixed(g.map50.mean)} ± ${fixed(g.map50.std)}`),
       h('td', { class: `num delta ${verdict(g, metric)}` }, deltaText(g, metric)),
-      h('td', { class: 'num' }, fixed(g.vs_baseline?.[metric]?.p ?? null, 3)),
+      h('td', { class: 'num' }, pValue(g.vs_baseline?.[metric]?.p)),
       h('td', { class: 'num' }, count(g.params)),
       h('td', { class: 'num' }, fixed(g.gflops, 2))))));
 }
