@@ -10,6 +10,7 @@ import { registerModelCommand } from './commands/model.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerValCommand } from './commands/val.js';
+import { registerVariantsCommand } from './commands/variants.js';
 import { formatError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerEnvCommand(program);
   registerDataCommand(program);
   registerModelCommand(program);
+  registerVariantsCommand(program);
   registerForwardCommand(program);
   registerEvalCommand(program);
   registerPredictCommand(program);

@@ -6,7 +6,8 @@ export {
 export type { RgbImage, ImageFormat, LetterboxOptions, LetterboxResult } from './image/index.js';
 export { buildModel, YoloModel } from './model.js';
 export type { LayerRow, AnchorTensors } from './model.js';
-export { planModel } from './parse.js';
+export { planModel, moduleArgsIssue } from './parse.js';
+export { layerNames, namesByLayer, findLayer, describeLayerRefs } from './layer-names.js';
 export type { BuildOptions, LayerPlan, ModelPlan } from './parse.js';
 export { loadModelYaml, parseModelYaml, modelYamlFromObject, guessModelScale } from './model-yaml.js';
 export type { ModelYaml, ModelYamlSource } from './model-yaml.js';
@@ -14,6 +15,7 @@ export { ModelYamlError, StateDictError, SavedModelError } from './errors.js';
 export { modelSummary, formatSummary } from './summary.js';
 export type { ModelSummary } from './summary.js';
 export { lookupModule, moduleNames } from './registry.js';
+export { argsByName, argsFromNames } from './module-args.js';
 export type { ModuleDef } from './modules/module.js';
 export { REG_MAX } from './modules/detect.js';
 export { makeAnchors } from './anchors.js';

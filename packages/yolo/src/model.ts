@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import { isTorchMappable, type TorchParamBinding } from '@acmix-lab/runtime';
 import { makeAnchors } from './anchors.js';
 import { ModelYamlError } from './errors.js';
+import { namesByLayer } from './layer-names.js';
 import { loadModelYaml, modelYamlFromObject, yamlErrorAt, type ModelYaml, type ModelYamlSource } from './model-yaml.js';
 import { initDetect, REG_MAX, type DetectHead } from './modules/detect.js';
 import { ModuleContext } from './modules/module.js';
@@ -36,6 +37,8 @@ export interface LayerRow {
   params: number;
   module: string;
   args: unknown[];
+  /** Readable names of the layer (layer-names.ts): `backbone.4`, `backbone.P3`, … */
+  names: string[];
 }
 
 export interface AnchorTensors {
@@ -81,8 +84,9 @@ export class YoloModel {
     this.inferView = detect ? tf.model({ inputs: input, outputs: detect.inference }) : model;
     this.strides = detect ? this.levelShapes(STRIDE_PROBE, STRIDE_PROBE).map(([h]) => STRIDE_PROBE / h) : [];
     if (detect) initDetect(detect, this.strides);
+    const names = namesByLayer(plan);
     this.layers = plan.layers.map((l, i) => ({
-      index: l.index, from: l.from, n: l.n, module: l.def.type, args: l.args,
+      index: l.index, from: l.from, n: l.n, module: l.def.type, args: l.args, names: names[i]!,
       params: groupBindings(layerGroups[i]!).filter((b) => b.isParameter).reduce((a, b) => a + size(b.torchShape), 0),
     }));
   }

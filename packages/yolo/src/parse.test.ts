@@ -35,6 +35,7 @@ describe('parse_model semantics', () => {
   it('takes the scale from the file name, or the first scale with a warning', () => {
     const text = fs.readFileSync(stock, 'utf8');
     expect(planModel(loadModelYaml(tmpYaml('yolov8s-acmix.yaml', text))).scale).toBe('s');
+    expect(planModel(loadModelYaml(tmpYaml('yolo11m-p2.yaml', text))).scale).toBe('m'); // yolo<digits> too, as Ultralytics 8.3
     const first = planModel(loadModelYaml(tmpYaml('custom.yaml', text)));
     expect(first.scale).toBe('n');
     expect(first.warnings).toEqual(["no model scale passed. Assuming scale='n'."]);
@@ -45,9 +46,9 @@ describe('parse_model semantics', () => {
 
   it('evaluates string args like Ultralytics and keeps c2 == nc unscaled', () => {
     const p = plan(`nc: 24\nwidth_multiple: 0.25\nbackbone:\n  - [-1, 1, Conv, [nc, 3]]\n  - [-1, 1, Conv, ['64', 3]]\n` +
-      `  - [-1, 1, nn.Upsample, ['None', 2, nearest]]\n  - [[-1, -3], 1, Concat, [1]]\nhead: []\n`);
+      `  - [-1, 1, nn.Upsample, ['None', 2, nearest]]\n  - [[-2, -3], 1, Concat, [1]]\nhead: []\n`);
     expect(p.layers.map((l) => l.args)).toEqual([[3, 24, 3], [24, 16, 3], [null, 2, 'nearest'], [1]]);
-    expect(p.layers[3]!.inputs).toEqual([2, 0]); // -3 counts back from layer 3
+    expect(p.layers[3]!.inputs).toEqual([1, 0]); // -3 counts back from layer 3
     expect(p.layers[3]!.c2).toBe(16 + 24);
     expect(plan('nc: 5\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\n  - [[-1], 1, Detect, [nc]]\n', 'm.yaml', { nc: 7 }).layers[1]!.args).toEqual([7, [16]]);
   });
@@ -92,9 +93,9 @@ describe('bad yaml names file, line and column', () => {
     expectError('nc: 2\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]\nhead: []\n', /^bad\.yaml:\d+:\d+: YAML syntax error/);
   });
 
-  it('errors raised while building a layer point at its module', async () => {
-    const { buildModel } = await import('./model.js');
-    expect(() => buildModel(parseModelYaml('ch: 8\nbackbone:\n  - [-1, 1, ACmix, [8, 7, 3]]\n', 'acm.yaml')))
-      .toThrow(/^acm\.yaml:3:13: backbone\[0\] ACmix: .*not divisible by head 3/);
+  it('a module\'s own checks of its constructor args (ACmix: c2 divisible by head) point at the args', () => {
+    expectError('ch: 8\nbackbone:\n  - [-1, 1, ACmix, [8, 7, 3]]\n', /^bad\.yaml:3:20: backbone\[0\] args: ACmix: outPlanes 8 is not divisible by head 3/);
+    // C2f_ACmix: the bottlenecks' ACmix has c = int(c2 / 2) = 12 channels.
+    expectError('ch: 8\nbackbone:\n  - [-1, 1, C2f_ACmix, [24, True, 7, 8]]\n', /^bad\.yaml:3:24: backbone\[0\] args: C2f_ACmix: outPlanes 12 is not divisible by head 8/);
   });
 });

@@ -8,6 +8,8 @@
 // - string args: 'nc' → nc, 'None' → None, other literals evaluated, anything else kept ('nearest').
 // - `from`: -1 is the previous layer, other negatives count back from the current layer, others
 //   are absolute; ch is the input channels at layer 0 and the layers' channels after.
+// - each layer's output stride (input image = 1) from the modules' strides, so layers can be named
+//   by level (layer-names.ts) and Concat inputs of different sizes are caught before building.
 // Errors are ModelYamlErrors at the offending yaml node.
 import type { ModuleDef } from './modules/module.js';
 import { pythonRound } from './image/letterbox.js';
@@ -44,6 +46,8 @@ export interface LayerPlan {
   args: unknown[];
   /** Output channels as parse_model tracks them. */
   c2: number;
+  /** Output stride relative to the input image (8 for a P3 feature map), from the modules' strides. */
+  stride: number;
   /** Where the entry is in the yaml, for errors raised while building it. */
   yamlPath: (string | number)[];
   field: string;
@@ -62,6 +66,15 @@ export interface ModelPlan {
 }
 
 type Path = (string | number)[];
+
+/** The first problem with a module's yaml args (strings already evaluated): the arg's index, or null for the whole list. */
+export function moduleArgsIssue(def: ModuleDef, args: unknown[]): { index: number | null; message: string } | null {
+  const checked = def.args.safeParse(args);
+  if (checked.success) return null;
+  const issue = checked.error.issues[0]!;
+  const k = issue.path[0];
+  return typeof k === 'number' ? { index: k, message: issue.message } : { index: null, message: `${issue.message} (args: ${def.argNames.join(', ')})` };
+}
 
 function chooseScale(src: ModelYamlSource, opts: BuildOptions, warnings: string[]): { scale: string | null; depth: number; width: number; maxChannels: number } {
   const { scales } = src.spec;
@@ -120,14 +133,11 @@ export function planModel(src: ModelYamlSource, opts: BuildOptions = {}): ModelP
       if (a === 'nc' && nc === null) throw err([3, k], ` args[${k}]`, "'nc' is used but the yaml sets no nc (add nc: or pass --nc)");
       return evalStringArg(a, locals);
     });
-    const checked = def.args.safeParse(args);
-    if (!checked.success) {
-      const issue = checked.error.issues[0]!;
-      const k = issue.path[0];
-      if (typeof k === 'number') throw err([3, k], ` args[${k}] (${def.argNames[k] ?? '?'})`, `${module}: ${issue.message}`);
-      throw err([3], ' args', `${module}: ${issue.message} (args: ${def.argNames.join(', ')})`);
-    }
+    const issue = moduleArgsIssue(def, args);
+    if (issue?.index != null) throw err([3, issue.index], ` args[${issue.index}] (${def.argNames[issue.index] ?? '?'})`, `${module}: ${issue.message}`);
+    if (issue) throw err([3], ' args', `${module}: ${issue.message}`);
 
+    const yamlArgs = args;
     let n = n0 > 1 ? Math.max(pythonRound(n0 * depth), 1) : n0;
     const shown = n;
     switch (def.role) {
@@ -156,7 +166,14 @@ export function planModel(src: ModelYamlSource, opts: BuildOptions = {}): ModelP
         c2 = chOf(froms[0]!);
         break;
     }
-    layers.push({ index: i, from, inputs, n: shown, instances: n, module, def, args, c2, yamlPath: at, field });
+    const problem = def.validate?.(args);
+    if (problem) throw err([3], ' args', `${module}: ${problem}`);
+    const inStrides = inputs.map((j) => (j < 0 ? 1 : layers[j]!.stride));
+    if (def.role === 'concat' && inStrides.some((s) => s !== inStrides[0])) {
+      throw err([0], ' from', `${module} inputs have different strides (${inStrides.join(', ')}): their sizes differ`);
+    }
+    const stride = inStrides[0]! * (def.stride?.(yamlArgs) ?? 1) ** n;
+    layers.push({ index: i, from, inputs, n: shown, instances: n, module, def, args, c2, stride, yamlPath: at, field });
     if (i === 0) ch = [];
     ch.push(c2);
   });

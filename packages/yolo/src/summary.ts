@@ -77,12 +77,19 @@ export function modelSummary(m: YoloModel, imgsz = m.imgsz): ModelSummary {
   };
 }
 
-/** The table Ultralytics prints while parsing, then its one-line summary. */
+/**
+ * The table Ultralytics prints while parsing, then its one-line summary; a last column adds each
+ * layer's readable names (layer-names.ts), which sweep positions accept.
+ */
 export function formatSummary(s: ModelSummary, title = 'Model'): string {
-  const lines = [`${''.padStart(3)}${'from'.padStart(20)}${'n'.padStart(3)}${'params'.padStart(10)}  ${'module'.padEnd(45)}arguments`];
-  for (const r of s.layers) {
-    lines.push(`${String(r.index).padStart(3)}${pyRepr(r.from).padStart(20)}${String(r.n).padStart(3)}${String(r.params).padStart(10)}  ${r.module.padEnd(45)}${pyRepr(r.args)}`);
-  }
+  const args = s.layers.map((r) => pyRepr(r.args));
+  const width = Math.max('arguments'.length, ...args.map((a) => a.length));
+  const line = (index: string, from: string, n: string, params: string, module: string, a: string, names: string) =>
+    `${index.padStart(3)}${from.padStart(20)}${n.padStart(3)}${params.padStart(10)}  ${module.padEnd(45)}${a.padEnd(width)}  ${names}`.trimEnd();
+  const lines = [
+    line('', 'from', 'n', 'params', 'module', 'arguments', 'names'),
+    ...s.layers.map((r, i) => line(String(r.index), pyRepr(r.from), String(r.n), String(r.params), r.module, args[i]!, r.names.join(' '))),
+  ];
   lines.push(`${title} summary: ${s.layerCount} layers, ${s.params.toLocaleString('en-US')} parameters, ` +
     `${s.gradients.toLocaleString('en-US')} gradients, ${s.gflops.toFixed(1)} GFLOPs at ${s.imgsz}`);
   return lines.join('\n');

@@ -43,6 +43,7 @@ export const Conv: ModuleDef = {
     groupsOne().optional(), posInt().optional(), z.boolean().optional()]),
   argNames: ['c2', 'k', 's', 'p', 'g', 'd', 'act'],
   torchModules: () => 3, // Conv, conv, bn
+  stride: (yamlArgs) => (yamlArgs[2] as number | undefined) ?? 1,
   build(ctx, [x], args) {
     const [, c2, k, s, p, , d, act] = args as ConvArgs;
     return { output: convBlock(ctx, x!, { c2, k, s, p, d, act }) };

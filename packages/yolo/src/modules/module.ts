@@ -31,8 +31,20 @@ export interface ModuleDef {
   multiInput?: boolean;
   /** The yaml args after string evaluation, validated positionally. */
   args: z.ZodType<unknown[]>;
-  /** Names of the yaml args, for error messages. */
+  /** Names of the yaml args, for error messages and for setting args by name (sweeps). */
   argNames: readonly string[];
+  /**
+   * The value each yaml arg takes when omitted (aligned with argNames; undefined = required), so an
+   * arg set by name can be written positionally with the ones before it filled in.
+   */
+  defaults?: readonly unknown[];
+  /**
+   * Spatial stride of the output relative to the input, from the yaml args (strings evaluated,
+   * before parse_model inserts c1): 2 for `Conv [64, 3, 2]`, 1/2 for a 2× upsample. Default 1.
+   */
+  stride?(yamlArgs: readonly unknown[]): number;
+  /** A problem with the constructor args that the arg schema cannot see (e.g. c2 vs head), or null. */
+  validate?(args: readonly unknown[]): string | null;
   /**
    * How many nn.Modules PyTorch's `model.modules()` yields for one instance (containers included,
    * the SiLU that every Conv shares counted by the model): Ultralytics' "N layers" total.
