@@ -38,3 +38,24 @@ export class ChangeFeed {
     for (const listener of this.listeners) listener(version);
   }
 }
+
+/**
+ * Answers computed once per database version: between two commits every client asking gets the same
+ * answer, so a table of thousands of runs is queried once per change, not once per request.
+ */
+export class VersionedCache<T> {
+  private version = -1;
+  private readonly values = new Map<string, T>();
+
+  constructor(private readonly feed: ChangeFeed) {}
+
+  get(key: string, compute: () => T): T {
+    const version = this.feed.version();
+    if (version !== this.version) {
+      this.values.clear();
+      this.version = version;
+    }
+    if (!this.values.has(key)) this.values.set(key, compute());
+    return this.values.get(key)!;
+  }
+}

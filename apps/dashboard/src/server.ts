@@ -30,7 +30,7 @@ export async function buildDashboardApp({ reader, dbFile, hosts, bundleFile, pol
   app.addHook('onClose', async () => feed.stop());
   await app.register(hostGuard, { hosts });
   await app.register(finiteJson);
-  await app.register(runRoutes, { reader, dbFile });
+  await app.register(runRoutes, { reader, feed, dbFile });
   await app.register(fileRoutes, { reader });
   await app.register(sweepRoutes, { reader });
   await app.register(eventRoutes, { feed });

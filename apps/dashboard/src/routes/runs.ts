@@ -3,12 +3,14 @@
 import path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { DEFAULT_DB_PATH, RUN_STATUSES, type RunFilter, type StoreReader } from '@acmix-lab/store';
+import { VersionedCache, type ChangeFeed } from '../change-feed.js';
 import { artifactViews } from '../run-files.js';
 import { diffRuns } from '../run-diff.js';
 import { errorSchema, metricsRecordSchema, runIdParams, runRecordSchema, runSummarySchema } from '../schemas.js';
 
 export interface RunRoutesOptions {
   reader: StoreReader;
+  feed: ChangeFeed;
   /** The database file, for the reproduce command. */
   dbFile: string;
 }
@@ -41,7 +43,9 @@ const comparison = {
 };
 const valueDifference = { type: 'object', properties: { field: { type: 'string' }, a: {}, b: {} } };
 
-export const runRoutes: FastifyPluginAsync<RunRoutesOptions> = async (app, { reader, dbFile }) => {
+export const runRoutes: FastifyPluginAsync<RunRoutesOptions> = async (app, { reader, feed, dbFile }) => {
+  // listRuns of a thousand runs takes tens of ms: the JSON is made once per database version and filter.
+  const runsJson = new VersionedCache<string>(feed);
   const dbFlag = path.resolve(dbFile) === path.resolve(DEFAULT_DB_PATH) ? '' : ` --db ${shellQuote(dbFile)}`;
 
   // The runs, as `acmix-lab runs --json` prints them (NaN and ±Infinity as null), in id order.
@@ -50,7 +54,12 @@ export const runRoutes: FastifyPluginAsync<RunRoutesOptions> = async (app, { rea
       querystring: { type: 'object', properties: { sweep: { type: 'string' }, status: { type: 'string', enum: RUN_STATUSES } }, additionalProperties: false },
       response: { 200: summaries },
     },
-  }, async (request) => reader.listRuns(request.query));
+  }, async (request, reply) => {
+    const { sweep, status } = request.query;
+    // JSON.stringify turns NaN and ±Infinity into null, as finite-json.ts does for the other routes.
+    const json = runsJson.get(JSON.stringify([sweep, status]), () => JSON.stringify(reader.listRuns({ sweep, status })));
+    return reply.type('application/json; charset=utf-8').send(json);
+  });
 
   // The run's epochs in order: every results.csv column (NaN as null).
   app.get<{ Params: { id: number } }>('/api/runs/:id/metrics', {
@@ -58,7 +67,10 @@ export const runRoutes: FastifyPluginAsync<RunRoutesOptions> = async (app, { rea
       params: runIdParams,
       response: { 200: { type: 'array', items: metricsRecordSchema }, 404: errorSchema },
     },
-  }, async (request, reply) => (reader.getRun(request.params.id) ? reader.runMetrics(request.params.id) : reply.code(404).send(notFound)));
+  }, async (request, reply) => {
+    const epochs = reader.runMetrics(request.params.id);
+    return epochs.length > 0 || reader.getRun(request.params.id) ? epochs : reply.code(404).send(notFound);
+  });
 
   // The run page: the stored run, its summary, artifacts, the reproduce command, its original and reproductions.
   app.get<{ Params: { id: number } }>('/api/runs/:id', {
