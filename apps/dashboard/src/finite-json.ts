@@ -3,7 +3,7 @@
 // what JSON.stringify does (so GET /api/runs is `acmix-lab runs --json`), and the browser draws a gap.
 import { appWide } from './plugins.js';
 
-export function finiteOrNull(value: unknown): unknown {
+function finiteOrNull(value: unknown): unknown {
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (Array.isArray(value)) return value.map(finiteOrNull);
   if (value !== null && typeof value === 'object') {

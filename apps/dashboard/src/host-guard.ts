@@ -3,7 +3,6 @@
 // headers at all (the API is for this origin), and forbid inline scripts, framing and MIME sniffing,
 // so a stored string that slipped into HTML could still not run.
 import os from 'node:os';
-import type { FastifyReply } from 'fastify';
 import { appWide } from './plugins.js';
 
 export const SECURITY_HEADERS: Record<string, string> = {
@@ -39,14 +38,10 @@ export function servedHosts(host: string, port: number): Set<string> {
   return new Set(names.map((name) => hostPort(name, port).toLowerCase()));
 }
 
-export function setSecurityHeaders(reply: FastifyReply): void {
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
-}
-
 /** `hosts` is filled once the server listens (its port may be 0 until then): until then nothing is answered. */
 export const hostGuard = appWide(async (app, { hosts }: { hosts: ReadonlySet<string> }) => {
   app.addHook('onRequest', async (request, reply) => {
-    setSecurityHeaders(reply); // here, so that the 403 below and error replies carry them too
+    reply.headers(SECURITY_HEADERS); // here, so that the 403 below and error replies carry them too
     const host = request.headers.host?.toLowerCase();
     if (host === undefined || !hosts.has(host)) {
       return reply.code(403).send({ error: 'this server answers only requests addressed to its own host (Host header)' });

@@ -11,9 +11,9 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, StoreError } from '@acmix-lab/store';
+import { servedHosts } from './host-guard.js';
 import { startDashboard } from './start.js';
 import { fixtureApp, HOST, type FixtureApp } from './testing/fixture-app.js';
-import { epochRow } from './testing/fixture-db.js';
 
 let f: FixtureApp;
 beforeAll(async () => {
@@ -36,7 +36,6 @@ describe('DNS rebinding: only requests addressed to this server', () => {
   });
 
   it('answers every loopback name of a loopback server', async () => {
-    const { servedHosts } = await import('./host-guard.js');
     expect([...servedHosts('127.0.0.1', 8080)].sort()).toEqual(['127.0.0.1:8080', '[::1]:8080', 'localhost:8080']);
     expect([...servedHosts('192.168.1.20', 8080)]).toEqual(['192.168.1.20:8080']);
     expect(servedHosts('0.0.0.0', 8080).has(`${os.hostname().toLowerCase()}:8080`)).toBe(true);
@@ -211,6 +210,5 @@ describe('NaN and Infinity', () => {
     const response = await f.get(`/api/runs/${f.fixture.runs.nan}/metrics`);
     expect(response.body).not.toMatch(/NaN|Infinity/);
     expect(JSON.parse(response.body)[3]).toMatchObject({ train_box_loss: null, val_dfl_loss: null });
-    expect(epochRow(4, 0, { train_box_loss: NaN })['train/box_loss']).toBeNaN(); // what the fixture stored
   });
 });

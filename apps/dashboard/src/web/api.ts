@@ -15,7 +15,7 @@ export type Group = Omit<VariantGroup, 'vs_baseline'> & {
   vs_baseline: Record<GroupMetric, NullNumbers<WelchTest, keyof WelchTest> | null> | null;
 };
 export type Curve = VariantCurve;
-export type Comparison = Omit<EpochComparison, 'columns'> & { columns: NullNumbers<ColumnDifference, 'max_abs' | 'last'>[] };
+type Comparison = Omit<EpochComparison, 'columns'> & { columns: NullNumbers<ColumnDifference, 'max_abs' | 'last'>[] };
 
 export interface Sweep {
   id: number;
@@ -45,12 +45,10 @@ export interface RunPage {
 
 export type Diff = RunDiff;
 
-export class ApiError extends Error {}
-
-export async function getJson<T>(url: string): Promise<T> {
+async function getJson<T>(url: string): Promise<T> {
   const response = await fetch(url, { headers: { accept: 'application/json' } });
   const body = await response.json() as T & { error?: string };
-  if (!response.ok) throw new ApiError(body.error ?? `${url}: HTTP ${response.status}`);
+  if (!response.ok) throw new Error(body.error ?? `${url}: HTTP ${response.status}`);
   return body;
 }
 

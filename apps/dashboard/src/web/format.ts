@@ -1,5 +1,5 @@
 // How numbers read in tables and tooltips; null (NaN, ±Infinity, not yet known) shows as a dash.
-export const DASH = '–';
+const DASH = '–';
 
 export function fixed(x: number | null | undefined, digits = 4): string {
   return x === null || x === undefined ? DASH : x.toFixed(digits);

@@ -14,7 +14,7 @@ const POSITION_WIDTH = 420;
 const FONT = { 'font-family': 'system-ui, sans-serif', 'font-size': 12 };
 
 /** Red for worse, grey for no change, green for better; `scale` is the |Δ| drawn at full colour. */
-export function effectColour(delta: number | null, scale: number): string {
+function effectColour(delta: number | null, scale: number): string {
   if (delta === null) return '#ffffff';
   const t = Math.max(-1, Math.min(1, delta / scale));
   const [from, to] = t < 0 ? [[187, 187, 187], [214, 39, 40]] : [[187, 187, 187], [44, 160, 44]];
