@@ -14,12 +14,8 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { METRIC_COLUMNS, openReader, openStore, writeTransaction, type EpochEntry } from '@acmix-lab/store';
-import { formatTable, recordBenchmark, repoRoot, timeMs } from './report.js';
+import { flag, formatTable, recordBenchmark, repoRoot, timeMs } from './report.js';
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
 const RUNS = flag('runs', 1000);
 const EPOCHS = flag('epochs', 100);
 const CONNECTIONS = flag('connections', 50);
@@ -106,7 +102,8 @@ try {
   const body = `${RUNS} runs × ${EPOCHS} epochs (${(fs.statSync(db).size / 2 ** 20).toFixed(0)} MiB database), ${CONNECTIONS} concurrent connections for ${SECONDS} s per endpoint `
     + `(autocannon in the benchmark process, the server in its own: \`acmix-lab dashboard\`), metrics of a random run per request.\n\n${table}\n\n`
     + `Meanwhile a writer process logged ${written.epochs} epochs (one every ${WRITER_INTERVAL_MS} ms, each its own BEGIN IMMEDIATE transaction with fsync, `
-    + `busy timeout 0): "database is locked" ${written.locked} times; slowest epoch write ${written.slowest_ms} ms. `
+    + `busy timeout 0): "database is locked" ${written.locked} times; slowest epoch write ${written.slowest_ms} ms (with no busy timeout a `
+    + `write never waits for a lock: a slow one waited for the CPU or the disk). `
     + `Load average (1 / 5 / 15 min) on the 2 cores: ${loadStart} at the start, ${loadEnd} at the end.`;
   console.log(`\n${body}`);
   const failed = results.some(({ r }) => r.errors + r.timeouts + r.non2xx > 0) || written.locked > 0;

@@ -48,41 +48,47 @@ function slug(name: string): string {
   return name.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'chart';
 }
 
-/** A button saving the chart as `<name>.png`. */
-export function pngButton(chart: () => Chart | undefined, name: () => string): HTMLButtonElement {
-  return h('button', {
-    class: 'png', attrs: { type: 'button', title: 'save this chart as PNG' },
-    on: {
-      click: () => {
-        const c = chart();
-        if (c) c.canvas.toBlob((blob) => blob && download(blob, `${slug(name())}.png`));
-      },
-    },
-  }, 'PNG');
+const canvasPng = (canvas: HTMLCanvasElement) => new Promise<Blob | null>((resolve) => canvas.toBlob(resolve));
+
+/** An SVG drawing rasterised at twice its size on white. */
+function svgPng(drawing: SVGSVGElement): Promise<Blob | null> {
+  const { width, height } = drawing.viewBox.baseVal;
+  const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(drawing)], { type: 'image/svg+xml' }));
+  const image = new Image();
+  return new Promise((resolve) => {
+    image.onload = () => {
+      const canvas = h('canvas', { attrs: { width: width * 2, height: height * 2 } });
+      const ctx = canvas.getContext('2d')!;
+      ctx.fillStyle = '#fff';
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
+      URL.revokeObjectURL(url);
+      resolve(canvasPng(canvas));
+    };
+    image.src = url;
+  });
 }
 
-/** A button saving an SVG drawing as `<name>.png`, rasterised at twice its size on white. */
+function saveButton(title: string, name: () => string, png: () => Promise<Blob | null> | undefined): HTMLButtonElement {
+  const save = async () => {
+    const blob = await png();
+    if (blob) download(blob, `${slug(name())}.png`);
+  };
+  return h('button', { class: 'png', attrs: { type: 'button', title }, on: { click: () => void save() } }, 'PNG');
+}
+
+/** A button saving the chart as `<name>.png`. */
+export function pngButton(chart: () => Chart | undefined, name: () => string): HTMLButtonElement {
+  return saveButton('save this chart as PNG', name, () => {
+    const c = chart();
+    return c && canvasPng(c.canvas);
+  });
+}
+
+/** A button saving an SVG drawing (the model map) as `<name>.png`. */
 export function svgPngButton(drawing: () => SVGSVGElement | undefined, name: () => string): HTMLButtonElement {
-  return h('button', {
-    class: 'png', attrs: { type: 'button', title: 'save this drawing as PNG' },
-    on: {
-      click: () => {
-        const el = drawing();
-        if (!el) return;
-        const { width, height } = el.viewBox.baseVal;
-        const image = new Image();
-        const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(el)], { type: 'image/svg+xml' }));
-        image.onload = () => {
-          const canvas = h('canvas', { attrs: { width: width * 2, height: height * 2 } });
-          const ctx = canvas.getContext('2d')!;
-          ctx.fillStyle = '#fff';
-          ctx.fillRect(0, 0, canvas.width, canvas.height);
-          ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
-          URL.revokeObjectURL(url);
-          canvas.toBlob((blob) => blob && download(blob, `${slug(name())}.png`));
-        };
-        image.src = url;
-      },
-    },
-  }, 'PNG');
+  return saveButton('save this drawing as PNG', name, () => {
+    const el = drawing();
+    return el && svgPng(el);
+  });
 }
