@@ -18,7 +18,6 @@ export type { SweepStrategy, StrategyRun, RungDecision } from './strategy.js';
 export { DEFAULT_WORKERS, THREADS_VERSION_KEY, threadEnv, threadsPerWorker } from './threads.js';
 export { runFolder } from './worker-run.js';
 export { modelMaps } from './model-map.js';
-export type { ModelMap, ModelMapLayer, ModelMapPosition } from './model-map.js';
 export { reproduceRun, compareMetrics } from './reproduce.js';
 export type { Reproduction, MetricDifference } from './reproduce.js';
 export { formatRuns, formatGroups, formatOutcome, formatReproduction } from './report.js';

@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { acmixParamCount } from '@acmix-lab/acmix';
 import { initBackend } from '@acmix-lab/runtime';
-import { openStore } from '@acmix-lab/store';
-import { modelMaps, type ModelMap } from './model-map.js';
+import { modelMapSchema, openStore, sweepModelMap, type ModelMap } from '@acmix-lab/store';
+import { modelMaps } from './model-map.js';
 import { queueSweep } from './sweep-runner.js';
 import { readSweep, sweepText, writeSweep, ROOT } from './test-sweeps.js';
 import { readSweepFile } from './sweep-file.js';
@@ -30,6 +30,7 @@ describe('model map', () => {
     expect(map.positions.B7).toMatchObject({ kind: 'replace', layer: 7 });
     expect(map.positions.R6).toMatchObject({ kind: 'residual', layer: 6 });
     for (const p of Object.values(map.positions)) expect(p.gflops_delta).not.toBe(0);
+    expect(modelMapSchema.parse(map)).toEqual(map); // the dashboard's contract
   });
 });
 
@@ -42,6 +43,7 @@ describe('queueSweep', () => {
     const first = await queueSweep(store, readSweepFile(file, { cwd: ROOT }), { observer });
     expect(first.runIds).toHaveLength(6);
     const spec = store.getSweep('q')!.spec as { model_map: ModelMap; model_maps: Record<string, ModelMap>; strategy: unknown; positions: unknown };
+    expect(sweepModelMap(store.getSweep('q')!)).toEqual(spec.model_map);
     expect(spec.model_map.scale).toBe('n');
     expect(Object.keys(spec.model_maps)).toEqual(['n', 's']);
     expect(spec.model_maps.s!.layers[15]!.c2).toBe(128);
