@@ -3,6 +3,7 @@
 // best.pt; NaN prints as `nan`, as in results.csv.
 import type { RunSummary, VariantGroup, WelchTest } from '@acmix-lab/store';
 import type { Reproduction } from './reproduce.js';
+import type { RungDecision } from './strategy.js';
 import { formatTable } from './table.js';
 import { gridLabels } from './variants.js';
 
@@ -51,4 +52,17 @@ export function formatReproduction(r: Reproduction): string {
   const header = ['metric', `run ${r.original.id}`, `run ${r.copy.id}`, 'difference', 'max |difference| over epochs'];
   const rows = r.metrics.map((m) => [m.metric, String(m.original), String(m.copy), String(m.difference), String(m.maxAbsDifference)]);
   return formatTable(header, rows, new Set([1, 2, 3, 4]));
+}
+
+/** A strategy's decision in one line: which variants continue to what budget, which were pruned, by fitness. */
+export function formatDecision(d: RungDecision): string {
+  if (d.ranking.length === 0) {
+    return d.pruned.length ? `${d.pruned.length} runs stop at their budget` : `${d.promoted.length} runs continue to train.epochs`;
+  }
+  const survivors = new Set(d.promoted.map((p) => p.id));
+  const fmt = (v: RungDecision['ranking'][number]) => `${v.name} ${Number.isFinite(v.fitness) ? v.fitness.toFixed(4) : '-'}`;
+  const kept = d.ranking.filter((v) => v.runs.some((id) => survivors.has(id)));
+  const budget = Math.max(...d.promoted.map((p) => p.budget));
+  return `halving at ${d.rung} epochs (fitness, mean over seeds): ${kept.map(fmt).join(', ')} continue to ${budget} epochs; `
+    + `pruned: ${d.ranking.filter((v) => !kept.includes(v)).map(fmt).join(', ') || 'none'}`;
 }

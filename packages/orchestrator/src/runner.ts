@@ -14,6 +14,7 @@ import { describeSignalDeath } from '@acmix-lab/runtime';
 import { RunStateError, type RunRecord, type RunSummary, type Store } from '@acmix-lab/store';
 import type { WorkerMessage } from './messages.js';
 import type { RungDecision, StrategyRun, SweepStrategy } from './strategy.js';
+import { formatDecision } from './report.js';
 import { THREADS_VERSION_KEY, threadsPerWorker } from './threads.js';
 import { isWorkerAlive, WorkerProcess } from './worker-pool.js';
 
@@ -59,7 +60,7 @@ export interface RunnerResult {
   runs: RunSummary[];
 }
 
-const describe = (run: Pick<RunRecord, 'id' | 'name' | 'seed'>) => `run ${run.id} (${run.name}, seed ${run.seed})`;
+const runLabel = (run: Pick<RunRecord, 'id' | 'name' | 'seed'>) => `run ${run.id} (${run.name}, seed ${run.seed})`;
 
 export async function runQueue(store: Store, runIds: readonly number[], strategy: SweepStrategy, options: RunnerOptions): Promise<RunnerResult> {
   return new Runner(store, runIds, strategy, options).run();
@@ -110,8 +111,11 @@ class Runner {
     try {
       while (!this.stopping && this.step()) {
         await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          setTimeout(resolve, 2000).unref(); // runs held elsewhere, stale heartbeats
+          const timer = setTimeout(resolve, 2000); // look again: runs held elsewhere, stale heartbeats
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
         });
         if (this.startupFailure) throw this.startupFailure;
       }
@@ -141,7 +145,7 @@ class Runner {
     }
     if (decision) {
       this.decisions.push(decision);
-      this.notice(this.describeDecision(decision));
+      this.notice(formatDecision(decision));
       return true;
     }
     for (const w of this.workers.values()) w.send({ type: 'exit' });
@@ -198,8 +202,8 @@ class Runner {
     if (message.type === 'done') {
       worker.runId = null;
       this.live.delete(message.runId);
-      if (message.outcome === 'failed') this.notice(`${describe(run)} failed: ${message.error}`);
-      if (message.outcome === 'lost') this.notice(`${describe(run)}: ${message.error ?? 'lost'}`);
+      if (message.outcome === 'failed') this.notice(`${runLabel(run)} failed: ${message.error}`);
+      if (message.outcome === 'lost') this.notice(`${runLabel(run)}: ${message.error ?? 'lost'}`);
       this.wake();
     }
     this.options.observer?.message?.(worker.slot, message, run);
@@ -228,7 +232,7 @@ class Runner {
         this.store.releaseRun(runId);
         return;
       }
-      const what = `the worker of ${describe(run)}`;
+      const what = `the worker of ${runLabel(run)}`;
       const reason = signal ? describeSignalDeath(signal, what) : `${what} exited with code ${code}${worker.lastError() ? `: ${worker.lastError()}` : ''}`;
       const status = this.store.requeueOrFail(runId, reason, this.maxRetries);
       this.notice(`${reason}; ${status === 'queued' ? `retry ${run.retries + 1} of ${this.maxRetries}` : `failed (no retries left of ${this.maxRetries})`}`);
@@ -244,7 +248,7 @@ class Runner {
       if (run.status !== 'running' || run.host !== os.hostname() || run.pid === null || isWorkerAlive(run.pid)) continue;
       try {
         this.store.releaseRun(id);
-        this.notice(`${describe(run)} was interrupted at epoch ${run.epoch} (worker pid ${run.pid} is gone): it resumes from its last checkpoint`);
+        this.notice(`${runLabel(run)} was interrupted at epoch ${run.epoch} (worker pid ${run.pid} is gone): it resumes from its last checkpoint`);
       } catch (err) {
         if (!(err instanceof RunStateError)) throw err;
       }
@@ -257,7 +261,7 @@ class Runner {
     const { requeued, failed } = this.store.failStaleRuns({ staleAfterMs: this.options.staleAfterMs ?? 600_000, maxRetries: this.maxRetries });
     for (const id of [...requeued, ...failed].filter((i) => this.records.has(i))) {
       const run = this.store.getRun(id)!;
-      this.notice(`${describe(run)}: ${run.error}`);
+      this.notice(`${runLabel(run)}: ${run.error}`);
     }
   }
 
@@ -268,18 +272,6 @@ class Runner {
     const done = view.reduce((a, r) => a + Math.max(r.epochs, this.live.get(r.id) ?? 0), 0);
     if (this.doneAtStart < 0) this.doneAtStart = done;
     observer.progress({ done, planned: Math.max(done, this.strategy.plannedEpochs(view)), doneAtStart: this.doneAtStart, startedAt: this.startedAt });
-  }
-
-  private describeDecision(d: RungDecision): string {
-    if (d.ranking.length === 0) {
-      return d.pruned.length ? `${d.pruned.length} runs stop at their budget` : `${d.promoted.length} runs continue to train.epochs`;
-    }
-    const survivors = new Set(d.promoted.map((p) => p.id));
-    const fmt = (v: RungDecision['ranking'][number]) => `${v.name} ${Number.isFinite(v.fitness) ? v.fitness.toFixed(4) : '-'}`;
-    const kept = d.ranking.filter((v) => v.runs.some((id) => survivors.has(id)));
-    const budget = Math.max(...d.promoted.map((p) => p.budget));
-    return `halving at ${d.rung} epochs (fitness, mean over seeds): ${kept.map(fmt).join(', ')} continue to ${budget} epochs; ` +
-      `pruned: ${d.ranking.filter((v) => !kept.includes(v)).map(fmt).join(', ') || 'none'}`;
   }
 
   /** Waits for every worker to exit: told to exit when idle, to stop (and release its run) when busy. */

@@ -2,7 +2,8 @@
 // a time, writing their rows itself. Started as `node --import tsx worker-process.ts DB THREADS HEARTBEAT_MS`
 // with TensorFlow's thread variables already in its environment (threads.ts).
 // Ctrl-C (SIGINT to the whole process group), SIGTERM, a `stop` message or the runner's channel closing
-// (the runner was killed) stop the current run at its next batch and leave it queued to resume.
+// (the runner was killed) stop the current run at its next batch and leave it queued to resume; a second
+// Ctrl-C exits at once.
 import { initBackend } from '@acmix-lab/runtime';
 import { currentWorker, openStore } from '@acmix-lab/store';
 import type { RunnerMessage, WorkerMessage } from './messages.js';
@@ -18,8 +19,10 @@ const exitSoon = () => {
   stop.abort();
   if (!busy) process.exit(0);
 };
-process.on('SIGINT', exitSoon);
-process.on('SIGTERM', exitSoon);
+/** A second Ctrl-C quits at once, as the runner does (the run stays `running`; the next sweep resumes it). */
+const onSignal = () => (stop.signal.aborted ? process.exit(130) : exitSoon());
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 process.on('disconnect', exitSoon);
 
 let busy = false;
