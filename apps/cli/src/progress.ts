@@ -159,7 +159,7 @@ export class SweepProgress {
     this.clear();
     const lines = [...this.workers].sort(([a], [b]) => a - b).map(([slot, w]) => formatWorkerLine(slot, w));
     if (this.overall) lines.push(formatSweepLine(this.overall));
-    const width = this.out.columns ?? 160;
+    const width = this.out.columns || 160; // 0 or undefined: a terminal of unknown width
     for (const line of lines) this.out.write(`${line.slice(0, width - 1)}\n`);
     this.drawn = lines.length;
   }

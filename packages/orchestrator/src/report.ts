@@ -63,6 +63,8 @@ export function formatDecision(d: RungDecision): string {
   const fmt = (v: RungDecision['ranking'][number]) => `${v.name} ${Number.isFinite(v.fitness) ? v.fitness.toFixed(4) : '-'}`;
   const kept = d.ranking.filter((v) => v.runs.some((id) => survivors.has(id)));
   const budget = Math.max(...d.promoted.map((p) => p.budget));
+  const tied = d.ranking.length > 1 && d.ranking.every((v) => v.fitness === d.ranking[0]!.fitness)
+    ? ` (all tied: the cut kept the first in file order; a larger min_epochs ranks on real differences)` : '';
   return `halving at ${d.rung} epochs (fitness, mean over seeds): ${kept.map(fmt).join(', ')} continue to ${budget} epochs; `
-    + `pruned: ${d.ranking.filter((v) => !kept.includes(v)).map(fmt).join(', ') || 'none'}`;
+    + `pruned: ${d.ranking.filter((v) => !kept.includes(v)).map(fmt).join(', ') || 'none'}${tied}`;
 }
