@@ -12,10 +12,12 @@ import os from 'node:os';
 export const THREADS_VERSION_KEY = 'tf_intra_op_threads';
 
 /**
- * Workers when --workers is not given: on this 2-core machine one worker with both threads trains more
- * images/s than two workers with one each (`npm run bench:sweep`, docs/benchmarks.md).
+ * Workers when --workers is not given: on this 2-core machine two workers with one thread each train more
+ * images/s than one with both (`npm run bench:sweep`, docs/benchmarks.md: 1.08–1.65× at 128 px, 1.28–2.05×
+ * at 64 px): a step's JavaScript (the assigner, the optimizer's bookkeeping) runs beside the other worker's
+ * TensorFlow ops instead of leaving a core idle. On more cores the two split them (threadsPerWorker).
  */
-export const DEFAULT_WORKERS = 1;
+export const DEFAULT_WORKERS = 2;
 
 /** Each worker's share of the machine's threads. */
 export function threadsPerWorker(workers: number, cpus = os.availableParallelism()): number {

@@ -18,9 +18,9 @@ export interface SweepFlags {
 }
 
 /** Adds the flags `sweep` and `demo` share. */
-export function addSweepFlags(cmd: Command, workers = DEFAULT_WORKERS): Command {
+export function addSweepFlags(cmd: Command): Command {
   return cmd
-    .option('--workers <n>', 'worker processes, each with an equal share of the CPU threads (docs/benchmarks.md: bench:sweep)', positiveInt, workers)
+    .option('--workers <n>', 'worker processes, each with an equal share of the CPU threads (fastest here: docs/benchmarks.md, bench:sweep)', positiveInt, DEFAULT_WORKERS)
     .option('--db <file>', 'the runs database', DEFAULT_DB_PATH)
     .option('--retry-failed', "queue the sweep's failed runs again (after fixing their cause)")
     .option('--max-retries <n>', 'times a run whose worker died is resumed before it is failed', nonNegativeInt, 2);
