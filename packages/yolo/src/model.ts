@@ -146,13 +146,13 @@ function groupBindings(layers: tf.layers.Layer[]): TorchParamBinding[] {
     : []));
 }
 
-function buildLayer(src: ModelYamlSource, l: LayerPlan, xs: tf.SymbolicTensor[]): { ctx: ModuleContext; output: tf.SymbolicTensor; detect?: DetectHead } {
+function buildLayer(src: ModelYamlSource, plan: ModelPlan, l: LayerPlan, xs: tf.SymbolicTensor[]): { ctx: ModuleContext; output: tf.SymbolicTensor; detect?: DetectHead } {
   const ctx = new ModuleContext(`model.${l.index}`);
   try {
-    if (l.instances === 1) return { ctx, ...l.def.build(ctx, xs, l.args) };
+    if (l.instances === 1) return { ctx, ...l.def.build(ctx, xs, l.args, plan) };
     // n > 1 for a module without a repeat argument: nn.Sequential(m(*args) for _ in range(n)).
     let x = xs;
-    for (let j = 0; j < l.instances; j++) x = [l.def.build(ctx.child(j), x, l.args).output];
+    for (let j = 0; j < l.instances; j++) x = [l.def.build(ctx.child(j), x, l.args, plan).output];
     return { ctx, output: x[0]! };
   } catch (err) {
     if (err instanceof ModelYamlError) throw err;
@@ -176,7 +176,7 @@ function buildPlanned(src: ModelYamlSource, plan: ModelPlan, opts: BuildOptions)
   const groups: tf.layers.Layer[][] = [];
   let detect: DetectHead | null = null;
   for (const l of plan.layers) {
-    const built = buildLayer(src, l, l.inputs.map((j) => (j < 0 ? input : outputs[j]!)));
+    const built = buildLayer(src, plan, l, l.inputs.map((j) => (j < 0 ? input : outputs[j]!)));
     outputs.push(built.output);
     groups.push(built.ctx.layers);
     detect = built.detect ?? detect;

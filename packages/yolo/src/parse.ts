@@ -4,12 +4,14 @@
 //   (without scales: depth_multiple / width_multiple, default 1, no channel cap).
 // - repeats n = max(round(n·depth), 1) if n > 1 (Python's round); channel modules get
 //   c2 = make_divisible(min(c2, max_channels)·width, 8) unless c2 == nc, args = [c1, c2, ...];
-//   C2f/C3 get the repeat count as args[2]; Concat sums channels; Detect gets [ch[x] for x in f].
+//   C2f/C3 get the repeat count as args[2]; Concat sums channels; Detect gets [ch[x] for x in f];
+//   C3k2's scale rule (c3k at m/l/x) and `legacy = False` (YOLO11's Detect head); attention modules
+//   registered with the `keep` role get [ch[f], ...args] and keep the channels.
 // - string args: 'nc' → nc, 'None' → None, other literals evaluated, anything else kept ('nearest').
 // - `from`: -1 is the previous layer, other negatives count back from the current layer, others
 //   are absolute; ch is the input channels at layer 0 and the layers' channels after.
 // Errors are ModelYamlErrors at the offending yaml node.
-import type { ModuleDef } from './modules/module.js';
+import type { ModelScope, ModuleDef } from './modules/module.js';
 import { pythonRound } from './image/letterbox.js';
 import { evalStringArg, makeDivisible, type ArgLocals } from './pyargs.js';
 import { lookupModule, moduleNames } from './registry.js';
@@ -49,7 +51,7 @@ export interface LayerPlan {
   field: string;
 }
 
-export interface ModelPlan {
+export interface ModelPlan extends ModelScope {
   file: string;
   scale: string | null;
   depth: number;
@@ -93,6 +95,7 @@ export function planModel(src: ModelYamlSource, opts: BuildOptions = {}): ModelP
   const layers: LayerPlan[] = [];
   let ch: number[] = [chIn];
   let c2 = chIn;
+  let legacy = true;
   entries.forEach(([[from, n0, module, rawArgs], at, field], i) => {
     const err = (sub: Path, what: string, reason: string) => yamlErrorAt(src, [...at, ...sub], `${field}${what}`, reason);
     const def = lookupModule(module);
@@ -146,6 +149,10 @@ export function planModel(src: ModelYamlSource, opts: BuildOptions = {}): ModelP
         }
         break;
       }
+      case 'keep':
+        c2 = chOf(froms[0]!);
+        args = [c2, ...args];
+        break;
       case 'concat':
         c2 = froms.reduce((a, f) => a + chOf(f), 0);
         break;
@@ -156,9 +163,11 @@ export function planModel(src: ModelYamlSource, opts: BuildOptions = {}): ModelP
         c2 = chOf(froms[0]!);
         break;
     }
+    if (def.scaleArgs) args = def.scaleArgs(args, scale);
+    if (def.clearsLegacy) legacy = false;
     layers.push({ index: i, from, inputs, n: shown, instances: n, module, def, args, c2, yamlPath: at, field });
     if (i === 0) ch = [];
     ch.push(c2);
   });
-  return { file: src.file, scale, depth, width, maxChannels, nc, ch: chIn, layers, warnings };
+  return { file: src.file, scale, depth, width, maxChannels, nc, ch: chIn, layers, warnings, legacy };
 }

@@ -28,7 +28,7 @@ const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
 /** thop-style operation count of one call of `layer` (multiply-adds count once). */
 function layerOps(layer: tf.layers.Layer, inputs: number[][], output: number[]): number {
-  if (layer instanceof TorchConv2d) return numel(output) * inputs[0]![3]! * layer.kernelSize ** 2;
+  if (layer instanceof TorchConv2d) return (numel(output) * inputs[0]![3]! * layer.kernelSize ** 2) / layer.groups;
   if (layer instanceof TorchBatchNorm) return 4 * numel(inputs[0]!);
   if (layer.getClassName() === 'UpSampling2D') return numel(output);
   if (layer instanceof ACmix) {
@@ -64,7 +64,7 @@ export function modelSummary(m: YoloModel, imgsz = m.imgsz): ModelSummary {
   // The model and its nn.Sequential, plus the one SiLU instance every Conv shares (Conv.default_act).
   const sharedAct = m.layerGroups.some((g) => g.some((l) => l instanceof SiLU));
   const modules = 2 + (sharedAct ? 1 : 0) + m.plan.layers.reduce((a, l) => {
-    const one = l.def.torchModules(l.args);
+    const one = l.def.torchModules(l.args, m.plan);
     return a + (l.instances > 1 ? 1 + l.instances * one : one);
   }, 0);
   return {

@@ -10,8 +10,16 @@ import type { DetectHead } from './detect.js';
  * - `concat`: c2 = sum of the input channels.
  * - `detect`: [ch[x] for x in f] is appended to the args; the model's output head.
  * - `same`: c2 = ch[f] (the `else` branch: nn.Upsample and other shape-keeping modules).
+ * - `keep`: c2 = c1 = ch[f] and args = [c1, ...args]: attention modules that reweight their input
+ *   (CBAM, SE, ECA), registered the way YOLO blog posts add them (`elif m in {CBAM}: args = [ch[f], *args]`).
  */
-export type ArgRole = 'channels' | 'concat' | 'detect' | 'same';
+export type ArgRole = 'channels' | 'concat' | 'detect' | 'same' | 'keep';
+
+/** What parse_model knows about the whole model besides a module's own args. */
+export interface ModelScope {
+  /** Detect.legacy: true (v3/v5/v8 head) unless a module that clears it (C3k2) was parsed. */
+  legacy: boolean;
+}
 
 export interface ModuleOutput {
   output: tf.SymbolicTensor;
@@ -29,6 +37,10 @@ export interface ModuleDef {
   optionalC2?: boolean;
   /** `from` must be a list of layers (Concat, Detect) rather than one layer. */
   multiInput?: boolean;
+  /** parse_model sets `legacy = False` on meeting this module (C3k2), which selects YOLO11's Detect head. */
+  clearsLegacy?: boolean;
+  /** parse_model's rule for this module that depends on the scale, applied to the built args (C3k2's c3k). */
+  scaleArgs?(args: unknown[], scale: string | null): unknown[];
   /** The yaml args after string evaluation, validated positionally. */
   args: z.ZodType<unknown[]>;
   /** Names of the yaml args, for error messages. */
@@ -37,8 +49,8 @@ export interface ModuleDef {
    * How many nn.Modules PyTorch's `model.modules()` yields for one instance (containers included,
    * the SiLU that every Conv shares counted by the model): Ultralytics' "N layers" total.
    */
-  torchModules(args: readonly unknown[]): number;
-  build(ctx: ModuleContext, inputs: tf.SymbolicTensor[], args: readonly unknown[]): ModuleOutput;
+  torchModules(args: readonly unknown[], scope: ModelScope): number;
+  build(ctx: ModuleContext, inputs: tf.SymbolicTensor[], args: readonly unknown[], scope: ModelScope): ModuleOutput;
   /** A tiny model using this module, built and run by the registry-wide test. */
   example: { ch: number; nc?: number; layers: [number | number[], number, string, unknown[]][] };
 }
@@ -67,6 +79,5 @@ export function channels(x: tf.SymbolicTensor): number {
   return c;
 }
 
-/** Schema pieces shared by the module arg tuples. */
+/** Schema piece shared by the module arg tuples. */
 export const posInt = () => z.int().positive();
-export const groupsOne = () => z.literal(1, { error: 'groups other than 1 are not supported (tfjs has no grouped conv2d)' });
