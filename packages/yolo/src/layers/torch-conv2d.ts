@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBinding, plainBinding, type TorchMappable, type TorchParamBinding } from '@acmix-lab/runtime';
 import { oneShape, oneTensor, type BaseLayerArgs } from './kwargs.js';
+import { numel, type ThopCounted } from './thop.js';
 
 export interface TorchConv2dArgs extends BaseLayerArgs {
   filters: number;
@@ -26,7 +27,7 @@ export interface TorchConv2dArgs extends BaseLayerArgs {
   useBias?: boolean;
 }
 
-export class TorchConv2d extends tf.layers.Layer implements TorchMappable {
+export class TorchConv2d extends tf.layers.Layer implements TorchMappable, ThopCounted {
   static className = 'TorchConv2d';
   readonly filters: number;
   readonly kernelSize: number;
@@ -105,6 +106,11 @@ export class TorchConv2d extends tf.layers.Layer implements TorchMappable {
       filters: this.filters, kernelSize: this.kernelSize, strides: this.strides,
       padding: this.padding, dilation: this.dilation, groups: this.groups, useBias: this.useBias,
     };
+  }
+
+  /** thop's count_convNd: output elements × c_in/groups × k² (no bias term). */
+  thopOps([input]: number[][], output: number[]): number {
+    return (numel(output) * input![3]! * this.kernelSize ** 2) / this.groups;
   }
 
   torchBindings(): TorchParamBinding[] {
