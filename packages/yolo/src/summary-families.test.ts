@@ -2,6 +2,7 @@
 // (model_info: layers = len(model.modules()), parameters, gradients, GFLOPs at 640), at every scale for
 // which one is published. "Fused" summaries are what val/predict print after fuse() (ModelSummary.fused).
 import { beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '@acmix-lab/runtime';
@@ -10,15 +11,23 @@ import { buildModel } from './model.js';
 import { planModel } from './parse.js';
 import { formatSummary, modelSummary, type ModelSummary } from './summary.js';
 
-const models = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../experiments/models');
+const here = path.dirname(fileURLToPath(import.meta.url));
+const models = path.resolve(here, '../../../experiments/models');
+// Parameters and modules of every stock family at every scale (nc 80) as the PyTorch port of Ultralytics'
+// modules counts them (tools/fixtures/yolo_torch.py::write_sizes): the scales no published summary covers.
+const portSizes = JSON.parse(fs.readFileSync(path.resolve(here, '../fixtures/torch/sizes.json'), 'utf8')) as Record<string, { params: number; layers: number }>;
 
+const built = new Map<string, ModelSummary>();
+
+/** The summary at 640 px, each model built once per file (the large scales take seconds). */
 function sizeOf(file: string, scale: string, nc = 80): ModelSummary {
-  const m = buildModel(path.join(models, file), { scale, nc });
-  try {
-    return modelSummary(m, 640);
-  } finally {
+  const key = `${file}:${scale}:${nc}`;
+  if (!built.has(key)) {
+    const m = buildModel(path.join(models, file), { scale, nc });
+    built.set(key, modelSummary(m, 640));
     m.dispose();
   }
+  return built.get(key)!;
 }
 
 /** Published GFLOPs are printed with one decimal; ours must be within 1% of them. */
@@ -129,6 +138,12 @@ describe('model zoo sizes: YOLO11, YOLOv8-P2/P6, YOLOv5u', () => {
     const s = sizeOf('yolov5.yaml', scale);
     expect(Math.round(s.fused.params / 1e5) / 10).toBe(mParams);
     expectGflops(s.fused.gflops, gflops);
+  });
+
+  it.each(Object.keys(portSizes))('%s: parameters and layers as the PyTorch port builds it', (key) => {
+    const [file, scale] = key.split(':') as [string, string];
+    const s = sizeOf(file, scale);
+    expect({ params: s.params, layers: s.layerCount }).toEqual(portSizes[key]);
   });
 
   it('the fused numbers match yolov8n\'s (cfg/models/v8 yolov8n: 168 layers, 3,151,904 parameters, 8.7 GFLOPs fused)', () => {
