@@ -87,6 +87,14 @@ export class YoloModel {
     }));
   }
 
+  /**
+   * The grid image sizes must be multiples of: max(largest stride, 32) (Ultralytics' trainer `gs`,
+   * AutoBackend's stride): 32 for P3–P5 and P2–P5 heads, 64 for P3–P6.
+   */
+  get gridSize(): number {
+    return Math.max(32, ...this.strides);
+  }
+
   /** Every weight as a PyTorch state_dict entry with its full Ultralytics key. */
   torchBindings(): TorchParamBinding[] {
     return this.layerGroups.flatMap(groupBindings);
