@@ -80,6 +80,14 @@ describe('model zoo sizes: YOLO11, YOLOv8-P2/P6, YOLOv5u', () => {
     for (const scale of ['m', 'l', 'x']) expect(c3k(scale)).toEqual(Array(8).fill(true));
   });
 
+  it('four-level heads: yolov8-p2 strides 4–32, yolov8-p6 8–64 (images in multiples of 64)', () => {
+    for (const [file, strides, grid] of [['yolov8-p2.yaml', [4, 8, 16, 32], 32], ['yolov8-p6.yaml', [8, 16, 32, 64], 64]] as const) {
+      const m = buildModel(path.join(models, file), { scale: 'n', nc: 2 });
+      expect([m.strides, m.gridSize]).toEqual([strides, grid]);
+      m.dispose();
+    }
+  });
+
   it.each(Object.entries(P6_FUSED))('yolov8%s-p6: fused layers, parameters and GFLOPs as its yaml comment', (scale, [layers, params, gflops]) => {
     const s = sizeOf('yolov8-p6.yaml', scale);
     expect([s.fused.layerCount, s.fused.params]).toEqual([layers, params]);
