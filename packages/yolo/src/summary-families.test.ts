@@ -86,6 +86,10 @@ describe('model zoo sizes: YOLO11, YOLOv8-P2/P6, YOLOv5u', () => {
       expect([m.strides, m.gridSize]).toEqual([strides, grid]);
       m.dispose();
     }
+    // GFLOPs at a size off the 64-px grid: get_flops' area scaling (a P3–P6 model cannot run 96 px).
+    const m = buildModel(path.join(models, 'yolov8-p6.yaml'), { scale: 'n' });
+    expect(modelSummary(m, 96).gflops).toBeCloseTo(sizeOf('yolov8-p6.yaml', 'n').gflops * (96 / 640) ** 2, 10);
+    m.dispose();
   });
 
   it.each(Object.entries(P6_FUSED))('yolov8%s-p6: fused layers, parameters and GFLOPs as its yaml comment', (scale, [layers, params, gflops]) => {

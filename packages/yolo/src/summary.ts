@@ -12,6 +12,7 @@ import { SiLU } from './layers/silu.js';
 import { isThopCounted, numel } from './layers/thop.js';
 import { TorchBatchNorm } from './layers/torch-batchnorm.js';
 import type { LayerRow, YoloModel } from './model.js';
+import { checkImgsz } from './predict/predict.js';
 import { pyRepr } from './pyargs.js';
 import { concreteShapes } from './shapes.js';
 
@@ -74,8 +75,12 @@ export function modelSummary(m: YoloModel, imgsz = m.imgsz): ModelSummary {
   }, 0);
   const batchNorms = m.layerGroups.flat().filter((l) => l instanceof TorchBatchNorm);
   const bnChannels = batchNorms.reduce((a, l) => a + (l.getWeights()[0]?.size ?? 0), 0);
-  const ops = countOps(m, imgsz);
-  const gflops = (o: number) => (2 * o) / 1e9;
+  // get_flops profiles a grid-size image and scales by area: counting at the next multiple of the grid (the
+  // size itself when it is one, so layers that are not area-proportional such as ACmix count exactly) and
+  // scaling the same way gives its number for any imgsz (a P3–P6 model cannot run 96 px).
+  const size = checkImgsz(imgsz, m.gridSize);
+  const ops = countOps(m, size);
+  const gflops = (o: number) => ((2 * o) / 1e9) * (imgsz / size) ** 2;
   return {
     layers: m.layers,
     layerCount: modules,
