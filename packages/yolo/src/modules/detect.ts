@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { DetectDecode } from '../layers/detect-decode.js';
 import { TorchConv2d } from '../layers/torch-conv2d.js';
 import { convBlock, type ConvOptions } from './conv.js';
-import { channels, posInt, type ModelScope, type ModuleContext, type ModuleDef } from './module.js';
+import { channels, posInt, type ModuleContext, type ModuleDef } from './module.js';
 
 export const REG_MAX = 16;
 
@@ -96,13 +96,13 @@ export const Detect: ModuleDef = {
   argNames: ['nc'],
   // Detect, cv2/cv3 ModuleLists, DFL + its conv; per level Sequential(Conv, Conv, Conv2d) for the boxes
   // and the same for the classes, or YOLO11's Sequential(Sequential(DWConv, Conv) × 2, Conv2d).
-  torchModules: (args, scope: ModelScope) => 5 + (scope.legacy ? 16 : 24) * (args[1] as number[]).length,
+  torchModules: (args, scope) => 5 + (scope.legacy ? 16 : 24) * (args[1] as number[]).length,
   build(ctx, inputs, args, scope) {
     const { raw, head } = detectHead(ctx, inputs, args[0] as number, scope.legacy);
     return { output: raw, detect: head };
   },
   example: {
     ch: 3, nc: 3,
-    layers: [[-1, 1, 'Conv', [16, 3, 2]], [-1, 1, 'Conv', [16, 3, 2]], [-1, 1, 'Conv', [32, 3, 2]], [[0, 1, 2], 1, 'Detect', ['nc']]],
+    layers: [[-1, 1, 'Conv', [16, 3, 2]], [-1, 1, 'Conv', [16, 3, 2]], [-1, 1, 'Conv', [32, 3, 2]], [[1, 2], 1, 'Detect', ['nc']]],
   },
 };
