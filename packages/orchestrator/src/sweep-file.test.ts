@@ -74,7 +74,7 @@ describe('sweep file errors (line 5 is the first after the 4-line header)', () =
 
   it('module and grid: unknown module, bad args, unknown axes, bad values', () => {
     const p5 = '  P5: {after: 21}\n';
-    expect(errorOf(sweepText(`module: [CBAM, []]\npositions:\n${p5}`))).toMatch(/^sweep\.yaml:5:10: module\[0\]: unknown module 'CBAM' \(known: Conv, /);
+    expect(errorOf(sweepText(`module: [GAM, []]\npositions:\n${p5}`))).toMatch(/^sweep\.yaml:5:10: module\[0\]: unknown module 'GAM' \(known: Conv, /);
     expect(errorOf(sweepText(`module: [Concat, []]\npositions:\n${p5}`))).toBe('sweep.yaml:5:10: module[0]: Concat cannot be placed: it must take one input and set its output channels like ACmix');
     expect(errorOf(sweepText(`module: [ACmix, [null, 7, 0]]\npositions:\n${p5}`))).toMatch(/^sweep\.yaml:5:27: module\[1\]\[2\]: ACmix \(head\): Too small/);
     expect(errorOf(positions(`${p5}grid:\n  module.heads: [2]\n`))).toBe('sweep.yaml:8:17: grid.module.heads: ACmix has no arg \'heads\' (args: c2, kernel_att, head, kernel_conv, stride, dilation, rates)');

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '@acmix-lab/runtime';
+import { moduleNames } from '@acmix-lab/yolo';
 
 const bin = fileURLToPath(new URL('../../bin/acmix-lab.js', import.meta.url));
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -26,7 +27,7 @@ describe('acmix-lab model / forward', () => {
     const res = cli('model', file);
     expect(res.status).toBe(1);
     expect(res.stderr.trim().split('\n')).toEqual([`acmix-lab: error: ${file}:4:13: backbone[1] module: unknown module 'Foo' ` +
-      '(known: Conv, Bottleneck, C2f, C3, SPPF, Concat, nn.Upsample, Detect, ACmix, C2f_ACmix)']);
+      `(known: ${moduleNames().join(', ')})`]);
   });
 
   it('forward writes the PyTorch-layout output of a whole model', () => {
