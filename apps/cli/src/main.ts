@@ -1,5 +1,6 @@
 // The acmix-lab command line: parses flags, calls packages, turns errors into one line.
 import { Command, CommanderError } from 'commander';
+import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerDataCommand } from './commands/data.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEnvCommand } from './commands/env.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerValCommand(program);
   registerDemoCommand(program);
+  registerDashboardCommand(program);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
+import { positionEffects } from './position-effects.js';
 import type { NewRun } from './records.js';
 import { openStore, type Store } from './store.js';
 import { newRun, resultsRow, tempDbPath } from './test-helpers.js';
@@ -33,8 +34,12 @@ describe('groupRuns', () => {
       ...seeds('yolov8n+P5', ['P5'], realistic.a),
       ...seeds('yolov8n+P3', ['P3'], [0.5]),
     ]);
-    // Not completed: left out of the statistics.
+    // Not completed: left out of the statistics. A reproduction repeats a seed: left out too.
     store.addRuns(sweep.id, [newRun('queued', { name: 'yolov8n+P5', positions: ['P5'], seed: 9 })]);
+    const copy = store.addReproduction(store.listRuns({ sweep: 'neck' })[0]!.id);
+    store.claimRun(who, { runId: copy.id });
+    store.logEpoch(copy.id, { row: resultsRow(1, 0, { 'metrics/mAP50-95(B)': 0.9, 'metrics/mAP50(B)': 0.9 }) });
+    store.finishRun(copy.id, 'completed');
     const groups = store.groupRuns({ sweep: 'neck' });
     expect(groups.map((g) => [g.name, g.n, g.is_baseline])).toEqual([['yolov8n', 3, true], ['yolov8n+P5', 3, false], ['yolov8n+P3', 1, false]]);
     const [base, p5, p3] = groups as [typeof groups[0], typeof groups[0], typeof groups[0]];
@@ -50,9 +55,31 @@ describe('groupRuns', () => {
     // mAP50 is twice mAP50-95 here: the same test, every number doubled but p and df.
     expect(p5.vs_baseline!.map50!.diff).toBeCloseTo(2 * realistic.diff, 14);
     expect(p5.vs_baseline!.map50!.p).toBeCloseTo(realistic.p, 12);
-    // One run: no spread, no test.
+    // One run: no spread, no test, but the difference of means.
     expect(p3.map50_95).toEqual({ mean: 0.5, std: null });
     expect(p3.vs_baseline).toEqual({ map50: null, map50_95: null });
+    expect(p3.delta!.map50_95).toBeCloseTo(0.5 - realistic.mean_b, 14);
+    expect(p5.delta!.map50).toBeCloseTo(2 * realistic.diff, 14);
+    expect(base.delta).toBeNull();
+  });
+
+  it('gives each position the mean Δ of the variants that include it', () => {
+    const store = openStore(tempDbPath());
+    const sweep = store.ensureSweep({ name: 'effects' });
+    completeRuns(store, sweep.id, [
+      ...seeds('yolov8n', [], [0.30, 0.32]),
+      ...seeds('yolov8n+P3', ['P3'], [0.33, 0.35]), // Δ +0.03
+      ...seeds('yolov8n+P5', ['P5'], [0.29]), // Δ -0.02
+      ...seeds('yolov8n+P3+P5', ['P3', 'P5'], [0.36, 0.36]), // Δ +0.05
+      ...seeds('yolov8s+P4', ['P4'], [0.5, 0.6]).map((r) => ({ ...r, run: { ...r.run, scale: 's' } })), // no baseline at scale s
+    ]);
+    const effects = positionEffects(store.groupRuns({ sweep: 'effects' }), { scale: 'n' });
+    expect(Object.keys(effects).sort()).toEqual(['P3', 'P5']);
+    expect(effects.P3!.variants).toEqual(['yolov8n+P3', 'yolov8n+P3+P5']);
+    expect(effects.P3!.mean_delta!.map50_95).toBeCloseTo((0.03 + 0.05) / 2, 14);
+    expect(effects.P5!.mean_delta!.map50_95).toBeCloseTo((-0.02 + 0.05) / 2, 14);
+    expect(effects.P5!.mean_delta!.map50).toBeCloseTo(-0.02 + 0.05, 14);
+    expect(positionEffects(store.groupRuns({ sweep: 'effects' })).P4).toEqual({ variants: [], mean_delta: null });
   });
 
   it('compares each grid setting with the baseline that shares its grid values', () => {

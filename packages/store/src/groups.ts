@@ -30,6 +30,8 @@ export interface VariantGroup {
   is_baseline: boolean;
   /** The baseline this variant is compared with, if the sweep has one. */
   baseline: { name: string; grid: Record<string, unknown> } | null;
+  /** mean(variant) - mean(baseline) of each metric, from one run on each side; null without a baseline. */
+  delta: Record<GroupMetric, number> | null;
   /** mean(variant) - mean(baseline) with its 95% interval; null without two runs on each side. */
   vs_baseline: Record<GroupMetric, WelchTest | null> | null;
 }
@@ -37,6 +39,11 @@ export interface VariantGroup {
 /** Grid values in a canonical order, so {a, b} and {b, a} are the same variant. */
 function canonicalGrid(grid: Record<string, unknown>): string {
   return JSON.stringify(Object.keys(grid).sort().map((k) => [k, grid[k]]));
+}
+
+/** Runs with the same key are one variant's seeds. */
+export function variantKey(run: Pick<RunSummary, 'sweep' | 'name' | 'scale' | 'grid'>): string {
+  return JSON.stringify([run.sweep, run.name, run.scale, canonicalGrid(run.grid)]);
 }
 
 /** The baseline whose grid values the variant shares, the most specific one first. */
@@ -62,16 +69,20 @@ function summarise(runs: RunSummary[]): VariantGroup {
     map50_95: stats(runs.map((r) => r.map50_95!)),
     is_baseline: Array.isArray(first.positions) && first.positions.length === 0,
     baseline: null,
+    delta: null,
     vs_baseline: null,
   };
 }
 
-/** Groups in the order their first run was added; runs without a validated epoch are left out. */
+/**
+ * Groups in the order their first run was added. Left out: runs without a validated epoch, and
+ * reproductions: one repeats its original's seed, and counting it would weigh that seed twice.
+ */
 export function groupByVariant(runs: readonly RunSummary[]): VariantGroup[] {
   const members = new Map<string, RunSummary[]>();
   for (const run of runs) {
-    if (run.map50 === null || run.map50_95 === null) continue;
-    const key = JSON.stringify([run.sweep, run.name, run.scale, canonicalGrid(run.grid)]);
+    if (run.map50 === null || run.map50_95 === null || run.reproduces !== null) continue;
+    const key = variantKey(run);
     members.set(key, [...(members.get(key) ?? []), run]);
   }
   const entries = [...members.values()].map((rs) => ({ group: summarise(rs), runs: rs }));
@@ -82,6 +93,7 @@ export function groupByVariant(runs: readonly RunSummary[]): VariantGroup[] {
     const base = group.is_baseline ? undefined : findBaseline(group, groups);
     if (!base) continue;
     group.baseline = { name: base.name, grid: base.grid };
+    group.delta = { map50: group.map50.mean - base.map50.mean, map50_95: group.map50_95.mean - base.map50_95.mean };
     group.vs_baseline = Object.fromEntries(
       GROUP_METRICS.map((m) => [m, welchTTest(values(group, m), values(base, m))]),
     ) as Record<GroupMetric, WelchTest | null>;

@@ -1,6 +1,8 @@
 // Queries shared by the CLI (`acmix-lab runs`) and the dashboard, over a read-only or read-write connection.
 import { openDatabase, type Db, type OpenOptions } from './database.js';
-import { toMetricsRecord, type MetricsRecord } from './metric-columns.js';
+import { toMetricsRecord, type MetricColumn, type MetricsRecord } from './metric-columns.js';
+import { curvesByVariant, type VariantCurve } from './curves.js';
+import { compareEpochs, type EpochComparison } from './run-compare.js';
 import {
   toRunRecord, toRunSummary, toSweepRecord, type ArtifactRecord, type RunRecord, type RunSummary, type SweepRecord,
 } from './records.js';
@@ -73,5 +75,16 @@ export class StoreReader {
   /** Completed runs grouped by variant over seeds, each compared with its sweep's baseline (Welch's t). */
   groupRuns(filter: { sweep?: string } = {}): VariantGroup[] {
     return groupByVariant(this.listRuns({ ...filter, status: 'completed' }));
+  }
+
+  /** A results.csv column of the given runs (any status), grouped by variant: mean and std over seeds per epoch. */
+  variantCurves(runIds: readonly number[], column: MetricColumn): VariantCurve[] {
+    const wanted = new Set(runIds);
+    return curvesByVariant(this.listRuns().filter((r) => wanted.has(r.id)), (id) => this.runMetrics(id), column);
+  }
+
+  /** Run against other, epoch by epoch (a reproduction against its original). */
+  compareRuns(runId: number, otherId: number): EpochComparison {
+    return compareEpochs(this.runMetrics(runId), this.runMetrics(otherId));
   }
 }
