@@ -4,11 +4,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, initBackend } from '@acmix-lab/runtime';
+import { initBackend } from '@acmix-lab/runtime';
 import { parseModelYaml } from '@acmix-lab/yolo';
-import { readSweepFile } from './sweep-file.js';
-import { exerciseEnumerated, ROOT, sweepText, variantNamed, variantsOf, writeSweep } from './test-sweeps.js';
-import { enumerateVariants, type Variant } from './variants.js';
+import { errorOf, exerciseEnumerated, ROOT, sweepText, variantNamed, variantsOf } from './test-sweeps.js';
+import type { Variant } from './variants.js';
 
 type Layer = [number | number[], number, string, unknown[]];
 const layersOf = (v: Variant): Layer[] => {
@@ -19,18 +18,6 @@ const namesOf = (variants: Variant[]) => [...new Set(variants.map((v) => v.name)
 
 const YOLO11 = 'name: t\nmodel: experiments/models/yolo11.yaml\nscales: [n]\ndata: datasets/d/data.yaml\n';
 const MODULES = 'module:\n  - [ACmix, []]\n  - [CBAM, []]\n';
-
-function errorOf(text: string): string {
-  const file = writeSweep(text);
-  try {
-    enumerateVariants(readSweepFile(file, { cwd: ROOT }));
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message.split('\n')).toHaveLength(1);
-    return (err as Error).message.replace(`${file}:`, 'sweep.yaml:');
-  }
-  throw new Error('no error');
-}
 
 describe('a module list: each module a variant axis at the same positions', () => {
   beforeAll(async () => { await initBackend(); });
@@ -75,6 +62,11 @@ describe('a module list: each module a variant axis at the same positions', () =
     const variants = variantsOf(`${YOLO11}${MODULES}positions:\n  PSA: {replace: 10}\ncombine: [[PSA]]\n`);
     expect(layersOf(variantNamed(variants, 'yolo11n+ACmix@PSA'))[10]).toEqual([-1, 1, 'ACmix', [1024]]);
     expect(layersOf(variantNamed(variants, 'yolo11n+CBAM@PSA'))[10]).toEqual([-1, 1, 'CBAM', []]);
+    // strides come from every family's modules: YOLO11's layer 7 and YOLOv8-P6's layer 9 (P6/64) downsample
+    expect(errorOf(`${YOLO11}positions:\n  B7: {replace: 7}\n`)).toBe('sweep.yaml:6:17: positions.B7.replace: layer 7 (Conv) has stride 2, ' +
+      "but ACmix [1024] has stride 1; set it in the position's args, e.g. args: [1024, 7, 4, 3, 2]");
+    expect(errorOf('name: t\nmodel: experiments/models/yolov8-p6.yaml\nscales: [n]\ndata: d.yaml\npositions:\n  B9: {replace: backbone.9}\n'))
+      .toMatch(/^sweep\.yaml:6:17: positions\.B9\.replace: layer 9 \(Conv\) has stride 2, but ACmix \[1024\] has stride 1; /);
     // layer 13 reads 384 channels and writes 128: CBAM cannot stand in for it
     expect(errorOf(`${YOLO11}${MODULES}positions:\n  N: {replace: 13}\n`)).toBe('sweep.yaml:9:6: positions.N: variant yolo11n+CBAM@N: CBAM outputs 384 channels where layer 13 outputs 128');
   });

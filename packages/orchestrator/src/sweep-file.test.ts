@@ -1,24 +1,9 @@
 // Every invalid sweep gives one line naming the sweep file, line, column and field.
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { ConfigError } from '@acmix-lab/runtime';
 import { readSweepFile } from './sweep-file.js';
-import { MODELS, ROOT, sweepText, writeSweep } from './test-sweeps.js';
+import { errorOf, MODELS, ROOT, sweepText, writeSweep } from './test-sweeps.js';
 import { enumerateVariants } from './variants.js';
-
-/** The error of reading and enumerating `text` (sweep.yaml in a temporary folder), with the folder removed. */
-function errorOf(text: string): string {
-  const file = writeSweep(text);
-  try {
-    enumerateVariants(readSweepFile(file, { cwd: ROOT }));
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    const message = (err as Error).message;
-    expect(message.split('\n')).toHaveLength(1);
-    return message.replace(`${file}:`, 'sweep.yaml:');
-  }
-  throw new Error('no error');
-}
 
 const YOLOV8 = path.join(MODELS, 'yolov8.yaml');
 const positions = (lines: string) => sweepText(`positions:\n${lines}`);

@@ -56,8 +56,6 @@ export interface TrainGridAxis {
   target: 'train';
   /** The training argument (Ultralytics name). */
   name: string;
-  /** Always [] (module axes list the modules they set). */
-  modules: string[];
   values: unknown[];
 }
 
@@ -204,12 +202,12 @@ function resolveAxis(parsed: ParsedYaml, key: string, values: unknown[], modules
   values.forEach((v, i) => {
     if (values.findIndex((w) => JSON.stringify(w) === JSON.stringify(v)) !== i) throw configErrorAt(parsed, ['grid', key, i], `${JSON.stringify(v)} is listed twice`);
   });
-  if (target === 'module') return resolveModuleAxis(parsed, key, values, modules, earlier);
+  if (target === 'module') return resolveModuleAxis(parsed, key, values, modules, earlier.filter((a) => a.target === 'module'));
   if (target === 'train') {
     if (!(name in trainConfigSchema.shape)) throw here(`unknown training argument '${name}' (Ultralytics names, as in args.yaml)`);
     if (name in SWEEP_SET_TRAIN_KEYS) throw here(`${name} is set by ${SWEEP_SET_TRAIN_KEYS[name]}, not by a grid axis`);
     values.forEach((v, i) => checkTrainInput(parsed, { ...train, [name]: v, model: 'model.yaml', data }, () => ['grid', key, i]));
-    return { key, target, name, modules: [], values };
+    return { key, target, name, values };
   }
   throw here('a grid axis is module.<arg> (e.g. module.head), module.<Module>.<arg> or train.<argument> (e.g. train.lr0)');
 }

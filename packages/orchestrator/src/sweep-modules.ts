@@ -96,7 +96,7 @@ export function resolvePositionArgs(parsed: ParsedYaml, modules: SweepModule[], 
 }
 
 /** A `module.<arg>` or `module.<Module>.<arg>` axis; each value checked against each module it sets. */
-export function resolveModuleAxis(parsed: ParsedYaml, key: string, written: unknown[], modules: SweepModule[], earlier: readonly { key: string; target: string; name: string; modules: string[] }[]): ModuleGridAxis {
+export function resolveModuleAxis(parsed: ParsedYaml, key: string, written: unknown[], modules: SweepModule[], earlier: readonly ModuleGridAxis[]): ModuleGridAxis {
   const here = (reason: string) => configErrorAt(parsed, ['grid', key], reason);
   const values = fromPython(written);
   const rest = key.slice('module.'.length);
@@ -110,7 +110,7 @@ export function resolveModuleAxis(parsed: ParsedYaml, key: string, written: unkn
       : `no listed module has an arg '${name}' (${modules.map((m) => `${m.name}: ${m.def.argNames.join(', ') || 'none'}`).join('; ')})`);
   }
   for (const m of targets) {
-    const clash = earlier.find((a) => a.target === 'module' && a.name === name && a.modules.includes(m.name));
+    const clash = earlier.find((a) => a.name === name && a.modules.includes(m.name));
     if (clash) throw here(`sets ${m.name}'s ${name}, as grid.${clash.key} does`);
     values.forEach((v, i) => {
       let problem: string | null;

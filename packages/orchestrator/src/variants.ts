@@ -183,8 +183,8 @@ export function enumerateVariants(sweep: Sweep): Variant[] {
       const positions = combo.map((n) => sweep.positions.find((p) => p.name === n)!);
       for (const module of combo.length ? sweep.modules : [null]) {
         // A module axis multiplies only the variants whose placed layers take its arg.
-        const takes = (a: GridAxis) => module !== null && a.modules.includes(module.name) && positions.some((p) => argsUsed(module, p).includes(a.name));
-        const axes = sweep.grid.filter((a) => a.target === 'train' || takes(a));
+        const axes = sweep.grid.filter((a) => a.target === 'train'
+          || (module !== null && a.modules.includes(module.name) && positions.some((p) => argsUsed(module, p).includes(a.name))));
         for (const point of gridPoints(axes)) {
           const suffix = gridLabels(point).map((l) => `_${l.replace(/[^\w.+=-]/g, '-')}`).join('');
           const name = `${scaledStem(stem, scale)}${placedLabel(sweep, module, combo)}${suffix}`;

@@ -1,7 +1,7 @@
 // Ultralytics nn/modules/conv.py::ChannelAttention(channels): x · σ(fc(pool(x))) with
 // pool = AdaptiveAvgPool2d(1) and fc = Conv2d(channels, channels, 1, bias=True). (Not the CBAM paper's
 // shared MLP over average and max pooling: this is what Ultralytics' CBAM uses.) Keeps its channels:
-// yaml args `[]`, the input channels are inserted (ModuleDef role `keep`).
+// yaml args `[]`, the input channels are inserted (ModuleDef c2Arg `none`).
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { GlobalAvgPool } from '../layers/global-avg-pool.js';
