@@ -1,6 +1,7 @@
 // Public API: named re-exports only.
 export { readSweepFile } from './sweep-file.js';
-export type { Sweep, SweepModule, SweepPosition, GridAxis, Combine, StrategySpec, SynthSpec } from './sweep-file.js';
+export type { Sweep, SweepPosition, GridAxis, TrainGridAxis, Combine, StrategySpec, SynthSpec } from './sweep-file.js';
+export type { SweepModule, ModuleGridAxis } from './sweep-modules.js';
 export { enumerateVariants, combinations, scaledStem, gridLabels } from './variants.js';
 export type { Variant } from './variants.js';
 export { placeLayers, placementConflict } from './placement.js';

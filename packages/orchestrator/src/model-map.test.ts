@@ -48,7 +48,7 @@ describe('queueSweep', () => {
     expect(Object.keys(spec.model_maps)).toEqual(['n', 's']);
     expect(spec.model_maps.s!.layers[15]!.c2).toBe(128);
     expect(spec.strategy).toEqual({ kind: 'grid' });
-    expect(spec.positions).toEqual({ P3: { kind: 'after', layer: 15, args: null }, B7: { kind: 'replace', layer: 7, args: [1024, 7, 4, 3, 2] }, R6: { kind: 'residual', layer: 6, args: null } });
+    expect(spec.positions).toEqual({ P3: { kind: 'after', layer: 15, args: {} }, B7: { kind: 'replace', layer: 7, args: { ACmix: [1024, 7, 4, 3, 2] } }, R6: { kind: 'residual', layer: 6, args: {} } });
 
     const again = await queueSweep(store, readSweepFile(file, { cwd: ROOT }), { observer });
     expect(again.runIds).toEqual(first.runIds);

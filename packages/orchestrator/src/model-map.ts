@@ -1,7 +1,8 @@
 // The model map a sweep stores in `sweeps.spec` for the dashboard (the contract is packages/store's
 // ModelMap schema): the base model's layers as `acmix-lab model` lists them, and where each candidate
-// position sits with what it costs on its own. One map per scale of the sweep: `spec.model_maps` by
-// scale, and `spec.model_map` the first scale's (the one the dashboard draws).
+// position sits with what it costs on its own (the first module's, for a sweep with a module list). One
+// map per scale of the sweep: `spec.model_maps` by scale, and `spec.model_map` the first scale's (the one
+// the dashboard draws).
 import type { ModelMap, ModelMapLayer } from '@acmix-lab/store';
 import { resolveTrainConfig, type TrainConfigInput } from '@acmix-lab/trainer';
 import { buildModel, modelSummary } from '@acmix-lab/yolo';
@@ -15,7 +16,8 @@ export function modelMaps(sweep: Sweep): ModelMap[] {
   return sweep.scales.map((scale) => {
     // Each position on its own, at the module's own args: the variants of a sweep with one position each.
     const single = { ...sweep, scales: [scale], combine: sweep.positions.map((p) => [p.name]), grid: [], seeds: [sweep.seeds[0]!] };
-    const variants = enumerateVariants(single);
+    // With a module list, a position's cost is the first module's.
+    const variants = enumerateVariants(single).filter((v) => v.module === sweep.modules[0]!.name);
     const sizes = measureVariants(single, variants);
     const model = buildModel(sweep.model, { scale: scale ?? undefined, imgsz });
     try {

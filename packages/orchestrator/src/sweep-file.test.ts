@@ -1,24 +1,9 @@
 // Every invalid sweep gives one line naming the sweep file, line, column and field.
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { ConfigError } from '@acmix-lab/runtime';
 import { readSweepFile } from './sweep-file.js';
-import { MODELS, ROOT, sweepText, writeSweep } from './test-sweeps.js';
+import { errorOf, MODELS, ROOT, sweepText, writeSweep } from './test-sweeps.js';
 import { enumerateVariants } from './variants.js';
-
-/** The error of reading and enumerating `text` (sweep.yaml in a temporary folder), with the folder removed. */
-function errorOf(text: string): string {
-  const file = writeSweep(text);
-  try {
-    enumerateVariants(readSweepFile(file, { cwd: ROOT }));
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    const message = (err as Error).message;
-    expect(message.split('\n')).toHaveLength(1);
-    return message.replace(`${file}:`, 'sweep.yaml:');
-  }
-  throw new Error('no error');
-}
 
 const YOLOV8 = path.join(MODELS, 'yolov8.yaml');
 const positions = (lines: string) => sweepText(`positions:\n${lines}`);
@@ -74,15 +59,15 @@ describe('sweep file errors (line 5 is the first after the 4-line header)', () =
 
   it('module and grid: unknown module, bad args, unknown axes, bad values', () => {
     const p5 = '  P5: {after: 21}\n';
-    expect(errorOf(sweepText(`module: [CBAM, []]\npositions:\n${p5}`))).toMatch(/^sweep\.yaml:5:10: module\[0\]: unknown module 'CBAM' \(known: Conv, /);
-    expect(errorOf(sweepText(`module: [Concat, []]\npositions:\n${p5}`))).toBe('sweep.yaml:5:10: module[0]: Concat cannot be placed: it must take one input and set its output channels like ACmix');
+    expect(errorOf(sweepText(`module: [GAM, []]\npositions:\n${p5}`))).toMatch(/^sweep\.yaml:5:10: module\[0\]: unknown module 'GAM' \(known: Conv, /);
+    expect(errorOf(sweepText(`module: [Concat, []]\npositions:\n${p5}`))).toBe('sweep.yaml:5:10: module[0]: Concat cannot be placed: a placed module reads one layer and is not a repeated block (C2f and the like)');
     expect(errorOf(sweepText(`module: [ACmix, [null, 7, 0]]\npositions:\n${p5}`))).toMatch(/^sweep\.yaml:5:27: module\[1\]\[2\]: ACmix \(head\): Too small/);
     expect(errorOf(positions(`${p5}grid:\n  module.heads: [2]\n`))).toBe('sweep.yaml:8:17: grid.module.heads: ACmix has no arg \'heads\' (args: c2, kernel_att, head, kernel_conv, stride, dilation, rates)');
     expect(errorOf(positions(`${p5}grid:\n  module.rates: [learned, both]\n`))).toBe('sweep.yaml:8:27: grid.module.rates[1]: ACmix rates: rates must be one of learned, conv, attention, fixed');
     expect(errorOf(positions(`${p5}grid:\n  train.lr: [0.1]\n`))).toBe("sweep.yaml:8:13: grid.train.lr: unknown training argument 'lr' (Ultralytics names, as in args.yaml)");
     expect(errorOf(positions(`${p5}grid:\n  train.lr0: [0.01, -1]\n`))).toMatch(/^sweep\.yaml:8:21: grid\.train\.lr0\[1\]: Too small/);
     expect(errorOf(positions(`${p5}grid:\n  train.seed: [1, 2]\n`))).toBe('sweep.yaml:8:15: grid.train.seed: seed is set by `seeds`, not by a grid axis');
-    expect(errorOf(positions(`${p5}grid:\n  lr0: [0.1]\n`))).toBe('sweep.yaml:8:8: grid.lr0: a grid axis is module.<arg> (e.g. module.head) or train.<argument> (e.g. train.lr0)');
+    expect(errorOf(positions(`${p5}grid:\n  lr0: [0.1]\n`))).toBe('sweep.yaml:8:8: grid.lr0: a grid axis is module.<arg> (e.g. module.head), module.<Module>.<arg> or train.<argument> (e.g. train.lr0)');
     expect(errorOf(positions(`${p5}grid:\n  module.head: [2, 2]\n`))).toBe('sweep.yaml:8:20: grid.module.head[1]: 2 is listed twice');
   });
 
@@ -124,12 +109,12 @@ describe('sweep file', () => {
   it('resolves names to layers, paths against the working directory, and keeps the scale list', () => {
     const sweep = readSweepFile(writeSweep(sweepText('positions:\n  P3: {after: neck.P3}\n  B: {replace: backbone.7, args: [1024, 7, 4, 3, 2]}\n  R: {residual: head.2}\n')), { cwd: ROOT });
     expect(sweep.positions).toEqual([
-      { name: 'P3', kind: 'after', layer: 15, args: null },
-      { name: 'B', kind: 'replace', layer: 7, args: [1024, 7, 4, 3, 2] },
-      { name: 'R', kind: 'residual', layer: 12, args: null },
+      { name: 'P3', kind: 'after', layer: 15, args: {} },
+      { name: 'B', kind: 'replace', layer: 7, args: { ACmix: [1024, 7, 4, 3, 2] } },
+      { name: 'R', kind: 'residual', layer: 12, args: {} },
     ]);
-    expect([sweep.model.file, sweep.data, sweep.scales, sweep.seeds, sweep.combine, sweep.module.name, sweep.module.args])
-      .toEqual([YOLOV8, path.join(ROOT, 'datasets/d/data.yaml'), ['n'], [0], 'subsets', 'ACmix', []]);
+    expect([sweep.model.file, sweep.data, sweep.scales, sweep.seeds, sweep.combine, sweep.modules.map((m) => [m.name, m.args]), sweep.moduleAxis])
+      .toEqual([YOLOV8, path.join(ROOT, 'datasets/d/data.yaml'), ['n'], [0], 'subsets', [['ACmix', []]], false]);
     expect([sweep.strategy, sweep.synth]).toEqual([{ kind: 'grid' }, null]);
     const halving = readSweepFile(writeSweep(sweepText('synth: {train: 8, seed: 2}\ntrain: {epochs: 12}\nstrategy: halving\nmin_epochs: 3\n')), { cwd: ROOT });
     expect([halving.strategy, halving.synth]).toEqual([{ kind: 'halving', minEpochs: 3, eta: 3 }, { train: 8, seed: 2 }]);

@@ -7,10 +7,12 @@ import { z } from 'zod';
 import { configErrorAt, readYamlFile, validateYaml, type ParsedYaml } from '@acmix-lab/runtime';
 import { resolveTrainConfig, trainConfigSchema, type TrainConfigInput } from '@acmix-lab/trainer';
 import {
-  argsByName, argsFromNames, describeLayerRefs, findLayer, loadModelYaml, lookupModule, moduleArgsIssue, moduleNames, ModelYamlError, planModel,
-  type LayerPlan, type ModelPlan, type ModelYamlSource, type ModuleDef,
+  describeLayerRefs, findLayer, loadModelYaml, lookupModule, ModelYamlError, planModel, type LayerPlan, type ModelPlan, type ModelYamlSource,
 } from '@acmix-lab/yolo';
 import type { LayerEntry, PlacementKind } from './placement.js';
+import {
+  moduleSchema, positionArgsSchema, resolveModuleAxis, resolveModules, resolvePositionArgs, type ModuleGridAxis, type SweepModule,
+} from './sweep-modules.js';
 
 const KINDS = ['after', 'replace', 'residual'] as const satisfies readonly PlacementKind[];
 
@@ -20,10 +22,10 @@ const sweepSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only (it names run folders)'),
   model: z.string().min(1),
   scales: z.array(z.string()).min(1).optional(),
-  module: z.tuple([z.string(), z.array(z.unknown())]).default(['ACmix', []]),
+  module: moduleSchema.default(['ACmix', []]),
   positions: z.record(
     z.string().regex(/^[A-Za-z0-9_-]+$/, 'position names: letters, digits, _ and - only'),
-    z.object({ after: layerRef.optional(), replace: layerRef.optional(), residual: layerRef.optional(), args: z.array(z.unknown()).optional() }).strict(),
+    z.object({ after: layerRef.optional(), replace: layerRef.optional(), residual: layerRef.optional(), args: positionArgsSchema.optional() }).strict(),
   ).default({}),
   combine: z.union([z.literal('subsets'), z.object({ size: z.int().nonnegative() }).strict(), z.array(z.array(z.string()))],
     { error: 'subsets, {size: k} or a list of position lists such as [[], [P5], [P3, P5]]' }).default('subsets'),
@@ -46,30 +48,25 @@ const SWEEP_SET_TRAIN_KEYS: Record<string, string> = {
   resume: 'the runner',
 };
 
-export interface SweepModule {
-  name: string;
-  def: ModuleDef;
-  /** Yaml args as given (`[]` for ACmix keeps the channels). */
-  args: unknown[];
-}
-
 export interface SweepPosition {
   name: string;
   kind: PlacementKind;
   /** Index of the layer in the base model. */
   layer: number;
-  /** Per-position yaml args of the module (after / replace), or null. */
-  args: unknown[] | null;
+  /** Per-position yaml args by module name (after / replace; `args: [..]` is the only module's); {} when none. */
+  args: Record<string, unknown[]>;
 }
 
-export interface GridAxis {
-  /** As written: `module.head`, `train.lr0`. */
+export interface TrainGridAxis {
+  /** As written: `train.lr0`. */
   key: string;
-  target: 'module' | 'train';
-  /** The module arg name or the training key. */
+  target: 'train';
+  /** The training argument (Ultralytics name). */
   name: string;
   values: unknown[];
 }
+
+export type GridAxis = ModuleGridAxis | TrainGridAxis;
 
 export type Combine = 'subsets' | { size: number } | string[][];
 
@@ -95,7 +92,10 @@ export interface Sweep {
   plan: ModelPlan;
   /** Scales of the base (null when the yaml has none). */
   scales: (string | null)[];
-  module: SweepModule;
+  /** The modules placed, in file order: one for `module: [ACmix, []]`; each of a list is a variant axis. */
+  modules: SweepModule[];
+  /** `module` is a list: variant names carry the module (`yolo11n+CBAM@P3+P5`). */
+  moduleAxis: boolean;
   /** In file order. */
   positions: SweepPosition[];
   combine: Combine;
@@ -125,11 +125,11 @@ export function readSweepFile(file: string, options: { cwd?: string } = {}): Swe
   const model = loadBase(parsed, path.resolve(cwd, raw.model), cwd);
   const scales = resolveScales(parsed, raw, model);
   const plan = planModel(model, { scale: scales[0] ?? undefined });
-  const module = resolveModule(parsed, raw.module);
-  const positions = Object.entries(raw.positions).map(([name, p]) => resolvePosition(parsed, model, plan, module, name, p));
+  const { modules, moduleAxis } = resolveModules(parsed, raw.module);
+  const positions = Object.entries(raw.positions).map(([name, p]) => resolvePosition(parsed, model, plan, modules, name, p));
   const data = path.resolve(cwd, raw.data);
   checkTrain(parsed, raw.train, data);
-  const grid = Object.entries(raw.grid).map(([key, values]) => resolveAxis(parsed, key, values, module, raw.train, data));
+  const grid = Object.entries(raw.grid).reduce<GridAxis[]>((axes, [key, values]) => [...axes, resolveAxis(parsed, key, values, modules, axes, raw.train, data)], []);
   checkCombine(parsed, raw.combine, positions);
   raw.seeds.forEach((s, i) => { if (raw.seeds.indexOf(s) !== i) throw configErrorAt(parsed, ['seeds', i], `seed ${s} is listed twice`); });
   if (raw.synth && path.basename(data) !== 'data.yaml') {
@@ -137,7 +137,7 @@ export function readSweepFile(file: string, options: { cwd?: string } = {}): Swe
   }
   const strategy = resolveStrategy(parsed, raw, data);
   return {
-    file, parsed, name: raw.name, model, plan, scales, module, positions, combine: raw.combine, grid, seeds: raw.seeds, data,
+    file, parsed, name: raw.name, model, plan, scales, modules, moduleAxis, positions, combine: raw.combine, grid, seeds: raw.seeds, data,
     synth: raw.synth ?? null, train: raw.train, strategy,
   };
 }
@@ -181,28 +181,14 @@ function resolveScales(parsed: ParsedYaml, raw: Raw, model: ModelYamlSource): (s
   return raw.scales;
 }
 
-/** The first problem of a module's args, as an error at `argsPath` (or at its element). */
-function checkArgs(parsed: ParsedYaml, def: ModuleDef, name: string, args: unknown[], argsPath: (string | number)[]): void {
-  const issue = moduleArgsIssue(def, args);
-  if (!issue) return;
-  const where = issue.index === null ? argsPath : [...argsPath, issue.index];
-  const what = issue.index === null ? '' : ` (${def.argNames[issue.index] ?? '?'})`;
-  throw configErrorAt(parsed, where, `${name}${what}: ${issue.message}`);
-}
-
-function resolveModule(parsed: ParsedYaml, [name, args]: [string, unknown[]]): SweepModule {
-  const def = lookupModule(name);
-  if (!def) throw configErrorAt(parsed, ['module', 0], `unknown module '${name}' (known: ${moduleNames().join(', ')})`);
-  if (def.role !== 'channels' || def.multiInput || def.repeats) {
-    throw configErrorAt(parsed, ['module', 0], `${name} cannot be placed: it must take one input and set its output channels like ACmix`);
-  }
-  checkArgs(parsed, def, name, args, ['module', 1]);
-  return { name, def, args };
-}
-
 type RawPosition = Raw['positions'][string];
 
-function resolvePosition(parsed: ParsedYaml, model: ModelYamlSource, plan: ModelPlan, module: SweepModule, name: string, p: RawPosition): SweepPosition {
+/** A base layer's yaml c2 when its module takes one (its first yaml arg), else null: it keeps its input's channels. */
+export function yamlC2(model: ModelYamlSource, layer: LayerPlan): unknown {
+  return layer.def.role === 'channels' && layer.def.c2Arg !== 'none' ? baseEntry(model, layer)[3][0] ?? null : null;
+}
+
+function resolvePosition(parsed: ParsedYaml, model: ModelYamlSource, plan: ModelPlan, modules: SweepModule[], name: string, p: RawPosition): SweepPosition {
   const kinds = KINDS.filter((k) => p[k] !== undefined);
   if (kinds.length !== 1) {
     throw configErrorAt(parsed, ['positions', name], kinds.length ? `give one of after, replace, residual (got ${kinds.join(' and ')})` : 'give one of after: L, replace: L or residual: L');
@@ -214,21 +200,26 @@ function resolvePosition(parsed: ParsedYaml, model: ModelYamlSource, plan: Model
   const layer = plan.layers[index]!;
   const what = `layer ${index} (${layer.module})`;
   if (layer.def.role === 'detect') throw here(`${what} is the model's output: nothing can ${kind === 'after' ? 'follow' : kind} it`);
-  if (kind === 'replace' && layer.def.multiInput) throw here(`${what} reads ${layer.inputs.length} layers; ${module.name} takes one input`);
-  if (kind === 'replace' && p.args?.[0] != null) {
-    const c2 = layer.def.role === 'channels' ? baseEntry(model, layer)[3][0] : null;
-    if (p.args[0] !== c2) throw configErrorAt(parsed, ['positions', name, 'args', 0], `replace keeps ${what}'s output channels: c2 ${JSON.stringify(c2)}, not ${JSON.stringify(p.args[0])}`);
-  }
+  const placed = modules.map((m) => m.name).join(', ');
+  if (kind === 'replace' && layer.def.multiInput) throw here(`${what} reads ${layer.inputs.length} layers; ${placed} take${modules.length > 1 ? '' : 's'} one input`);
   if (kind === 'residual') {
-    if (layer.module !== 'C2f') throw here(`${what}: residual needs a C2f (${module.name} goes inside its bottlenecks' residual connections)`);
-    const form = `C2f_${module.name}`;
-    if (!lookupModule(form)) throw here(`${module.name} has no residual form (no module ${form})`);
+    if (layer.module !== 'C2f') throw here(`${what}: residual needs a C2f (${placed} go${modules.length > 1 ? '' : 'es'} inside its bottlenecks' residual connections)`);
+    const without = modules.find((m) => !lookupModule(`C2f_${m.name}`));
+    if (without) throw here(`${without.name} has no residual form (no module C2f_${without.name})${modules.length > 1 ? ': a residual position needs one for every listed module' : ''}`);
     const [, , , , g = 1, e = 0.5] = layer.args; // C2f(c1, c2, n, shortcut, g, e)
-    if (g !== 1 || e !== 0.5) throw here(`${what} has g=${String(g)}, e=${String(e)}; ${form} keeps C2f's defaults g=1, e=0.5`);
-    if (p.args) throw configErrorAt(parsed, ['positions', name, 'args'], `residual takes the C2f's args, and ${module.name}'s from \`module\` and \`grid\``);
+    if (g !== 1 || e !== 0.5) throw here(`${what} has g=${String(g)}, e=${String(e)}; C2f_<module> keeps C2f's defaults g=1, e=0.5`);
+    if (p.args) throw configErrorAt(parsed, ['positions', name, 'args'], `residual takes the C2f's args, and ${placed}'s from \`module\` and \`grid\``);
   }
-  if (p.args) checkArgs(parsed, module.def, module.name, p.args, ['positions', name, 'args']);
-  return { name, kind, layer: index, args: p.args ?? null };
+  const { args, pathOf } = resolvePositionArgs(parsed, modules, name, p.args);
+  if (kind === 'replace') {
+    const c2 = yamlC2(model, layer);
+    for (const [module, a] of Object.entries(args)) {
+      if (a[0] != null && modules.find((m) => m.name === module)!.def.argNames[0] === 'c2' && a[0] !== c2) {
+        throw configErrorAt(parsed, [...pathOf(module), 0], `replace keeps ${what}'s output channels: c2 ${JSON.stringify(c2)}, not ${JSON.stringify(a[0])}`);
+      }
+    }
+  }
+  return { name, kind, layer: index, args };
 }
 
 /** The first schema issue of a training config, as an error at `where(key)`. */
@@ -247,27 +238,20 @@ function checkTrain(parsed: ParsedYaml, train: Record<string, unknown>, data: st
   checkTrainInput(parsed, { ...train, model: 'model.yaml', data }, (key) => ['train', key]);
 }
 
-function resolveAxis(parsed: ParsedYaml, key: string, values: unknown[], module: SweepModule, train: Record<string, unknown>, data: string): GridAxis {
+function resolveAxis(parsed: ParsedYaml, key: string, values: unknown[], modules: SweepModule[], earlier: GridAxis[], train: Record<string, unknown>, data: string): GridAxis {
   const here = (reason: string) => configErrorAt(parsed, ['grid', key], reason);
   const [target, name] = [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)];
   values.forEach((v, i) => {
     if (values.findIndex((w) => JSON.stringify(w) === JSON.stringify(v)) !== i) throw configErrorAt(parsed, ['grid', key, i], `${JSON.stringify(v)} is listed twice`);
   });
-  if (target === 'module') {
-    if (!module.def.argNames.includes(name)) throw here(`${module.name} has no arg '${name}' (args: ${module.def.argNames.join(', ')})`);
-    values.forEach((v, i) => {
-      const issue = moduleArgsIssue(module.def, argsFromNames(module.def, { ...argsByName(module.def, module.args), [name]: v }));
-      if (issue) throw configErrorAt(parsed, ['grid', key, i], `${module.name} ${name}: ${issue.message}`);
-    });
-    return { key, target, name, values };
-  }
+  if (target === 'module') return resolveModuleAxis(parsed, key, values, modules, earlier.filter((a) => a.target === 'module'));
   if (target === 'train') {
     if (!(name in trainConfigSchema.shape)) throw here(`unknown training argument '${name}' (Ultralytics names, as in args.yaml)`);
     if (name in SWEEP_SET_TRAIN_KEYS) throw here(`${name} is set by ${SWEEP_SET_TRAIN_KEYS[name]}, not by a grid axis`);
     values.forEach((v, i) => checkTrainInput(parsed, { ...train, [name]: v, model: 'model.yaml', data }, () => ['grid', key, i]));
     return { key, target, name, values };
   }
-  throw here('a grid axis is module.<arg> (e.g. module.head) or train.<argument> (e.g. train.lr0)');
+  throw here('a grid axis is module.<arg> (e.g. module.head), module.<Module>.<arg> or train.<argument> (e.g. train.lr0)');
 }
 
 function checkCombine(parsed: ParsedYaml, combine: Combine, positions: SweepPosition[]): void {

@@ -37,7 +37,7 @@ export interface SweepResult extends RunnerResult {
 function specOf(sweep: Sweep): Record<string, unknown> {
   const { strategy } = sweep;
   return {
-    name: sweep.name, model: sweep.model.file, scales: sweep.scales, module: [sweep.module.name, sweep.module.args],
+    name: sweep.name, model: sweep.model.file, scales: sweep.scales, modules: sweep.modules.map((m) => [m.name, m.args]),
     positions: Object.fromEntries(sweep.positions.map((p) => [p.name, { kind: p.kind, layer: p.layer, args: p.args }])),
     combine: sweep.combine, grid: Object.fromEntries(sweep.grid.map((a) => [a.key, a.values])), seeds: sweep.seeds,
     data: sweep.data, synth: sweep.synth, train: sweep.train,

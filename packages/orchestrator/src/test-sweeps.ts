@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '@acmix-lab/runtime';
 import { buildModel, parseModelYaml } from '@acmix-lab/yolo';
 import { exerciseModel } from '@acmix-lab/yolo/testing';
 import { readSweepFile, type Sweep } from './sweep-file.js';
@@ -29,6 +30,20 @@ export function sweepText(body: string, header = 'name: t\nmodel: experiments/mo
 
 export function readSweep(text: string): Sweep {
   return readSweepFile(writeSweep(text), { cwd: ROOT });
+}
+
+/** The one-line error of reading and enumerating `text` (sweep.yaml in a temporary folder), its folder shown as `sweep.yaml`. */
+export function errorOf(text: string): string {
+  const file = writeSweep(text);
+  try {
+    enumerateVariants(readSweepFile(file, { cwd: ROOT }));
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    const message = (err as Error).message;
+    expect(message.split('\n')).toHaveLength(1);
+    return message.replace(`${file}:`, 'sweep.yaml:');
+  }
+  throw new Error('no error');
 }
 
 const enumerated = new Map<string, Variant>();

@@ -3,24 +3,23 @@
 import path from 'node:path';
 import { configErrorAt } from '@acmix-lab/runtime';
 import { resolveTrainConfig, type TrainConfigInput } from '@acmix-lab/trainer';
-import {
-  argsByName, argsFromNames, lookupModule, ModelYamlError, parseModelYaml, planModel, type ModelPlan,
-} from '@acmix-lab/yolo';
+import { argsByName, argsFromNames, lookupModule, ModelYamlError, parseModelYaml, planModel, type ModelPlan } from '@acmix-lab/yolo';
 import { runKey, variantKey } from './key.js';
 import { renderModelYaml, yamlFlow, type ModelText } from './model-text.js';
 import { placeLayers, placementConflict, type LayerEntry, type Placement, type PlacedLayers } from './placement.js';
-import { baseEntry, type GridAxis, type Sweep, type SweepPosition } from './sweep-file.js';
+import { baseEntry, yamlC2, type GridAxis, type Sweep, type SweepPosition } from './sweep-file.js';
+import type { SweepModule } from './sweep-modules.js';
 
 export interface Variant {
-  /** Readable, unique in the sweep, shared by the seeds: `yolov8n+P3+P5`, `yolov8n_head=2_lr0=0.002`. */
+  /** Readable, unique in the sweep, shared by the seeds: `yolov8n+P3+P5`, `yolov8n_head=2_lr0=0.002`, `yolo11n+CBAM@P3+P5`. */
   name: string;
   /** Stable hash of the normalised model, the resolved training config and the seed (key.ts). */
   key: string;
   /** The same without the seed: equal for all seeds of this variant. */
   variantKey: string;
   scale: string | null;
-  /** The module placed (the sweep's `module`). */
-  module: string;
+  /** The module placed (one of the sweep's `module`); null for the baseline, which places none. */
+  module: string | null;
   /** Names of the positions used, in the sweep file's order ([] for the baseline). */
   positions: string[];
   /** The grid values of this variant, by axis (`module.head`, `train.lr0`); axes that do not change it are absent. */
@@ -62,11 +61,11 @@ export function combinations(sweep: Sweep): string[][] {
 }
 
 /** Module arg names a position's placed layer takes from `module` and the grid. */
-function argsUsed(sweep: Sweep, pos: SweepPosition): string[] {
-  const names = sweep.module.def.argNames;
+function argsUsed(module: SweepModule, pos: SweepPosition): string[] {
+  const names = module.def.argNames;
   if (pos.kind === 'after') return [...names];
   if (pos.kind === 'replace') return names.filter((n) => n !== 'c2');
-  const form = lookupModule(`C2f_${sweep.module.name}`)!;
+  const form = lookupModule(`C2f_${module.name}`)!;
   return names.filter((n) => n !== 'c2' && n !== 'shortcut' && form.argNames.includes(n));
 }
 
@@ -76,29 +75,32 @@ function gridPoints(axes: GridAxis[]): Record<string, unknown>[] {
 }
 
 /**
- * Grid values as `label=value`: the label is the arg or argument name (`head`, `lr0`), or the whole
- * axis key when a module arg and a training argument share a name.
+ * Grid values as `label=value`: the label is the arg or argument name (`head`, `lr0`,
+ * `kernel_size` for `module.CBAM.kernel_size`), or the whole axis key when a module arg and a
+ * training argument share a name.
  */
 export function gridLabels(grid: Record<string, unknown>): string[] {
-  const short = (key: string) => key.slice(key.indexOf('.') + 1);
+  const short = (key: string) => key.slice(key.lastIndexOf('.') + 1);
   const keys = Object.keys(grid);
   return keys.map((k) => `${keys.filter((o) => short(o) === short(k)).length > 1 ? k : short(k)}=${String(grid[k])}`);
 }
 
-function placementFor(sweep: Sweep, pos: SweepPosition, moduleGrid: Record<string, unknown>): Placement {
-  const { name: module, def, args } = sweep.module;
-  const named = { ...argsByName(def, args), ...(pos.args ? argsByName(def, pos.args) : {}), ...moduleGrid };
+function placementFor(sweep: Sweep, m: SweepModule, pos: SweepPosition, moduleGrid: Record<string, unknown>): Placement {
+  const posArgs = pos.args[m.name];
+  const named = { ...argsByName(m.def, m.args), ...(posArgs ? argsByName(m.def, posArgs) : {}), ...moduleGrid };
   const base = sweep.plan.layers[pos.layer]!;
   const [, , , baseArgs] = baseEntry(sweep.model, base);
   const placement = { kind: pos.kind, layer: pos.layer, label: pos.name };
-  if (pos.kind === 'after') return { ...placement, module, args: argsFromNames(def, named) };
+  if (pos.kind === 'after') return { ...placement, module: m.name, args: argsFromNames(m.def, named) };
   if (pos.kind === 'replace') {
-    // The module takes the layer's output channels (its yaml c2, so it scales the same way).
-    return { ...placement, module, args: argsFromNames(def, { ...named, c2: base.def.role === 'channels' ? baseArgs[0] : null }) };
+    // The module takes the layer's output channels (its yaml c2, so it scales the same way); a
+    // module without a c2 arg keeps its input's, which variantModel checks against the layer's.
+    const c2 = m.def.argNames[0] === 'c2' ? { c2: yamlC2(sweep.model, base) } : {};
+    return { ...placement, module: m.name, args: argsFromNames(m.def, { ...named, ...c2 }) };
   }
-  const form = lookupModule(`C2f_${module}`)!;
-  const shared = Object.fromEntries(argsUsed(sweep, pos).filter((n) => named[n] !== undefined).map((n) => [n, named[n]]));
-  return { ...placement, module: `C2f_${module}`, args: argsFromNames(form, { c2: baseArgs[0], shortcut: baseArgs[1], ...shared }) };
+  const form = lookupModule(`C2f_${m.name}`)!;
+  const shared = Object.fromEntries(argsUsed(m, pos).filter((n) => named[n] !== undefined).map((n) => [n, named[n]]));
+  return { ...placement, module: `C2f_${m.name}`, args: argsFromNames(form, { c2: baseArgs[0], shortcut: baseArgs[1], ...shared }) };
 }
 
 /** A replaced layer keeps its stride and an inserted one keeps the size, else the network does not fit together. */
@@ -142,8 +144,10 @@ function planVariant(sweep: Sweep, name: string, text: ModelText, placed: Placed
 }
 
 /** The variant's model yaml and plan: placements applied, checked, planned; a replaced layer keeps its channels. */
-function variantModel(sweep: Sweep, name: string, scale: string | null, positions: SweepPosition[], moduleGrid: Record<string, unknown>): { text: string; plan: ModelPlan } {
-  const placements = positions.map((pos) => placementFor(sweep, pos, moduleGrid));
+function variantModel(
+  sweep: Sweep, module: SweepModule | null, name: string, scale: string | null, positions: SweepPosition[], moduleGrid: Record<string, unknown>,
+): { text: string; plan: ModelPlan } {
+  const placements = module ? positions.map((pos) => placementFor(sweep, module, pos, moduleGrid)) : [];
   positions.forEach((pos, i) => checkStride(sweep, pos, placements[i]!));
   const placed = placeLayers(sweep.model.spec.backbone as LayerEntry[], sweep.model.spec.head as LayerEntry[], placements);
   const what = placements.length ? placements.map((p) => `${p.module} ${p.kind} ${p.layer} (${p.label})`).join(', ') : 'the base model';
@@ -161,7 +165,13 @@ function variantModel(sweep: Sweep, name: string, scale: string | null, position
   return { text: text.text, plan };
 }
 
-/** One entry per (scale, combination, grid point, seed), in that nesting order. */
+/** What a variant's name adds to the base's: `+P3+P5`, or `+CBAM@P3+P5` when the sweep compares modules. */
+function placedLabel(sweep: Sweep, module: SweepModule | null, combo: string[]): string {
+  if (!module) return '';
+  return sweep.moduleAxis ? `+${module.name}@${combo.join('+')}` : combo.map((n) => `+${n}`).join('');
+}
+
+/** One entry per (scale, combination, module, grid point, seed), in that nesting order; the baseline once per scale. */
 export function enumerateVariants(sweep: Sweep): Variant[] {
   const combos = combinations(sweep);
   checkConflicts(sweep, combos);
@@ -171,20 +181,24 @@ export function enumerateVariants(sweep: Sweep): Variant[] {
   for (const scale of sweep.scales) {
     for (const combo of combos) {
       const positions = combo.map((n) => sweep.positions.find((p) => p.name === n)!);
-      const axes = sweep.grid.filter((a) => a.target === 'train' || positions.some((p) => argsUsed(sweep, p).includes(a.name)));
-      for (const point of gridPoints(axes)) {
-        const suffix = gridLabels(point).map((l) => `_${l.replace(/[^\w.+=-]/g, '-')}`).join('');
-        const name = `${scaledStem(stem, scale)}${combo.map((n) => `+${n}`).join('')}${suffix}`;
-        if (names.has(name)) throw configErrorAt(sweep.parsed, ['grid'], `two variants would be named ${name}: make the grid values distinct in names`);
-        names.add(name);
-        const valuesOf = (target: GridAxis['target']) => Object.fromEntries(axes.filter((a) => a.target === target).map((a) => [a.name, point[a.key]]));
-        const { text, plan } = variantModel(sweep, name, scale, positions, valuesOf('module'));
-        for (const seed of sweep.seeds) {
-          const train: TrainConfigInput = { ...sweep.train, ...valuesOf('train'), model: `${name}.yaml`, model_scale: scale, data: sweep.data, seed };
-          out.push({
-            name, key: runKey(plan, train), variantKey: variantKey(plan, train), scale, module: sweep.module.name, positions: combo,
-            grid: point, seed, file: `${name}.yaml`, modelYaml: text, imgsz: resolveTrainConfig(train).imgsz, train,
-          });
+      for (const module of combo.length ? sweep.modules : [null]) {
+        // A module axis multiplies only the variants whose placed layers take its arg.
+        const axes = sweep.grid.filter((a) => a.target === 'train'
+          || (module !== null && a.modules.includes(module.name) && positions.some((p) => argsUsed(module, p).includes(a.name))));
+        for (const point of gridPoints(axes)) {
+          const suffix = gridLabels(point).map((l) => `_${l.replace(/[^\w.+=-]/g, '-')}`).join('');
+          const name = `${scaledStem(stem, scale)}${placedLabel(sweep, module, combo)}${suffix}`;
+          if (names.has(name)) throw configErrorAt(sweep.parsed, ['grid'], `two variants would be named ${name}: make the grid values distinct in names`);
+          names.add(name);
+          const valuesOf = (target: GridAxis['target']) => Object.fromEntries(axes.filter((a) => a.target === target).map((a) => [a.name, point[a.key]]));
+          const { text, plan } = variantModel(sweep, module, name, scale, positions, valuesOf('module'));
+          for (const seed of sweep.seeds) {
+            const train: TrainConfigInput = { ...sweep.train, ...valuesOf('train'), model: `${name}.yaml`, model_scale: scale, data: sweep.data, seed };
+            out.push({
+              name, key: runKey(plan, train), variantKey: variantKey(plan, train), scale, module: module?.name ?? null, positions: combo,
+              grid: point, seed, file: `${name}.yaml`, modelYaml: text, imgsz: resolveTrainConfig(train).imgsz, train,
+            });
+          }
         }
       }
     }

@@ -32,7 +32,7 @@ export { runForward } from './forward.js';
 export type { ForwardOptions, ForwardResult } from './forward.js';
 export { scaleBoxes } from './predict/scale-boxes.js';
 export type { RatioPad } from './predict/scale-boxes.js';
-export { predictImage, checkImgsz } from './predict/predict.js';
+export { predictImage, checkImgsz, modelImgsz } from './predict/predict.js';
 export type { PredictOptions } from './predict/predict.js';
 export { drawDetections } from './predict/draw.js';
 export { openModel } from './predict/open-model.js';

@@ -28,8 +28,22 @@ describe('layer strides and names', () => {
     expect(namesByLayer(plan)[21]).toEqual(['head.11', 'neck.P5']);
   });
 
-  it('the plan strides of the layers Detect reads are the built model\'s strides (ACmix stride 2 included)', () => {
-    for (const file of ['yolov8.yaml', 'yolov8-acmix-backbone.yaml']) {
+  it('every family of the zoo: backbone levels, the neck levels Detect reads, Detect (indices from Ultralytics\' yaml comments)', () => {
+    const levels = (file: string) => Object.fromEntries([...layerNames(planOf(file))].filter(([n]) => !/^(backbone|head)\.\d+$/.test(n)));
+    const backbone = { 'backbone.P1': 0, 'backbone.P2': 2, 'backbone.P3': 4, 'backbone.P4': 6 };
+    // yolo11.yaml: C2PSA (10) is the last stride-32 backbone layer; Detect(P3, P4, P5) reads [16, 19, 22].
+    expect(levels('yolo11.yaml')).toEqual({ ...backbone, 'backbone.P5': 10, 'neck.P3': 16, 'neck.P4': 19, 'neck.P5': 22, detect: 23 });
+    // yolov8-p2.yaml: Detect(P2, P3, P4, P5) reads [18, 21, 24, 27].
+    expect(levels('yolov8-p2.yaml')).toEqual({ ...backbone, 'backbone.P5': 9, 'neck.P2': 18, 'neck.P3': 21, 'neck.P4': 24, 'neck.P5': 27, detect: 28 });
+    // yolov8-p6.yaml: 7-P5/32, 9-P6/64, SPPF 11; Detect(P3, P4, P5, P6) reads [20, 23, 26, 29].
+    expect(levels('yolov8-p6.yaml')).toEqual({
+      ...backbone, 'backbone.P5': 8, 'backbone.P6': 11, 'neck.P3': 20, 'neck.P4': 23, 'neck.P5': 26, 'neck.P6': 29, detect: 30 });
+    // yolov5.yaml (v5u): SPPF 9; Detect(P3, P4, P5) reads [17, 20, 23].
+    expect(levels('yolov5.yaml')).toEqual({ ...backbone, 'backbone.P5': 9, 'neck.P3': 17, 'neck.P4': 20, 'neck.P5': 23, detect: 24 });
+  });
+
+  it('the plan strides of the layers Detect reads are the built model\'s strides (ACmix stride 2, every family)', () => {
+    for (const file of ['yolov8.yaml', 'yolov8-acmix-backbone.yaml', 'yolo11.yaml', 'yolov8-p2.yaml', 'yolov8-p6.yaml', 'yolov5.yaml']) {
       const m = buildModel(path.join(models, file), { scale: 'n' });
       const detect = m.plan.layers.at(-1)!;
       expect(detect.inputs.map((i) => m.plan.layers[i]!.stride), file).toEqual(m.strides);
@@ -62,6 +76,12 @@ head:
     expect([findLayer(plan, 23), findLayer(plan, -1), findLayer(plan, 'neck.P7'), findLayer(plan, 'head.13')]).toEqual([null, null, null, null]);
     expect(describeLayerRefs(plan)).toBe('layers 0 … 22, backbone.0 … backbone.9, head.0 … head.12, backbone.P1, backbone.P2, ' +
       'backbone.P3, backbone.P4, backbone.P5, neck.P3, neck.P4, neck.P5, detect');
+  });
+
+  it('strides from the yaml args: Conv and DWConv s, ACmix stride; the attention modules keep the size', () => {
+    const plan = planModel(parseModelYaml('backbone:\n  - [-1, 1, Conv, [16, 3, 2]]\n  - [-1, 1, DWConv, [16, 3, 2]]\n  - [-1, 1, ACmix, [None, 7, 4, 3, 2]]\n' +
+      '  - [-1, 1, CBAM, []]\n  - [-1, 1, SE, [4]]\n  - [-1, 1, ECA, []]\n  - [-1, 1, SpatialAttention, []]\n  - [-1, 1, DWConv, [16, 3]]\n', 's.yaml'));
+    expect(plan.layers.map((l) => l.stride)).toEqual([2, 4, 8, 8, 8, 8, 8, 8]);
   });
 
   it('a Concat of layers at different strides is an error at its from', () => {

@@ -3,15 +3,17 @@
 //   scales and no scale takes the first one with a warning; depth, width, max_channels = scales[scale]
 //   (without scales: depth_multiple / width_multiple, default 1, no channel cap).
 // - repeats n = max(round(n·depth), 1) if n > 1 (Python's round); channel modules get
-//   c2 = make_divisible(min(c2, max_channels)·width, 8) unless c2 == nc, args = [c1, c2, ...];
-//   C2f/C3 get the repeat count as args[2]; Concat sums channels; Detect gets [ch[x] for x in f].
+//   c2 = make_divisible(min(c2, max_channels)·width, 8) unless c2 == nc, args = [c1, c2, ...]
+//   (modules that keep their channels: [c1, ...], ModuleDef.c2Arg); C2f/C3 get the repeat count
+//   as args[2]; Concat sums channels; Detect gets [ch[x] for x in f]; C3k2's scale rule (c3k at
+//   m/l/x) and `legacy = False` (YOLO11's Detect head).
 // - string args: 'nc' → nc, 'None' → None, other literals evaluated, anything else kept ('nearest').
 // - `from`: -1 is the previous layer, other negatives count back from the current layer, others
 //   are absolute; ch is the input channels at layer 0 and the layers' channels after.
 // - each layer's output stride (input image = 1) from the modules' strides, so layers can be named
 //   by level (layer-names.ts) and Concat inputs of different sizes are caught before building.
 // Errors are ModelYamlErrors at the offending yaml node.
-import type { ModuleDef } from './modules/module.js';
+import type { ModelScope, ModuleDef } from './modules/module.js';
 import { pythonRound } from './image/letterbox.js';
 import { evalStringArg, makeDivisible, type ArgLocals } from './pyargs.js';
 import { lookupModule, moduleNames } from './registry.js';
@@ -53,7 +55,7 @@ export interface LayerPlan {
   field: string;
 }
 
-export interface ModelPlan {
+export interface ModelPlan extends ModelScope {
   file: string;
   scale: string | null;
   depth: number;
@@ -106,6 +108,7 @@ export function planModel(src: ModelYamlSource, opts: BuildOptions = {}): ModelP
   const layers: LayerPlan[] = [];
   let ch: number[] = [chIn];
   let c2 = chIn;
+  let legacy = true;
   entries.forEach(([[from, n0, module, rawArgs], at, field], i) => {
     const err = (sub: Path, what: string, reason: string) => yamlErrorAt(src, [...at, ...sub], `${field}${what}`, reason);
     const def = lookupModule(module);
@@ -143,13 +146,14 @@ export function planModel(src: ModelYamlSource, opts: BuildOptions = {}): ModelP
     switch (def.role) {
       case 'channels': {
         const c1 = chOf(froms[0]!);
-        if (def.optionalC2 && (args[0] === undefined || args[0] === null)) {
+        const c2Arg = def.c2Arg ?? 'required';
+        if (c2Arg === 'none' || (c2Arg === 'optional' && (args[0] === undefined || args[0] === null))) {
           c2 = c1;
         } else {
           c2 = args[0] as number;
           if (c2 !== nc) c2 = makeDivisible(Math.min(c2, maxChannels) * width, 8);
         }
-        args = [c1, c2, ...args.slice(1)];
+        args = c2Arg === 'none' ? [c1, ...args] : [c1, c2, ...args.slice(1)];
         if (def.repeats) {
           args.splice(2, 0, n);
           n = 1;
@@ -166,6 +170,8 @@ export function planModel(src: ModelYamlSource, opts: BuildOptions = {}): ModelP
         c2 = chOf(froms[0]!);
         break;
     }
+    if (def.scaleArgs) args = def.scaleArgs(args, scale);
+    if (def.clearsLegacy) legacy = false;
     const problem = def.validate?.(args);
     if (problem) throw err([3], ' args', `${module}: ${problem}`);
     const inStrides = inputs.map((j) => (j < 0 ? 1 : layers[j]!.stride));
@@ -177,5 +183,5 @@ export function planModel(src: ModelYamlSource, opts: BuildOptions = {}): ModelP
     if (i === 0) ch = [];
     ch.push(c2);
   });
-  return { file: src.file, scale, depth, width, maxChannels, nc, ch: chIn, layers, warnings };
+  return { file: src.file, scale, depth, width, maxChannels, nc, ch: chIn, layers, warnings, legacy };
 }

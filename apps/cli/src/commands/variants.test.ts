@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { acmixParamCount } from '@acmix-lab/acmix';
 
 const bin = fileURLToPath(new URL('../../bin/acmix-lab.js', import.meta.url));
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -16,7 +17,9 @@ function sweepFile(body: string): string {
   return file;
 }
 
-interface Row { name: string; key: string; seed: number; scale: string; positions: string[]; params: number; gflops: number; deltaParams: number; file: string }
+interface Row {
+  name: string; key: string; seed: number; scale: string; module: string | null; positions: string[]; params: number; gflops: number; deltaParams: number; file: string;
+}
 
 describe('acmix-lab variants', () => {
   const sweep = sweepFile('positions:\n  P5: {after: neck.P5}\n  B7: {replace: 7, args: [1024, 7, 4, 3, 2]}\ncombine: {size: 1}\nseeds: [0, 1]\n');
@@ -58,5 +61,26 @@ describe('acmix-lab variants', () => {
     expect(res.status).toBe(1);
     expect(res.stderr.trim().split('\n')).toHaveLength(1);
     expect(res.stderr).toMatch(new RegExp(`^acmix-lab: error: ${bad.replace(/[.+]/g, '\\$&')}:7:15: positions\\.P3\\.after: no layer 23 in `));
+  });
+
+  it('the shipped module comparison (experiments/sweeps/yolo11-attention.yaml): every variant builds, the baseline once, Δparams = the modules\' own', () => {
+    const res = cli('variants', 'experiments/sweeps/yolo11-attention.yaml', '--json');
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stderr).toContain('variants: models built 7/7');
+    const rows = (JSON.parse(res.stdout) as Row[]).filter((r) => r.seed === 0);
+    expect(rows.map((r) => r.name)).toEqual([
+      'yolo11n', 'yolo11n+ACmix@P3+P4+P5', 'yolo11n+CBAM@P3+P4+P5', 'yolo11n+SE@P3+P4+P5', 'yolo11n+ACmix@P5', 'yolo11n+CBAM@P5', 'yolo11n+SE@P5']);
+    expect([rows[0]!.module, rows[0]!.params, rows[0]!.deltaParams]).toEqual([null, 2_624_080, 0]);
+    // Each module's own parameters at YOLO11n's neck widths, 64 (P3), 128 (P4), 256 (P5):
+    const own: Record<string, (c: number) => number> = {
+      ACmix: (c) => acmixParamCount({ inPlanes: c, outPlanes: c }),
+      CBAM: (c) => c * c + c + 2 * 7 * 7, // ChannelAttention's 1×1 conv with bias, SpatialAttention's 7×7 conv 2 → 1 without
+      SE: (c) => 2 * c * Math.floor(c / 16), // two bias-free Linear layers through C // 16
+    };
+    for (const r of rows.slice(1)) {
+      const widths = r.positions.map((p) => ({ P3: 64, P4: 128, P5: 256 })[p]!);
+      expect(r.deltaParams, r.name).toBe(widths.reduce((a, c) => a + own[r.module!]!(c), 0));
+      expect(r.params, r.name).toBe(2_624_080 + r.deltaParams);
+    }
   });
 });

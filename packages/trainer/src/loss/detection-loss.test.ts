@@ -54,7 +54,8 @@ function lossAndGrad(c: ReturnType<typeof loadCase>) {
 describe('v8DetectionLoss against the PyTorch port of Ultralytics', () => {
   beforeAll(async () => { await initBackend(); });
 
-  for (const name of ['single', 'overlap']) {
+  // The four-level cases are yolov8-p2's P2–P5 (strides 4–32) and yolov8-p6's P3–P6 (8–64) grids.
+  for (const name of ['single', 'overlap', 'p2-four-levels', 'p6-four-levels']) {
     it(`${name}: assigner targets, loss items, total and d loss / d preds`, () => {
       const c = loadCase(name);
       const { loss, grad, result } = lossAndGrad(c);

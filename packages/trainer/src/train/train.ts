@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@acmix-lab/runtime';
-import { buildModel, modelSummary, type YoloModel } from '@acmix-lab/yolo';
+import { buildModel, modelImgsz, modelSummary, type YoloModel } from '@acmix-lab/yolo';
 import { DEFAULT_AUGMENT, type AugmentHyp } from '../data/augment.js';
 import { loadDataYaml } from '../data/data-yaml.js';
 import { DataLoader, mosaicForEpoch } from '../data/loader.js';
@@ -113,7 +113,14 @@ export async function train(input: TrainConfigInput | ResumeInput, hooks: TrainH
   const trainSplit = scanSplit(data.train, data.nc, { prefix: 'train', log, strict: config.strict });
   const valSplit = scanSplit(data.val, data.nc, { prefix: 'val', log, strict: config.strict });
   const build = { scale: config.model_scale ?? undefined, nc: data.nc, imgsz: config.imgsz, seed: config.seed };
-  const model = buildModel(config.model, build);
+  let model = buildModel(config.model, build);
+  // trainer.py _setup_train: imgsz = check_imgsz(imgsz, stride=gs) (a P3–P6 model needs multiples of 64).
+  const imgsz = modelImgsz(model, config.imgsz, log);
+  if (imgsz !== config.imgsz) {
+    config.imgsz = build.imgsz = imgsz;
+    model.dispose();
+    model = buildModel(config.model, build);
+  }
   const emaModel = buildModel(config.model, build);
   const summary = modelSummary(model, config.imgsz);
   config.model_scale = model.scale;

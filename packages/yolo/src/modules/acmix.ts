@@ -21,7 +21,7 @@ export const ratesArg = () => z.enum(ACMIX_RATES, { error: `rates must be one of
 export const ACmix: ModuleDef = {
   type: 'ACmix',
   role: 'channels',
-  optionalC2: true,
+  c2Arg: 'optional',
   args: z.tuple([posInt().nullable().optional(), posInt().optional(), posInt().optional(), posInt().optional(),
     posInt().optional(), posInt().optional(), ratesArg().optional()]),
   argNames: ['c2', 'kernel_att', 'head', 'kernel_conv', 'stride', 'dilation', 'rates'],
