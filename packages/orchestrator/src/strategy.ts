@@ -50,31 +50,27 @@ function apply(store: Store, decision: RungDecision): RungDecision {
   return decision;
 }
 
-function grid(): SweepStrategy {
+/** A strategy that treats every waiting run alike: `promote` gives its new budget, or null to prune it. */
+function uniform(name: string, promote: (r: StrategyRun) => number | null, planned: (r: StrategyRun) => number): SweepStrategy {
   return {
-    name: 'grid',
+    name,
     firstBudget: (epochs) => epochs,
     advance(store, runs) {
       const parked = waiting(runs);
       if (parked.length === 0) return null;
-      return apply(store, { rung: Math.min(...parked.map((r) => r.epoch_budget)), ranking: [], promoted: parked.map((r) => ({ id: r.id, budget: r.target })), pruned: [] });
+      const budgets = parked.map((r) => ({ id: r.id, budget: promote(r) }));
+      return apply(store, {
+        rung: Math.min(...parked.map((r) => r.epoch_budget)), ranking: [],
+        promoted: budgets.filter((b): b is { id: number; budget: number } => b.budget !== null), pruned: budgets.filter((b) => b.budget === null).map((b) => b.id),
+      });
     },
-    plannedEpochs: (runs) => runs.reduce((a, r) => a + finishedOr(r, r.target), 0),
+    plannedEpochs: (runs) => runs.reduce((a, r) => a + finishedOr(r, planned(r)), 0),
   };
 }
 
-export function fixedBudgets(): SweepStrategy {
-  return {
-    name: 'fixed',
-    firstBudget: (epochs) => epochs,
-    advance(store, runs) {
-      const parked = waiting(runs);
-      if (parked.length === 0) return null;
-      return apply(store, { rung: Math.min(...parked.map((r) => r.epoch_budget)), ranking: [], promoted: [], pruned: parked.map((r) => r.id) });
-    },
-    plannedEpochs: (runs) => runs.reduce((a, r) => a + finishedOr(r, r.epoch_budget), 0),
-  };
-}
+const grid = () => uniform('grid', (r) => r.target, (r) => r.target);
+
+export const fixedBudgets = () => uniform('fixed', () => null, (r) => r.epoch_budget);
 
 /** How many of `n` variants continue past a rung: the best 1/eta, at least one. */
 export const survivors = (n: number, eta: number) => Math.max(1, Math.floor(n / eta));
