@@ -1,5 +1,6 @@
-// Test helpers for sweeps that really train (imported by tests only): the trainer's tiny YOLOv8 (scale t)
-// and a synthetic dataset in a temporary folder, sweep files over them, and a look at a run's rows.
+// Test helpers for sweeps that really train (exported as @acmix-lab/orchestrator/testing, for tests only):
+// the trainer's tiny YOLOv8 (scale t) and a synthetic dataset in a temporary folder, sweep files over them,
+// and a look at a run's epochs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -12,6 +12,7 @@ import { openReader, type RunRecord, type RunSummary } from '@acmix-lab/store';
 import { parseResultsCsv } from '@acmix-lab/trainer';
 import { formatG, type ResultsRow } from '@acmix-lab/trainer/results-csv';
 import { CLI_BIN, differingWeights, writeTinyModelYaml } from '@acmix-lab/trainer/testing';
+import { loggedEpochs } from '@acmix-lab/orchestrator/testing';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-sweep-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -93,12 +94,7 @@ describe('acmix-lab sweep', () => {
     expect(rerun.stdout).toContain('2 runs: 2 completed');
     const all = runs();
     expect(all.map((r) => [r.name, r.status, r.epoch, r.retries])).toEqual([['tiny-t', 'completed', 2, 0], ['tiny-t+P5', 'completed', 2, 0]]);
-    const reader = openReader(db);
-    for (const run of all) {
-      expect(reader.runMetrics(run.id).map((m) => m.epoch)).toEqual([1, 2]);
-      expect(parseResultsCsv(fs.readFileSync(path.join(run.run_dir!, 'results.csv'), 'utf8')).map((r) => r.epoch)).toEqual([1, 2]);
-    }
-    reader.close();
+    for (const run of all) expect(loggedEpochs(db, run)).toEqual({ store: [1, 2], csv: [1, 2] });
     // The comparison ends the output, then where to look next.
     expect(rerun.stdout).toMatch(/variant\s+scale\s+n\s+params\s+GFLOPs\s+mAP50\s+mAP50-95\s+Δ mAP50 vs baseline/);
     expect(rerun.stdout.trimEnd().split('\n').slice(-2)).toEqual([`Every run: acmix-lab runs --sweep kill --db ${db}`, `In the browser: acmix-lab dashboard --db ${db}`]);
@@ -146,6 +142,28 @@ describe('acmix-lab sweep', () => {
     const listed = JSON.parse(cli('runs', '--sweep', 'mine', '--db', db, '--json').stdout) as RunSummary[];
     const { best } = bestRow(folder);
     expect(listed[0]).toMatchObject({ name: 'tiny-t', status: 'completed', epochs: 2, map50: best['metrics/mAP50(B)'], map50_95: best['metrics/mAP50-95(B)'] });
+  });
+
+  it('Ctrl-C (SIGINT to the process group): workers stop at their next batch, runs left queued, exit 130; the same command completes them', async () => {
+    sweepFile('ctrlc', 'data/data.yaml');
+    const args = ['sweep', 'ctrlc.yaml', '--db', db];
+    const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: tmp, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const ours = () => runs().filter((r) => r.sweep === 'ctrlc');
+    await until(() => ours().some((r) => r.status === 'running' && r.epoch === 1));
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr.trim().split('\n').at(-1)).toBe('acmix-lab: error: interrupted: run the same command to continue the sweep');
+    const stopped = ours();
+    expect(stopped.filter((r) => r.status === 'running')).toEqual([]); // each worker gave its run back
+    expect(stopped.some((r) => r.status === 'queued' && r.epoch >= 1)).toBe(true);
+    const again = cli(...args);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toContain('2 runs: 2 completed');
+    expect(ours().map((r) => [r.status, r.epoch, r.retries])).toEqual([['completed', 2, 0], ['completed', 2, 0]]);
+    for (const run of ours()) expect(loggedEpochs(db, run)).toEqual({ store: [1, 2], csv: [1, 2] });
   });
 
   it('a sweep whose runs fail (no dataset) reports each with its error and exits 1', () => {
