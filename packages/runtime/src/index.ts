@@ -3,6 +3,7 @@ export type { BackendInfo, BackendName } from './backend.js';
 export { describeEnvironment } from './environment.js';
 export type { EnvironmentReport } from './environment.js';
 export { registerCpuKernelFixes, resizeNearestNeighborGradCpu } from './kernels/resize-nearest-neighbor-grad.js';
+export { registerNativeKernelFixes, unregisterNativeKernelFixes } from './kernels/pointwise-conv.js';
 export {
   readSafetensors, writeSafetensors, decodeSafetensors, encodeSafetensors, requireTensor, SafetensorsError,
 } from './safetensors.js';
