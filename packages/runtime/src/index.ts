@@ -1,6 +1,8 @@
 export { initBackend, nativeBackendAvailable, BackendError, BACKEND_NAMES } from './backend.js';
 export type { BackendInfo, BackendName } from './backend.js';
 export { describeEnvironment } from './environment.js';
+export { describeSignalDeath, reportNativeCrashes } from './native-crash.js';
+export type { CrashSignal } from './native-crash.js';
 export type { EnvironmentReport } from './environment.js';
 export { registerCpuKernelFixes, resizeNearestNeighborGradCpu } from './kernels/resize-nearest-neighbor-grad.js';
 export { registerNativeKernelFixes, unregisterNativeKernelFixes } from './kernels/pointwise-conv.js';
