@@ -2,14 +2,15 @@
 // oneDNN 3.7 (inside TensorFlow 2.21) sets up its brgemm 1×1 convolution with a division by zero
 // for (c_in, c_out) ∈ {(1024, 2048), (1024, 512), (256, 1024), (512, 1024), (512, 2048)} when the
 // per-core L1 size it reads from CPUID is small: brg_blocking_t::est_eff_1x1 computes an AMX-only
-// factor with an integer division (its "maskrcnn workaround") on every CPU. Backprop-input runs the
-// same setup with c_in and c_out swapped. YOLOv8 s and l contain such convs (SPPF cv2 1024→512, …),
-// so the process died with SIGFPE on machines that report such a cache.
-// A 1×1 conv is a matmul over pixels, which TensorFlow runs as oneDNN's matmul instead, as fast
-// (bench:backend). Conv2D (any stride) and Conv2DBackpropInput (stride 1: the strided one uses
-// another primitive) are replaced for 1×1 filters; every other conv runs the stock tfjs-node kernel.
-// Kernel functions may call ops: nested ops are not recorded on the gradient tape, and the
-// gradients stay tfjs' own Conv2D gradient, computed by these kernels.
+// factor with an integer division (its "maskrcnn workaround") on every CPU. TensorFlow's backprop
+// ops build that forward setup too (as their hint), and backprop-input at stride 1 runs it again
+// with c_in and c_out swapped. YOLOv8 s and l hold such convs (SPPF cv2 1024→512, …), so the process
+// died with SIGFPE on machines that report such a cache.
+// A 1×1 conv is a matmul over pixels, which TensorFlow runs through oneDNN's matmul instead, as fast
+// (bench:backend, bench:train). Conv2D and both backprop kernels are replaced for unpadded 1×1 NHWC
+// filters at any stride; every other conv runs tfjs-node's stock kernel. Kernel functions may call
+// ops: nested ops are not recorded on the gradient tape, and the gradients stay tfjs' own Conv2D
+// gradient, computed by these kernels.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap } from '@tensorflow/tfjs';
 
