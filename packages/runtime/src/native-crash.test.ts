@@ -16,7 +16,7 @@ function crashingChild(code: string, env: Record<string, string> = {}) {
     import { writeSync } from 'node:fs';
     const { reportNativeCrashes } = await import(${JSON.stringify(nativeCrashTs)});
     const addon = createRequire(import.meta.url)(${JSON.stringify(QUIET_STDERR_ADDON)});
-    console.log('armed', reportNativeCrashes((signal) => 'crash: ' + signal));
+    console.log('armed ' + reportNativeCrashes((signal) => 'crash: ' + signal));
     ${code}
     console.log('still alive');
   `], { encoding: 'utf8', cwd: os.tmpdir(), env: { ...process.env, ...env } }); // a core dump, if enabled, lands in tmp
