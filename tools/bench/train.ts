@@ -42,15 +42,20 @@ function trainer(model: YoloModel, images: number) {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Step ms with the stock conv kernels and with the 1×1 MatMul route: medians of alternating blocks. */
-async function pointwiseRouteAB(step: () => void, rounds = 6): Promise<{ stock: number; matmul: number }> {
+/** Step ms with the stock conv kernels and with the 1×1 MatMul route: medians of single steps, alternating ABBA. */
+function pointwiseRouteAB(step: () => void, rounds = 10): { stock: number; matmul: number } {
   const times = { stock: [] as number[], matmul: [] as number[] };
+  const run = (route: 'stock' | 'matmul') => {
+    if (route === 'stock') unregisterNativeKernelFixes();
+    const t0 = performance.now();
+    step();
+    times[route].push(performance.now() - t0);
+    registerNativeKernelFixes();
+  };
+  run('stock'); // warm-up: the stock primitives for these shapes
+  times.stock.length = 0;
   for (let round = 0; round < rounds; round++) {
-    for (const route of ['stock', 'matmul'] as const) {
-      if (route === 'stock') unregisterNativeKernelFixes();
-      times[route].push(await timeSteps(step, 2));
-      registerNativeKernelFixes();
-    }
+    for (const route of round % 2 ? ['matmul', 'stock'] as const : ['stock', 'matmul'] as const) run(route);
   }
   return { stock: median(times.stock), matmul: median(times.matmul) };
 }
@@ -98,7 +103,7 @@ async function main() {
     }, STEPS);
     await loader.close();
     if (backend.backend === 'tensorflow') {
-      const ab = await pointwiseRouteAB(() => t.step(first));
+      const ab = pointwiseRouteAB(() => t.step(first));
       abRows.push([m.name, ab.stock.toFixed(0), ab.matmul.toFixed(0), (ab.stock / ab.matmul).toFixed(2)]);
     }
     t.dispose();
@@ -116,7 +121,7 @@ async function main() {
     'Our step includes the v8 loss, assigner, optimizer and EMA; the PyTorch reference is forward + backward of a plain loss only.';
   const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'step ms, stock conv kernels', 'step ms, 1×1 as MatMul', 'speed-up'], abRows)}\n\n` +
     '1×1 convolutions through tfjs-node\'s stock Conv2D kernels or as MatMul (the route initBackend installs against ' +
-    'oneDNN\'s SIGFPE, docs/onednn-sigfpe.md): medians of 6 alternating blocks of 2 steps each, in this process.';
+    'oneDNN\'s SIGFPE, docs/onednn-sigfpe.md): medians of 10 single steps each, alternating (ABBA), in this process.';
   console.log(`\n${table}\n\n${note}${ab}`);
   recordBenchmark('bench:train', 'npm run bench:train', `${table}\n\n${note}${ab}`);
 }
