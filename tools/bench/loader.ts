@@ -9,12 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DataLoader, loadDataYaml, scanSplit, synthDataset, type LabeledImage } from '@acmix-lab/trainer';
-import { formatTable, recordBenchmark } from './report.js';
-
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
+import { flag, formatTable, recordBenchmark } from './report.js';
 
 const imgsz = flag('imgsz', 320);
 const batchSize = flag('batch', 16);

@@ -1,6 +1,7 @@
 // The acmix-lab command line: parses flags, calls packages, turns errors into one line.
 import { Command, CommanderError } from 'commander';
 import { describeSignalDeath, reportNativeCrashes } from '@acmix-lab/runtime';
+import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerDataCommand } from './commands/data.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEnvCommand } from './commands/env.js';
@@ -10,6 +11,7 @@ import { registerModelCommand } from './commands/model.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerValCommand } from './commands/val.js';
+import { registerVariantsCommand } from './commands/variants.js';
 import { formatError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -27,12 +29,14 @@ export function buildProgram(): Command {
   registerEnvCommand(program);
   registerDataCommand(program);
   registerModelCommand(program);
+  registerVariantsCommand(program);
   registerForwardCommand(program);
   registerEvalCommand(program);
   registerPredictCommand(program);
   registerTrainCommand(program);
   registerValCommand(program);
   registerDemoCommand(program);
+  registerDashboardCommand(program);
   return program;
 }
 

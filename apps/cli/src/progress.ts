@@ -1,5 +1,6 @@
-// Per-epoch progress like Ultralytics' tqdm line: epoch, losses, instances, size, bar, it/s.
-// On a terminal the line redraws in place; otherwise (CI, logs, pipes) one plain line per epoch.
+// Progress on stderr. Per-epoch progress like Ultralytics' tqdm line: epoch, losses, instances,
+// size, bar, it/s; and a plain `label done/total` counter for other long work. On a terminal the
+// line redraws in place; otherwise (CI, logs, pipes) plain lines (per epoch, or every ~10%).
 import type { BatchProgress } from '@acmix-lab/trainer';
 
 /** What train() reports after each batch (running mean losses, it/s). */
@@ -31,4 +32,21 @@ export class EpochProgress {
     this.out.write(this.tty ? '\n' : `${formatProgressLine(this.last, false)}\n`);
     this.last = null;
   }
+}
+
+/** A `label done/total` counter: one redrawn line on a terminal, a plain line every ~10% otherwise. */
+export function progressReporter(label: string, out: NodeJS.WriteStream = process.stderr): (done: number, total: number) => void {
+  const tty = Boolean(out.isTTY);
+  let lastTenth = -1;
+  return (done, total) => {
+    if (tty) {
+      out.write(`\r\x1b[2K${label} ${done}/${total}${done === total ? '\n' : ''}`);
+      return;
+    }
+    const tenth = Math.floor((10 * done) / total);
+    if (tenth !== lastTenth || done === total) {
+      lastTenth = tenth;
+      out.write(`${label} ${done}/${total}\n`);
+    }
+  };
 }

@@ -1,2 +1,5 @@
 // Public API: named re-exports only.
-export {};
+export { startDashboard } from './start.js';
+export type { DashboardOptions, RunningDashboard } from './start.js';
+export { buildDashboardApp } from './server.js';
+export type { DashboardAppOptions } from './server.js';

@@ -1,6 +1,6 @@
 // Public API: named re-exports only.
-export { ACmix } from './layer.js';
-export type { ACmixArgs } from './layer.js';
+export { ACmix, ACMIX_RATES, ACMIX_DEFAULTS, acmixArgsProblem } from './layer.js';
+export type { ACmixArgs, ACmixRates } from './layer.js';
 export { ACmixConfigError } from './errors.js';
 export { acmixParamCount, acmixFlops } from './cost.js';
 export type { ACmixShape, ACmixFlopsArgs } from './cost.js';

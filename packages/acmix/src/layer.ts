@@ -9,6 +9,8 @@
 //  - the positional logit term q·(pe_center − pe_window) = (q·W_p)·(loc_center − loc_window): the
 //    centre part is constant over the window and cancels in the softmax (so does conv_p's bias),
 //    the rest is two extra channels per head on q (q·W_p) and k (−loc).
+// `rates` (ACMIX_RATES) freezes rate1/rate2 for the paper's ablation of the two paths; both
+// implementations read the rates through composedWeights(), so they honour it alike.
 // With the native addon built (native/, `npm run build:native`), the window attention and the
 // grouped dep_conv run as fused TensorFlow kernels (native-op.ts); otherwise as composed
 // TensorFlow.js ops (attention.ts, and one dense conv for the conv path).
@@ -20,6 +22,21 @@ import { fusedAttentionUnavailable, fusedGroupedConv, fusedWindowAttention } fro
 import { attentionIndex, chooseTile, linspace, windowGeometry, type AttentionIndex, type WindowGeometry } from './geometry.js';
 import { groupedConvBinding, matrixBinding, shiftKernel } from './torch-weights.js';
 
+/**
+ * How the two paths are mixed, out = rate1·att + rate2·conv (the paper's ablation of the
+ * combination): `learned` is the official module (both rates trained from 0.5); the others freeze
+ * both rates as non-trainable weights: `conv` (0, 1), `attention` (1, 0), `fixed` (0.5, 0.5).
+ */
+export const ACMIX_RATES = ['learned', 'conv', 'attention', 'fixed'] as const;
+export type ACmixRates = (typeof ACMIX_RATES)[number];
+
+const RATE_INIT: Record<ACmixRates, [rate1: number, rate2: number]> = {
+  learned: [0.5, 0.5], conv: [0, 1], attention: [1, 0], fixed: [0.5, 0.5],
+};
+
+/** The official module's defaults (test_bottleneck.py ACmix.__init__), plus `rates`. */
+export const ACMIX_DEFAULTS = { kernelAtt: 7, head: 4, kernelConv: 3, stride: 1, dilation: 1, rates: 'learned' } as const;
+
 export interface ACmixArgs {
   outPlanes: number;
   kernelAtt?: number;
@@ -27,7 +44,37 @@ export interface ACmixArgs {
   kernelConv?: number;
   stride?: number;
   dilation?: number;
+  rates?: ACmixRates;
   name?: string;
+}
+
+type ResolvedArgs = Required<Omit<ACmixArgs, 'name'>>;
+
+function withDefaults(args: ACmixArgs): ResolvedArgs {
+  const d = ACMIX_DEFAULTS;
+  return {
+    outPlanes: args.outPlanes, kernelAtt: args.kernelAtt ?? d.kernelAtt, head: args.head ?? d.head,
+    kernelConv: args.kernelConv ?? d.kernelConv, stride: args.stride ?? d.stride, dilation: args.dilation ?? d.dilation,
+    rates: args.rates ?? d.rates,
+  };
+}
+
+/** Why these arguments cannot make an ACmix (the official module crashes on them), or null. */
+export function acmixArgsProblem(args: ACmixArgs): string | null {
+  const a = withDefaults(args);
+  const positive = { outPlanes: a.outPlanes, kernelAtt: a.kernelAtt, head: a.head, kernelConv: a.kernelConv, stride: a.stride, dilation: a.dilation };
+  for (const [field, value] of Object.entries(positive)) {
+    if (!Number.isInteger(value) || value < 1) return `${field} must be a positive integer, got ${value}`;
+  }
+  if (a.outPlanes % a.head !== 0) {
+    return `outPlanes ${a.outPlanes} is not divisible by head ${a.head} (head_dim = out_planes / head must be an integer)`;
+  }
+  // An even window has no centre pixel; the official module's unfold/view crashes on it too.
+  for (const field of ['kernelAtt', 'kernelConv'] as const) {
+    if (a[field] % 2 === 0) return `${field} must be odd, got ${a[field]}`;
+  }
+  if (!ACMIX_RATES.includes(a.rates)) return `rates must be one of ${ACMIX_RATES.join(', ')}, got ${String(a.rates)}`;
+  return null;
 }
 
 type Initializer = ReturnType<typeof tf.initializers.zeros>;
@@ -58,6 +105,7 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
   readonly kernelConv: number;
   readonly stride: number;
   readonly dilation: number;
+  readonly rates: ACmixRates;
   readonly headDim: number;
   private inPlanes = 0;
   private w?: Weights;
@@ -66,26 +114,16 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
 
   constructor(args: ACmixArgs) {
     super({ name: args.name });
-    this.outPlanes = args.outPlanes;
-    this.kernelAtt = args.kernelAtt ?? 7;
-    this.head = args.head ?? 4;
-    this.kernelConv = args.kernelConv ?? 3;
-    this.stride = args.stride ?? 1;
-    this.dilation = args.dilation ?? 1;
-    const where = `ACmix layer "${this.name}"`;
-    const positive = { outPlanes: this.outPlanes, kernelAtt: this.kernelAtt, head: this.head,
-      kernelConv: this.kernelConv, stride: this.stride, dilation: this.dilation };
-    for (const [field, value] of Object.entries(positive)) {
-      if (!Number.isInteger(value) || value < 1) throw new ACmixConfigError(`${where}: ${field} must be a positive integer, got ${value}`);
-    }
-    if (this.outPlanes % this.head !== 0) {
-      throw new ACmixConfigError(`${where}: outPlanes ${this.outPlanes} is not divisible by head ${this.head} ` +
-        `(head_dim = out_planes / head must be an integer)`);
-    }
-    for (const field of ['kernelAtt', 'kernelConv'] as const) {
-      // An even window has no centre pixel; the official module's unfold/view crashes on it too.
-      if (this[field] % 2 === 0) throw new ACmixConfigError(`${where}: ${field} must be odd, got ${this[field]}`);
-    }
+    const problem = acmixArgsProblem(args);
+    if (problem) throw new ACmixConfigError(`ACmix layer "${this.name}": ${problem}`);
+    const a = withDefaults(args);
+    this.outPlanes = a.outPlanes;
+    this.kernelAtt = a.kernelAtt;
+    this.head = a.head;
+    this.kernelConv = a.kernelConv;
+    this.stride = a.stride;
+    this.dilation = a.dilation;
+    this.rates = a.rates;
     this.headDim = this.outPlanes / this.head;
   }
 
@@ -97,8 +135,11 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
     }
     this.inPlanes = cin;
     const { outPlanes: c, headDim: d, head, kernelConv: kc } = this;
-    const add = (name: string, shape: number[], init: Initializer) => this.addWeight(name, shape, 'float32', init);
-    const half = tf.initializers.constant({ value: 0.5 });
+    const add = (name: string, shape: number[], init: Initializer, trainable = true) =>
+      this.addWeight(name, shape, 'float32', init, undefined, trainable);
+    // A frozen rate stays a parameter (state_dict, summary count), like requires_grad False in torch.
+    const [rate1, rate2] = RATE_INIT[this.rates];
+    const rate = (name: string, value: number) => add(name, [1], tf.initializers.constant({ value }), this.rates === 'learned');
     this.w = {
       w1: add('conv1.weight', [cin, c], torchDefault(cin)), b1: add('conv1.bias', [c], torchDefault(cin)),
       w2: add('conv2.weight', [cin, c], torchDefault(cin)), b2: add('conv2.bias', [c], torchDefault(cin)),
@@ -106,7 +147,7 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
       wp: add('conv_p.weight', [2, d], torchDefault(2)), bp: add('conv_p.bias', [d], torchDefault(2)),
       fc: add('fc.weight', [3 * head, kc * kc], torchDefault(3 * head)),
       dep: add('dep_conv.weight', [d, kc * kc, head * kc * kc], tf.initializers.zeros()),
-      rate1: add('rate1', [1], half), rate2: add('rate2', [1], half),
+      rate1: rate('rate1', rate1), rate2: rate('rate2', rate2),
     };
     // ACmix.reset_parameters: dep_conv starts as the one-hot shift kernels, so the conv path
     // begins as a plain kc×kc conv assembled from the fc outputs.
@@ -244,7 +285,7 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
     return {
       ...super.getConfig(),
       outPlanes: this.outPlanes, kernelAtt: this.kernelAtt, head: this.head,
-      kernelConv: this.kernelConv, stride: this.stride, dilation: this.dilation,
+      kernelConv: this.kernelConv, stride: this.stride, dilation: this.dilation, rates: this.rates,
     };
   }
 }

@@ -19,6 +19,11 @@ describe('yaml config validation', () => {
     expect(() => validateYaml(parseYamlText('epochs: 1\nnames: []\nepoch: 2\n', 'u.yaml'), schema)).toThrow(/^u\.yaml:3:8: epoch: Unrecognized key/);
   });
 
+  it('gives the reason of a record key that fails its schema', () => {
+    const keyed = z.record(z.string().regex(/^[a-z]+$/, 'lower-case names only'), z.number());
+    expect(() => validateYaml(parseYamlText('ok: 1\nNot: 2\n', 'k.yaml'), keyed)).toThrow(/^k\.yaml:2:6: Not: lower-case names only$/);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     expect(() => parseYamlText('epochs: [1, 2\nnames: x\n', 's.yaml')).toThrow(/^s\.yaml:\d+:\d+: YAML syntax error/);
   });

@@ -78,5 +78,7 @@ export function validateYaml<S extends z.ZodType>(parsed: ParsedYaml, schema: S)
   const issue = result.error.issues[0]!;
   // Point at an unknown key itself rather than at the mapping that holds it.
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
-  throw configErrorAt(parsed, path, issue.message);
+  // A record key that fails its schema: zod says "Invalid key in record" and nests the reason.
+  const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+  throw configErrorAt(parsed, path, message);
 }

@@ -50,6 +50,8 @@ export { Rng, hashSeed } from './data/random.js';
 export { synthDataset, SynthOptionsError, SHAPE_CLASSES } from './data/synth.js';
 export type { SynthOptions, SynthResult } from './data/synth.js';
 export { train, TrainingDivergedError } from './train/train.js';
+export { planResume, RunFinishedError, RESUME_OVERRIDES } from './train/resume.js';
+export type { ResumeInput, ResumePlan } from './train/resume.js';
 export type { TrainHooks, TrainResult, BatchProgress, EpochReport } from './train/train.js';
 export {
   trainConfigSchema, resolveTrainConfig, readTrainConfig, writeTrainConfig, TrainConfigError,

@@ -77,10 +77,10 @@ export function loadModelYaml(file: string): ModelYamlSource {
   return { ...parseModelYaml(text, actual), file };
 }
 
-/** tasks.py::guess_model_scale: the n/s/m/l/x after `yolov<digits>` in the file stem. */
+/** tasks.py::guess_model_scale (8.3): the n/s/m/l/x after `yolo<digits>` or `yolov<digits>` in the file stem (yolo11n → n), case-sensitive like its regex. */
 export function guessModelScale(file: string): string | null {
   const stem = path.basename(file, path.extname(file));
-  return /yolov\d+([nslmx])/.exec(stem)?.[1] ?? null;
+  return /yolov?\d+([nslmx])/.exec(stem)?.[1] ?? null;
 }
 
 /** A ModelYamlError positioned at `yamlPath` of the source. */

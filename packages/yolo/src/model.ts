@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import { isTorchMappable, type TorchParamBinding } from '@acmix-lab/runtime';
 import { makeAnchors } from './anchors.js';
 import { ModelYamlError } from './errors.js';
+import { namesByLayer } from './layer-names.js';
 import { loadModelYaml, modelYamlFromObject, yamlErrorAt, type ModelYaml, type ModelYamlSource } from './model-yaml.js';
 import { initDetect, REG_MAX, type DetectHead } from './modules/detect.js';
 import { ModuleContext } from './modules/module.js';
@@ -36,6 +37,8 @@ export interface LayerRow {
   params: number;
   module: string;
   args: unknown[];
+  /** Readable names of the layer (layer-names.ts): `backbone.4`, `backbone.P3`, … */
+  names: string[];
 }
 
 export interface AnchorTensors {
@@ -81,10 +84,19 @@ export class YoloModel {
     this.inferView = detect ? tf.model({ inputs: input, outputs: detect.inference }) : model;
     this.strides = detect ? this.levelShapes(STRIDE_PROBE, STRIDE_PROBE).map(([h]) => STRIDE_PROBE / h) : [];
     if (detect) initDetect(detect, this.strides);
+    const names = namesByLayer(plan);
     this.layers = plan.layers.map((l, i) => ({
-      index: l.index, from: l.from, n: l.n, module: l.def.type, args: l.args,
+      index: l.index, from: l.from, n: l.n, module: l.def.type, args: l.args, names: names[i]!,
       params: groupBindings(layerGroups[i]!).filter((b) => b.isParameter).reduce((a, b) => a + size(b.torchShape), 0),
     }));
+  }
+
+  /**
+   * The grid image sizes must be multiples of: max(largest stride, 32) (Ultralytics' trainer `gs`,
+   * AutoBackend's stride): 32 for P3–P5 and P2–P5 heads, 64 for P3–P6.
+   */
+  get gridSize(): number {
+    return Math.max(32, ...this.strides);
   }
 
   /** Every weight as a PyTorch state_dict entry with its full Ultralytics key. */
@@ -146,13 +158,13 @@ function groupBindings(layers: tf.layers.Layer[]): TorchParamBinding[] {
     : []));
 }
 
-function buildLayer(src: ModelYamlSource, l: LayerPlan, xs: tf.SymbolicTensor[]): { ctx: ModuleContext; output: tf.SymbolicTensor; detect?: DetectHead } {
+function buildLayer(src: ModelYamlSource, plan: ModelPlan, l: LayerPlan, xs: tf.SymbolicTensor[]): { ctx: ModuleContext; output: tf.SymbolicTensor; detect?: DetectHead } {
   const ctx = new ModuleContext(`model.${l.index}`);
   try {
-    if (l.instances === 1) return { ctx, ...l.def.build(ctx, xs, l.args) };
+    if (l.instances === 1) return { ctx, ...l.def.build(ctx, xs, l.args, plan) };
     // n > 1 for a module without a repeat argument: nn.Sequential(m(*args) for _ in range(n)).
     let x = xs;
-    for (let j = 0; j < l.instances; j++) x = [l.def.build(ctx.child(j), x, l.args).output];
+    for (let j = 0; j < l.instances; j++) x = [l.def.build(ctx.child(j), x, l.args, plan).output];
     return { ctx, output: x[0]! };
   } catch (err) {
     if (err instanceof ModelYamlError) throw err;
@@ -176,7 +188,7 @@ function buildPlanned(src: ModelYamlSource, plan: ModelPlan, opts: BuildOptions)
   const groups: tf.layers.Layer[][] = [];
   let detect: DetectHead | null = null;
   for (const l of plan.layers) {
-    const built = buildLayer(src, l, l.inputs.map((j) => (j < 0 ? input : outputs[j]!)));
+    const built = buildLayer(src, plan, l, l.inputs.map((j) => (j < 0 ? input : outputs[j]!)));
     outputs.push(built.output);
     groups.push(built.ctx.layers);
     detect = built.detect ?? detect;

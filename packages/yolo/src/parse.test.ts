@@ -35,6 +35,7 @@ describe('parse_model semantics', () => {
   it('takes the scale from the file name, or the first scale with a warning', () => {
     const text = fs.readFileSync(stock, 'utf8');
     expect(planModel(loadModelYaml(tmpYaml('yolov8s-acmix.yaml', text))).scale).toBe('s');
+    expect(planModel(loadModelYaml(tmpYaml('yolo11m-p2.yaml', text))).scale).toBe('m'); // yolo<digits> too, as Ultralytics 8.3
     const first = planModel(loadModelYaml(tmpYaml('custom.yaml', text)));
     expect(first.scale).toBe('n');
     expect(first.warnings).toEqual(["no model scale passed. Assuming scale='n'."]);
@@ -45,11 +46,25 @@ describe('parse_model semantics', () => {
 
   it('evaluates string args like Ultralytics and keeps c2 == nc unscaled', () => {
     const p = plan(`nc: 24\nwidth_multiple: 0.25\nbackbone:\n  - [-1, 1, Conv, [nc, 3]]\n  - [-1, 1, Conv, ['64', 3]]\n` +
-      `  - [-1, 1, nn.Upsample, ['None', 2, nearest]]\n  - [[-1, -3], 1, Concat, [1]]\nhead: []\n`);
+      `  - [-1, 1, nn.Upsample, ['None', 2, nearest]]\n  - [[-2, -3], 1, Concat, [1]]\nhead: []\n`);
     expect(p.layers.map((l) => l.args)).toEqual([[3, 24, 3], [24, 16, 3], [null, 2, 'nearest'], [1]]);
-    expect(p.layers[3]!.inputs).toEqual([2, 0]); // -3 counts back from layer 3
+    expect(p.layers[3]!.inputs).toEqual([1, 0]); // -3 counts back from layer 3
     expect(p.layers[3]!.c2).toBe(16 + 24);
     expect(plan('nc: 5\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\n  - [[-1], 1, Detect, [nc]]\n', 'm.yaml', { nc: 7 }).layers[1]!.args).toEqual([7, [16]]);
+  });
+
+  it('attention modules keep their input channels: CBAM, ChannelAttention, SE, ECA get it inserted, SpatialAttention not', () => {
+    const p = plan('width_multiple: 0.5\nch: 24\nbackbone:\n  - [-1, 1, CBAM, [3]]\n  - [-1, 1, SE, []]\n  - [-1, 1, ECA, [2, 1]]\n' +
+      '  - [-1, 1, ChannelAttention, []]\n  - [-1, 1, SpatialAttention, [7]]\nhead: []\n');
+    expect(p.layers.map((l) => [l.args, l.c2])).toEqual([[[24, 3], 24], [[24], 24], [[24, 2, 1], 24], [[24], 24], [[7], 24]]);
+  });
+
+  it('C3k2 clears Detect.legacy, so its model gets YOLO11\'s head; a yaml without C3k2 keeps the v8 head', () => {
+    const y11 = planModel(loadModelYaml(path.join(models, 'yolo11.yaml')), { scale: 'n' });
+    expect(y11.legacy).toBe(false);
+    expect(planModel(loadModelYaml(stock), { scale: 'n' }).legacy).toBe(true);
+    // and yolo11n.yaml means yolo11.yaml at scale n (guess_model_scale matches yolo<digits> too)
+    expect(planModel(loadModelYaml(path.join(models, 'yolo11n.yaml'))).scale).toBe('n');
   });
 
   it('ACmix [] keeps the input channels; a given c2 is scaled like Conv', () => {
@@ -92,9 +107,25 @@ describe('bad yaml names file, line and column', () => {
     expectError('nc: 2\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]\nhead: []\n', /^bad\.yaml:\d+:\d+: YAML syntax error/);
   });
 
+  it('a module\'s own checks of its constructor args (ACmix: c2 divisible by head, C2PSA, SE, Conv groups) point at the args', () => {
+    expectError('ch: 8\nbackbone:\n  - [-1, 1, ACmix, [8, 7, 3]]\n', /^bad\.yaml:3:20: backbone\[0\] args: ACmix: outPlanes 8 is not divisible by head 3/);
+    // C2f_ACmix: the bottlenecks' ACmix has c = int(c2 / 2) = 12 channels.
+    expectError('ch: 8\nbackbone:\n  - [-1, 1, C2f_ACmix, [24, True, 7, 8]]\n', /^bad\.yaml:3:24: backbone\[0\] args: C2f_ACmix: outPlanes 12 is not divisible by head 8/);
+    expectError('ch: 8\nbackbone:\n  - [-1, 1, Conv, [64]]\n  - [-1, 1, C2PSA, [64]]\n', /^bad\.yaml:4:20: backbone\[1\] args: C2PSA: C2PSA\(64, e=0\.5\): c = 32 gives num_heads = c \/\/ 64 = 0/);
+    expectError('ch: 8\nbackbone:\n  - [-1, 1, Conv, [64]]\n  - [-1, 1, C2PSA, [128]]\n', /^bad\.yaml:4:20: backbone\[1\] args: C2PSA: C2PSA needs c1 == c2 \(got 64 → 128\)/);
+    expectError('ch: 8\nbackbone:\n  - [-1, 1, SE, []]\n', /^bad\.yaml:3:17: backbone\[0\] args: SE: SE\(8, reduction=16\): the hidden width C \/\/ reduction is 0/);
+    expectError('ch: 8\nbackbone:\n  - [-1, 1, Conv, [16, 3, 1, None, 3]]\n', /^bad\.yaml:3:19: backbone\[0\] args: Conv: groups 3 must divide c1 8 and c2 16/);
+  });
+
   it('errors raised while building a layer point at its module', async () => {
     const { buildModel } = await import('./model.js');
-    expect(() => buildModel(parseModelYaml('ch: 8\nbackbone:\n  - [-1, 1, ACmix, [8, 7, 3]]\n', 'acm.yaml')))
-      .toThrow(/^acm\.yaml:3:13: backbone\[0\] ACmix: .*not divisible by head 3/);
+    // C2f's bottlenecks get g = 3 on c = 8 channels: nn.Conv2d refuses it when it is built.
+    expect(() => buildModel(parseModelYaml('ch: 8\nbackbone:\n  - [-1, 1, C2f, [16, True, 3]]\n', 'g.yaml')))
+      .toThrow(/^g\.yaml:3:13: backbone\[0\] C2f: .*groups 3 must divide the input channels 8/);
+  });
+
+  it('attention module arguments', () => {
+    expectError('backbone:\n  - [-1, 1, CBAM, [5]]\n', /^bad\.yaml:2:20: backbone\[0\] args\[0\] \(kernel_size\): CBAM: kernel size must be 3 or 7/);
+    expectError('backbone:\n  - [-1, 1, SE, [0]]\n', /^bad\.yaml:2:18: backbone\[0\] args\[0\] \(reduction\): SE: /);
   });
 });

@@ -3,13 +3,17 @@
 //   scales and no scale takes the first one with a warning; depth, width, max_channels = scales[scale]
 //   (without scales: depth_multiple / width_multiple, default 1, no channel cap).
 // - repeats n = max(round(n·depth), 1) if n > 1 (Python's round); channel modules get
-//   c2 = make_divisible(min(c2, max_channels)·width, 8) unless c2 == nc, args = [c1, c2, ...];
-//   C2f/C3 get the repeat count as args[2]; Concat sums channels; Detect gets [ch[x] for x in f].
+//   c2 = make_divisible(min(c2, max_channels)·width, 8) unless c2 == nc, args = [c1, c2, ...]
+//   (modules that keep their channels: [c1, ...], ModuleDef.c2Arg); C2f/C3 get the repeat count
+//   as args[2]; Concat sums channels; Detect gets [ch[x] for x in f]; C3k2's scale rule (c3k at
+//   m/l/x) and `legacy = False` (YOLO11's Detect head).
 // - string args: 'nc' → nc, 'None' → None, other literals evaluated, anything else kept ('nearest').
 // - `from`: -1 is the previous layer, other negatives count back from the current layer, others
 //   are absolute; ch is the input channels at layer 0 and the layers' channels after.
+// - each layer's output stride (input image = 1) from the modules' strides, so layers can be named
+//   by level (layer-names.ts) and Concat inputs of different sizes are caught before building.
 // Errors are ModelYamlErrors at the offending yaml node.
-import type { ModuleDef } from './modules/module.js';
+import type { ModelScope, ModuleDef } from './modules/module.js';
 import { pythonRound } from './image/letterbox.js';
 import { evalStringArg, makeDivisible, type ArgLocals } from './pyargs.js';
 import { lookupModule, moduleNames } from './registry.js';
@@ -44,12 +48,14 @@ export interface LayerPlan {
   args: unknown[];
   /** Output channels as parse_model tracks them. */
   c2: number;
+  /** Output stride relative to the input image (8 for a P3 feature map), from the modules' strides. */
+  stride: number;
   /** Where the entry is in the yaml, for errors raised while building it. */
   yamlPath: (string | number)[];
   field: string;
 }
 
-export interface ModelPlan {
+export interface ModelPlan extends ModelScope {
   file: string;
   scale: string | null;
   depth: number;
@@ -62,6 +68,15 @@ export interface ModelPlan {
 }
 
 type Path = (string | number)[];
+
+/** The first problem with a module's yaml args (strings already evaluated): the arg's index, or null for the whole list. */
+export function moduleArgsIssue(def: ModuleDef, args: unknown[]): { index: number | null; message: string } | null {
+  const checked = def.args.safeParse(args);
+  if (checked.success) return null;
+  const issue = checked.error.issues[0]!;
+  const k = issue.path[0];
+  return typeof k === 'number' ? { index: k, message: issue.message } : { index: null, message: `${issue.message} (args: ${def.argNames.join(', ')})` };
+}
 
 function chooseScale(src: ModelYamlSource, opts: BuildOptions, warnings: string[]): { scale: string | null; depth: number; width: number; maxChannels: number } {
   const { scales } = src.spec;
@@ -93,6 +108,7 @@ export function planModel(src: ModelYamlSource, opts: BuildOptions = {}): ModelP
   const layers: LayerPlan[] = [];
   let ch: number[] = [chIn];
   let c2 = chIn;
+  let legacy = true;
   entries.forEach(([[from, n0, module, rawArgs], at, field], i) => {
     const err = (sub: Path, what: string, reason: string) => yamlErrorAt(src, [...at, ...sub], `${field}${what}`, reason);
     const def = lookupModule(module);
@@ -120,26 +136,24 @@ export function planModel(src: ModelYamlSource, opts: BuildOptions = {}): ModelP
       if (a === 'nc' && nc === null) throw err([3, k], ` args[${k}]`, "'nc' is used but the yaml sets no nc (add nc: or pass --nc)");
       return evalStringArg(a, locals);
     });
-    const checked = def.args.safeParse(args);
-    if (!checked.success) {
-      const issue = checked.error.issues[0]!;
-      const k = issue.path[0];
-      if (typeof k === 'number') throw err([3, k], ` args[${k}] (${def.argNames[k] ?? '?'})`, `${module}: ${issue.message}`);
-      throw err([3], ' args', `${module}: ${issue.message} (args: ${def.argNames.join(', ')})`);
-    }
+    const issue = moduleArgsIssue(def, args);
+    if (issue?.index != null) throw err([3, issue.index], ` args[${issue.index}] (${def.argNames[issue.index] ?? '?'})`, `${module}: ${issue.message}`);
+    if (issue) throw err([3], ' args', `${module}: ${issue.message}`);
 
+    const yamlArgs = args;
     let n = n0 > 1 ? Math.max(pythonRound(n0 * depth), 1) : n0;
     const shown = n;
     switch (def.role) {
       case 'channels': {
         const c1 = chOf(froms[0]!);
-        if (def.optionalC2 && (args[0] === undefined || args[0] === null)) {
+        const c2Arg = def.c2Arg ?? 'required';
+        if (c2Arg === 'none' || (c2Arg === 'optional' && (args[0] === undefined || args[0] === null))) {
           c2 = c1;
         } else {
           c2 = args[0] as number;
           if (c2 !== nc) c2 = makeDivisible(Math.min(c2, maxChannels) * width, 8);
         }
-        args = [c1, c2, ...args.slice(1)];
+        args = c2Arg === 'none' ? [c1, ...args] : [c1, c2, ...args.slice(1)];
         if (def.repeats) {
           args.splice(2, 0, n);
           n = 1;
@@ -156,9 +170,18 @@ export function planModel(src: ModelYamlSource, opts: BuildOptions = {}): ModelP
         c2 = chOf(froms[0]!);
         break;
     }
-    layers.push({ index: i, from, inputs, n: shown, instances: n, module, def, args, c2, yamlPath: at, field });
+    if (def.scaleArgs) args = def.scaleArgs(args, scale);
+    if (def.clearsLegacy) legacy = false;
+    const problem = def.validate?.(args);
+    if (problem) throw err([3], ' args', `${module}: ${problem}`);
+    const inStrides = inputs.map((j) => (j < 0 ? 1 : layers[j]!.stride));
+    if (def.role === 'concat' && inStrides.some((s) => s !== inStrides[0])) {
+      throw err([0], ' from', `${module} inputs have different strides (${inStrides.join(', ')}): their sizes differ`);
+    }
+    const stride = inStrides[0]! * (def.stride?.(yamlArgs) ?? 1) ** n;
+    layers.push({ index: i, from, inputs, n: shown, instances: n, module, def, args, c2, stride, yamlPath: at, field });
     if (i === 0) ch = [];
     ch.push(c2);
   });
-  return { file: src.file, scale, depth, width, maxChannels, nc, ch: chIn, layers, warnings };
+  return { file: src.file, scale, depth, width, maxChannels, nc, ch: chIn, layers, warnings, legacy };
 }

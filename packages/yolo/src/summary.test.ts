@@ -1,11 +1,13 @@
 // Sizes against Ultralytics' own numbers (cfg/models/v8/yolov8.yaml comments and its printed model
 // tables), counted from the real built layers.
 import { beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acmixParamCount } from '@acmix-lab/acmix';
 import { initBackend } from '@acmix-lab/runtime';
 import { buildModel } from './model.js';
+import { parseModelYaml } from './model-yaml.js';
 import { formatSummary, modelSummary } from './summary.js';
 
 const models = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../experiments/models');
@@ -45,6 +47,20 @@ describe('model summary', () => {
     expect(text).toContain(' 22        [15, 18, 21]  1    897664  ultralytics.nn.modules.head.Detect           [80, [64, 128, 256]]');
     expect(text).toContain(' 10                  -1  1         0  torch.nn.modules.upsampling.Upsample         [None, 2, \'nearest\']');
     expect(text).toMatch(/YOLOv8n summary: 225 layers, 3,157,200 parameters, 3,157,184 gradients, 8\.9 GFLOPs at 640$/);
+    // The last column: each layer's readable names, which sweep positions accept.
+    expect(text).toMatch(/^ {2}4 .*\.C2f +\[64, 64, 2, True\] +backbone\.4 backbone\.P3$/m);
+    expect(text).toMatch(/^ 22 .*\.Detect +\[80, \[64, 128, 256\]\] +head\.12 detect$/m);
+  });
+
+  it('ACmix rates: a frozen mode keeps the parameter count and removes its two rates from the gradients', () => {
+    const text = fs.readFileSync(yaml('yolov8-acmix-p5.yaml'), 'utf8');
+    const learned = sizeOf(yaml('yolov8-acmix-p5.yaml'));
+    for (const rates of ['conv', 'attention', 'fixed']) {
+      const m = buildModel(parseModelYaml(text.replace('ACmix, []', `ACmix, [None, 7, 4, 3, 1, 1, ${rates}]`), 'yolov8n-p5.yaml'));
+      const s = modelSummary(m, 640);
+      m.dispose();
+      expect([s.params, s.gradients, s.gflops], rates).toEqual([learned.params, learned.gradients - 2, learned.gflops]);
+    }
   });
 
   it('the seed yamls add exactly the ACmix parameters to yolov8', () => {

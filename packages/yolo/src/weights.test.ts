@@ -12,11 +12,23 @@ import { exportStateDict, importStateDict, loadModel, saveModel } from './weight
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tinyDir = path.resolve(here, '../fixtures/torch/yolov8-tiny');
-const neck = path.resolve(here, '../../../experiments/models/yolov8-acmix-neck.yaml');
+const models = path.resolve(here, '../../../experiments/models');
+const neck = path.join(models, 'yolov8-acmix-neck.yaml');
+// `key [shape]` of each family's state_dict at scale n, from the PyTorch port of Ultralytics' modules
+// (tools/fixtures/yolo_torch.py::write_sizes), num_batches_tracked left out.
+const stateDicts = JSON.parse(fs.readFileSync(path.resolve(here, '../fixtures/torch/state-dicts.json'), 'utf8')) as Record<string, string[]>;
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'weights-'));
 
 describe('weights', () => {
   beforeAll(async () => { await initBackend(); });
+
+  it.each(Object.keys(stateDicts))('%s (scale n): the state_dict keys and shapes Ultralytics writes, imported back', async (file) => {
+    const m = buildModel(path.join(models, file), { scale: 'n' });
+    const sd = await exportStateDict(m);
+    expect([...sd].map(([k, t]) => `${k} [${t.shape.join(', ')}]`).sort()).toEqual([...stateDicts[file]!].sort());
+    importStateDict(m, sd, file);
+    m.dispose();
+  });
 
   it('uses Ultralytics state_dict keys, buffers included, and round-trips them', async () => {
     const sd = readSafetensors(path.join(tinyDir, 'weights.safetensors'));

@@ -1,26 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadDataYaml, scanSplit, synthDataset } from '@acmix-lab/trainer';
+import { progressReporter } from '../progress.js';
 
 function int(value: string): number {
   if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('expected an integer');
   return Number(value);
-}
-
-/** Progress on stderr: one redrawn line on a terminal, a plain line every ~10% otherwise. */
-function progressReporter(label: string): (done: number, total: number) => void {
-  const tty = Boolean(process.stderr.isTTY);
-  let lastTenth = -1;
-  return (done, total) => {
-    if (tty) {
-      process.stderr.write(`\r\x1b[2K${label} ${done}/${total}${done === total ? '\n' : ''}`);
-      return;
-    }
-    const tenth = Math.floor((10 * done) / total);
-    if (tenth !== lastTenth || done === total) {
-      lastTenth = tenth;
-      process.stderr.write(`${label} ${done}/${total}\n`);
-    }
-  };
 }
 
 export function registerDataCommand(program: Command): void {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '@acmix-lab/runtime';
+import { moduleNames } from '@acmix-lab/yolo';
 
 const bin = fileURLToPath(new URL('../../bin/acmix-lab.js', import.meta.url));
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -20,13 +21,27 @@ describe('acmix-lab model / forward', () => {
     expect(s.gflops).toBeCloseTo(8.9, 1);
   });
 
+  it('--json names every layer for every family: the neck levels Detect reads (P2–P5, P3–P6) and the backbone levels', () => {
+    const levelsOf = (file: string) => {
+      const res = cli('model', `experiments/models/${file}`, '--json');
+      expect(res.status, res.stderr).toBe(0);
+      const s = JSON.parse(res.stdout) as { layers: { index: number; names: string[] }[] };
+      expect(s.layers.every((l) => /^(backbone|head)\.\d+$/.test(l.names[0]!))).toBe(true); // every layer has its section name
+      return Object.fromEntries(s.layers.flatMap((l) => l.names.filter((n) => /^(neck|backbone)\.P|^detect$/.test(n)).map((n) => [n, l.index])));
+    };
+    expect(levelsOf('yolo11n.yaml')).toMatchObject({ 'backbone.P5': 10, 'neck.P3': 16, 'neck.P4': 19, 'neck.P5': 22, detect: 23 });
+    expect(levelsOf('yolov8n-p2.yaml')).toMatchObject({ 'neck.P2': 18, 'neck.P3': 21, 'neck.P4': 24, 'neck.P5': 27, detect: 28 });
+    expect(levelsOf('yolov8n-p6.yaml')).toMatchObject({ 'backbone.P6': 11, 'neck.P3': 20, 'neck.P4': 23, 'neck.P5': 26, 'neck.P6': 29, detect: 30 });
+    expect(levelsOf('yolov5n.yaml')).toMatchObject({ 'backbone.P5': 9, 'neck.P3': 17, 'neck.P4': 20, 'neck.P5': 23, detect: 24 });
+  });
+
   it('reports a bad yaml in one line with file, line and column', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'model-')), 'bad.yaml');
     fs.writeFileSync(file, 'nc: 2\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\n  - [-1, 1, Foo, [16]]\n');
     const res = cli('model', file);
     expect(res.status).toBe(1);
     expect(res.stderr.trim().split('\n')).toEqual([`acmix-lab: error: ${file}:4:13: backbone[1] module: unknown module 'Foo' ` +
-      '(known: Conv, Bottleneck, C2f, C3, SPPF, Concat, nn.Upsample, Detect, ACmix, C2f_ACmix)']);
+      `(known: ${moduleNames().join(', ')})`]);
   });
 
   it('forward writes the PyTorch-layout output of a whole model', () => {

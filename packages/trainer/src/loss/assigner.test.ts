@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '@acmix-lab/runtime';
+import { fileURLToPath } from 'node:url';
+import { countLeakedTensors, initBackend, readSafetensors, requireTensor } from '@acmix-lab/runtime';
 import { assignTargets, TAL_DEFAULTS, type AssignerInput, type AssignerOptions, type Assignment } from './assigner.js';
 import { padTargets, type DetectionTargets } from './targets.js';
 
@@ -95,5 +96,80 @@ describe('assignTargets (Ultralytics TaskAlignedAssigner)', () => {
     expect(out.fgMask.every((m) => m === 0)).toBe(true);
     expect(out.targetLabels.every((l) => l === 2)).toBe(true);
     expect(out.fgScores.every((s) => s === 0)).toBe(true);
+  });
+});
+
+// Made by tools/fixtures/assigner_fixtures.py with the PyTorch port of Ultralytics' TaskAlignedAssigner
+// (top-k ties to the lowest anchor index) on random predictions over a 96 px image (189 anchors).
+function loadFixture(name: string) {
+  const file = fileURLToPath(new URL(`../../fixtures/assigner/${name}.safetensors`, import.meta.url));
+  const map = readSafetensors(file);
+  const get = (key: string) => requireTensor(map, key, file);
+  const ints = (key: string) => get(key).data as Int32Array;
+  const [batch, numAnchors] = get('fg_mask').shape as [number, number];
+  const imgsz = ints('imgsz')[0]!;
+  const targets: DetectionTargets = { batchIndex: ints('batch_idx'), cls: ints('cls'), boxes: get('bboxes').data as Float32Array };
+  const gt = padTargets(targets, batch, [imgsz, imgsz]);
+  const run = (): Assignment => {
+    const predLogits = tf.tensor(get('pred_logits').data as Float32Array, get('pred_logits').shape);
+    const predBboxes = tf.tensor(get('pred_bboxes').data as Float32Array, get('pred_bboxes').shape);
+    try {
+      return assignTargets({
+        batchSize: batch, numAnchors, predLogits, predBboxes, anchorPoints: get('anchor_points').data as Float32Array, gt,
+      }, { ...TAL_DEFAULTS, numClasses: ints('nc')[0]! });
+    } finally {
+      tf.dispose([predLogits, predBboxes]);
+    }
+  };
+  return { batch, numAnchors, gt, ints, fgScores: get('fg_scores').data as Float32Array, run };
+}
+
+/** The whole assignment equals the port's: fg_mask, target_gt_idx and target_labels exactly, scores to 1e-5. */
+function expectPortAssignment(fixture: ReturnType<typeof loadFixture>, got: Assignment): void {
+  expect(Array.from(got.fgMask)).toEqual(Array.from(fixture.ints('fg_mask')));
+  expect(Array.from(got.targetGtIdx)).toEqual(Array.from(fixture.ints('target_gt_idx')));
+  expect(Array.from(got.targetLabels)).toEqual(Array.from(fixture.ints('target_labels')));
+  let maxDiff = 0;
+  fixture.fgScores.forEach((s, i) => { maxDiff = Math.max(maxDiff, Math.abs(got.fgScores[i]! - s)); });
+  expect(maxDiff).toBeLessThan(1e-5);
+}
+
+describe('assignTargets against the PyTorch port of Ultralytics', () => {
+  beforeAll(async () => { await initBackend(); });
+
+  // One box labelled with two or three classes, its copies at several slots of several images, among boxes
+  // with hundreds of candidate pairs; the last copy's last pairs sit in the vectorised CIoU's scalar tail, where
+  // the native backend rounds atan differently. The copies' overlaps must still be equal, so that
+  // select_highest_overlaps' argmax gives every anchor two copies picked to the first copy.
+  for (const name of ['dup_b1', 'dup_b2', 'dup_b3', 'dup_b4']) {
+    it(`${name}: the first of identical boxes keeps the anchors both picked`, () => {
+      const fixture = loadFixture(name);
+      const got = fixture.run();
+      expectPortAssignment(fixture, got);
+      const { gt, numAnchors, batch } = fixture;
+      const box = (b: number, g: number) => Array.from(gt.boxes.subarray(4 * (b * gt.nMax + g), 4 * (b * gt.nMax + g) + 4));
+      let contested = 0;
+      fixture.ints('contested').forEach((c, i) => {
+        if (!c) return;
+        const b = Math.floor(i / numAnchors);
+        const winner = got.targetGtIdx[i]!;
+        const first = Array.from({ length: winner + 1 }, (_, g) => g).find((g) => box(b, g).join() === box(b, winner).join());
+        expect(winner, `anchor ${i}`).toBe(first);
+        contested += 1;
+      });
+      expect(contested).toBeGreaterThanOrEqual(batch);
+    });
+  }
+
+  it('topk_tie: a zero-metric top-k pick that changes the assignment follows the lowest-index-first order', () => {
+    const fixture = loadFixture('topk_tie');
+    // Had ties gone to the highest index first, these anchors would be assigned differently.
+    expect(fixture.ints('tie_changed').some((c) => c === 1)).toBe(true);
+    expectPortAssignment(fixture, fixture.run());
+  });
+
+  it('leaks no tensors', async () => {
+    const fixture = loadFixture('dup_b4');
+    expect(await countLeakedTensors(() => { fixture.run(); })).toBe(0);
   });
 });

@@ -10,14 +10,17 @@
 //  3. select_topk_candidates: the topk anchors of each real gt by align metric, kept if they are candidates
 //     (padded gts select nothing: their picks all land on anchor 0 and the count > 1 filter drops them).
 //  4. select_highest_overlaps: an anchor picked by several gts goes to the gt of highest overlap among all
-//     gts (argmax over the overlap column, even a gt whose topk did not pick it, as in the source).
+//     gts (argmax over the overlap column, even a gt whose topk did not pick it, as in the source); among
+//     equal overlaps the first gt wins, so of two identical boxes (one object, two classes) the first.
 //  5. get_targets + normalisation: target score = onehot(class) · align_metric · (max overlap of the gt /
 //     max align metric of the gt) on foreground anchors; background anchors carry gt 0's label and box.
 //
-// Ties: torch.topk orders equal values in an unspecified way (CPU: nth_element for short rows, a heap
-// partial_sort when k·64 ≤ A, which keeps the lowest-index zeros). Here ties go to the lower anchor index.
-// Ties happen in practice only at metric 0 (CIoU ≤ 0), where a picked anchor gets target score 0 and
-// weight 0, so the loss does not depend on the choice.
+// Top-k ties go to the lower anchor index, as in PyTorch's CUDA topk where Ultralytics trains (gatherTopK in
+// aten/src/ATen/native/cuda/TensorTopK.cu takes the values equal to the k-th in index order); on the CPU
+// torch.topk leaves their order unspecified (nth_element, or a heap partial_sort when k·64 ≤ A). Ties happen
+// in practice at metric 0 (CIoU ≤ 0), when a gt has fewer positive metrics than topk. Such a pick has weight 0,
+// but the order still matters: a zero-metric pick of an anchor that another gt picked with a positive metric
+// makes it claimed twice, and step 4 then gives it to the gt of highest overlap, possibly a third one.
 import * as tf from '@tensorflow/tfjs';
 import { bboxIou } from './iou.js';
 import { LossInputError, type PaddedTargets } from './targets.js';
@@ -65,22 +68,38 @@ export interface Assignment {
   targetGtIdx: Int32Array;
 }
 
-/** select_candidates_in_gts for the whole batch: (gt slot, anchor) pairs, by image then gt, anchors ascending. */
+/** Whether gt slots `i` and `j` hold the same box, bit for bit. */
+function sameBox(boxes: Float32Array, i: number, j: number): boolean {
+  for (let c = 0; c < 4; c++) if (boxes[4 * i + c] !== boxes[4 * j + c]) return false;
+  return true;
+}
+
+/**
+ * select_candidates_in_gts for the whole batch: (gt slot, anchor) pairs, by image then gt, anchors ascending.
+ * `ciouPair[p]` is the pair whose CIoU pair p takes: p itself, or the same anchor's pair of the first earlier
+ * gt of the image with an identical box (the same box has the same candidates, in the same order).
+ */
 function findCandidates(input: AssignerInput) {
   const { batchSize, numAnchors, anchorPoints, gt } = input;
   const slots: number[] = [];
   const anchors: number[] = [];
+  const ciouPair: number[] = [];
   const imageStart = new Int32Array(batchSize + 1);
+  const slotStart = new Int32Array(gt.nMax); // first pair of each gt of the current image
   for (let b = 0; b < batchSize; b++) {
     imageStart[b] = slots.length;
     for (let g = 0; g < gt.nMax; g++) {
       const slot = b * gt.nMax + g;
+      slotStart[g] = slots.length;
       if (!gt.mask[slot]) continue;
+      let twin = 0;
+      while (twin < g && !(gt.mask[b * gt.nMax + twin] && sameBox(gt.boxes, b * gt.nMax + twin, slot))) twin++;
       const x1 = gt.boxes[4 * slot]!, y1 = gt.boxes[4 * slot + 1]!;
       const x2 = gt.boxes[4 * slot + 2]!, y2 = gt.boxes[4 * slot + 3]!;
       for (let a = 0; a < numAnchors; a++) {
         const ax = anchorPoints[2 * a]!, ay = anchorPoints[2 * a + 1]!;
         if (ax - x1 > INSIDE_EPS && ay - y1 > INSIDE_EPS && x2 - ax > INSIDE_EPS && y2 - ay > INSIDE_EPS) {
+          ciouPair.push(twin < g ? slotStart[twin]! + slots.length - slotStart[g]! : slots.length);
           slots.push(slot);
           anchors.push(a);
         }
@@ -88,31 +107,45 @@ function findCandidates(input: AssignerInput) {
     }
   }
   imageStart[batchSize] = slots.length;
-  return { slots, anchors, imageStart };
+  return { slots, anchors, ciouPair, imageStart };
 }
 
 /**
  * get_box_metrics for the candidate pairs only: overlap = CIoU(gt, pred box) clamped at 0 and
  * align metric = score^alpha · overlap^beta, in float32 as torch computes them. Only these 2·P numbers
  * leave TensorFlow (reading back all B·A·nc scores would cost far more than the assignment).
+ *
+ * CIoU runs once per distinct (box, anchor): the native backend rounds the same inputs differently at
+ * different places of a vector (SIMD body or scalar tail), and two identical gts (one object labelled with two
+ * classes) must get bit-identical overlaps, as in Ultralytics, for select_highest_overlaps to give their
+ * contested anchors to the first.
  */
-function candidateMetrics(input: AssignerInput, slots: number[], anchors: number[], alpha: number, beta: number) {
+function candidateMetrics(input: AssignerInput, pairs: ReturnType<typeof findCandidates>, alpha: number, beta: number) {
+  const { slots, anchors, ciouPair } = pairs;
   const n = slots.length;
   if (n === 0) return { overlaps: new Float32Array(0), metrics: new Float32Array(0) };
   const { numAnchors, gt } = input;
   const nc = input.predLogits.shape[2]!;
-  const gtBoxes = new Float32Array(4 * n);
-  const rows = new Int32Array(n);
+  const distinct = new Int32Array(n); // index of each pair's CIoU among the distinct pairs
+  const gtBoxes: number[] = [];
+  const predRows: number[] = [];
   const scoreIdx = new Int32Array(n);
   for (let p = 0; p < n; p++) {
     const slot = slots[p]!;
-    gtBoxes.set(gt.boxes.subarray(4 * slot, 4 * slot + 4), 4 * p);
-    rows[p] = Math.floor(slot / gt.nMax) * numAnchors + anchors[p]!;
-    scoreIdx[p] = rows[p]! * nc + gt.labels[slot]!;
+    const row = Math.floor(slot / gt.nMax) * numAnchors + anchors[p]!;
+    scoreIdx[p] = row * nc + gt.labels[slot]!;
+    if (ciouPair[p] !== p) {
+      distinct[p] = distinct[ciouPair[p]!]!;
+      continue;
+    }
+    distinct[p] = predRows.length;
+    predRows.push(row);
+    for (let c = 0; c < 4; c++) gtBoxes.push(gt.boxes[4 * slot + c]!);
   }
   const both = tf.tidy(() => {
-    const pd = tf.gather(input.predBboxes.reshape([-1, 4]), tf.tensor1d(rows, 'int32'));
-    const overlaps = bboxIou(tf.tensor2d(gtBoxes, [n, 4]), pd, { xywh: false, CIoU: true }).reshape([n]).maximum(0);
+    const pd = tf.gather(input.predBboxes.reshape([-1, 4]), tf.tensor1d(predRows, 'int32'));
+    const ciou = bboxIou(tf.tensor2d(gtBoxes, [predRows.length, 4]), pd, { xywh: false, CIoU: true }).reshape([-1]);
+    const overlaps = tf.gather(ciou, tf.tensor1d(distinct, 'int32')).maximum(0);
     const scores = tf.sigmoid(tf.gather(input.predLogits.reshape([-1]), tf.tensor1d(scoreIdx, 'int32')));
     return tf.concat([overlaps, scores.pow(alpha).mul(overlaps.pow(beta))]);
   });
@@ -166,8 +199,9 @@ export function assignTargets(input: AssignerInput, options: AssignerOptions): A
     return out;
   }
   if (A < topk) throw new LossInputError(`TaskAlignedAssigner: ${A} anchors, fewer than topk ${topk}`);
-  const { slots, anchors, imageStart } = findCandidates(input);
-  const pair = candidateMetrics(input, slots, anchors, alpha, beta);
+  const candidates = findCandidates(input);
+  const { slots, anchors, imageStart } = candidates;
+  const pair = candidateMetrics(input, candidates, alpha, beta);
   // Dense (n_max, A) rows of one image; only candidate entries are ever set, and they are reset after use.
   const metric = new Float32Array(nMax * A);
   const overlaps = new Float32Array(nMax * A);

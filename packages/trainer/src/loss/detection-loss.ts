@@ -3,9 +3,10 @@
 // target scores, gained (box 7.5, cls 0.5, dfl 1.5) and multiplied by the batch size.
 //
 // Contract with the model (Detect in training mode, levels concatenated):
-//   preds (B, A, 4·regMax + nc): for each level P3, P4, P5 (strides 8, 16, 32) its anchors row-major
-//   (y then x), channels = 4·regMax box-distribution logits, side-major (l, t, r, b; channel = side·regMax
-//   + bin), then nc class logits. featureSizes [[h3, w3], [h4, w4], [h5, w5]]; imgsz = (h3, w3)·stride[0].
+//   preds (B, A, 4·regMax + nc): for each Detect level (P3, P4, P5 at strides 8, 16, 32 by default; P2–P5 or
+//   P3–P6 for four-level heads) its anchors row-major (y then x), channels = 4·regMax box-distribution logits,
+//   side-major (l, t, r, b; channel = side·regMax + bin), then nc class logits. featureSizes [[h, w] per level];
+//   imgsz = featureSizes[0]·strides[0].
 //   targets: normalised xywh boxes with their image index and class (Ultralytics' batch dict).
 //
 // Differentiable where Ultralytics is: the assigner sees detached scores and boxes; the loss gathers the
@@ -94,8 +95,8 @@ export function v8DetectionLoss(preds: tf.Tensor, featureSizes: FeatureSizes, ta
   checkTargets(targets, B, nc);
   const anchors = makeAnchors(featureSizes, strides);
   const A = anchors.count;
-  const [h3, w3] = featureSizes[0]!;
-  const gt = padTargets(targets, B, [h3 * strides[0]!, w3 * strides[0]!]);
+  const [h0, w0] = featureSizes[0]!;
+  const gt = padTargets(targets, B, [h0 * strides[0]!, w0 * strides[0]!]);
   const pointsPx = anchors.points.map((v, i) => v * anchors.strides[i >> 1]!);
   let items: LossGains = { box: 0, cls: 0, dfl: 0 };
   let assignment: Assignment | undefined;

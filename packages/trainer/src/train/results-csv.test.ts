@@ -27,4 +27,19 @@ describe('results.csv', () => {
     expect(rows.map((r) => r.epoch)).toEqual([1, 2]);
     expect(rows[1]!['metrics/mAP50(B)']).toBe(0.75);
   });
+
+  it('reads back nan and ±inf as written, and the unpadded Ultralytics 8.3 form with its time column', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'csv-')), 'results.csv');
+    const row = Object.fromEntries(RESULTS_COLUMNS.map((c) => [c, 0.5])) as ResultsRow;
+    writeResultsRow(file, { ...row, epoch: 1, 'train/box_loss': NaN, 'val/box_loss': Infinity, 'val/cls_loss': -Infinity });
+    const [back] = parseResultsCsv(fs.readFileSync(file, 'utf8'));
+    expect(back!['train/box_loss']).toBeNaN();
+    expect(back!['val/box_loss']).toBe(Infinity);
+    expect(back!['val/cls_loss']).toBe(-Infinity);
+    const v83 = 'epoch,time,train/box_loss,metrics/mAP50(B)\n1,12.5,1.2,0.25\n2,24.9,nan,\n';
+    expect(parseResultsCsv(v83)).toEqual([
+      { epoch: 1, time: 12.5, 'train/box_loss': 1.2, 'metrics/mAP50(B)': 0.25 },
+      { epoch: 2, time: 24.9, 'train/box_loss': NaN, 'metrics/mAP50(B)': NaN },
+    ]);
+  });
 });

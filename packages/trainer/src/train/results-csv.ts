@@ -1,7 +1,8 @@
 // results.csv exactly as Ultralytics writes it (engine/trainer.py save_metrics): every field
 // right-aligned to 23 characters, numbers as '%.5g', so users' pandas/plot scripts carry over.
 import fs from 'node:fs';
-import { writeFileAtomic } from '@acmix-lab/runtime';
+// The narrow subpath keeps this module free of TensorFlow: the store (and the dashboard) parse results.csv.
+import { writeFileAtomic } from '@acmix-lab/runtime/atomic';
 
 export const RESULTS_COLUMNS = [
   'epoch', 'train/box_loss', 'train/cls_loss', 'train/dfl_loss',
@@ -35,11 +36,20 @@ export function formatResultsRow(row: ResultsRow): string {
   return RESULTS_COLUMNS.map((c) => pad(formatG(row[c]))).join(',');
 }
 
+/** A field as Python's float() reads it: '%g' writes 'nan', 'inf' and '-inf', which Number() does not parse. */
+function parseField(field: string): number {
+  const s = field.trim().toLowerCase();
+  if (s === 'inf' || s === '+inf' || s === 'infinity') return Infinity;
+  if (s === '-inf' || s === '-infinity') return -Infinity;
+  return s === '' || s === 'nan' ? NaN : Number(s);
+}
+
+/** Rows keyed by the header's names: the trainer's columns, and any others (Ultralytics 8.3 adds `time`). */
 export function parseResultsCsv(text: string): ResultsRow[] {
   const [header, ...lines] = text.trim().split('\n');
   const cols = header!.split(',').map((c) => c.trim());
-  return lines.filter(Boolean).map((line) => {
-    const vals = line.split(',').map((v) => Number(v.trim()));
+  return lines.filter((line) => line.trim()).map((line) => {
+    const vals = line.split(',').map(parseField);
     return Object.fromEntries(cols.map((c, i) => [c, vals[i]!])) as ResultsRow;
   });
 }

@@ -1,86 +1,130 @@
-// Resume after a kill: a training process is SIGKILLed at a random moment after its first
-// checkpoint, resumed with --resume, and must end with exactly the weights of an uninterrupted run.
+// Resume: which run, which arguments, when there is nothing to resume (planResume, on hand-made run folders),
+// and a training process SIGKILLed at a random moment after its first checkpoint, resumed through the API,
+// ending with exactly the weights of an uninterrupted run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { initBackend, readSafetensors } from '@acmix-lab/runtime';
+import { initBackend } from '@acmix-lab/runtime';
 import { synthDataset } from '../data/synth.js';
-import { checkpointNames } from './checkpoint.js';
+import { checkpointNames, CheckpointError } from './checkpoint.js';
+import { resolveTrainConfig, TrainConfigError, writeTrainConfig } from './config.js';
 import { parseResultsCsv } from './results-csv.js';
+import { planResume, RunFinishedError, type ResumeInput } from './resume.js';
+import { CLI_BIN, differingWeights, killAfterFirstCheckpoint, TINY_ARGS, writeTinyModelYaml } from './tiny-run.js';
 import { train } from './train.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const cli = path.join(repoRoot, 'apps', 'cli', 'bin', 'acmix-lab.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resume-'));
-
-// A small model (the stock yaml at a tiny custom scale) keeps three epochs to a few seconds.
-const modelYaml = path.join(tmp, 'tiny.yaml');
-const args = {
-  model: modelYaml, model_scale: 't', epochs: 3, batch: 4, imgsz: 64, seed: 3, workers: 0,
-  warmup_epochs: 0.5, close_mosaic: 1, plots: false, project: tmp,
-};
-
-function finalWeights(runDir: string): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [k, t] of readSafetensors(path.join(runDir, 'weights', 'last', 'train-state.safetensors'))) {
-    if (k.startsWith('model.') || k.startsWith('ema.')) out.set(k, t.data as Float32Array);
-  }
-  return out;
-}
-
-function waitFor(file: string, timeoutMs: number): Promise<void> {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (fs.existsSync(file)) resolve();
-      else if (Date.now() - t0 > timeoutMs) reject(new Error(`${file} did not appear within ${timeoutMs} ms`));
-      else setTimeout(poll, 50);
-    };
-    poll();
-  });
-}
-
-beforeAll(async () => {
-  await initBackend();
-  const stock = fs.readFileSync(path.join(repoRoot, 'experiments', 'models', 'yolov8.yaml'), 'utf8');
-  fs.writeFileSync(modelYaml, stock.replace(/scales:[^\n]*\n/, 'scales:\n  t: [0.33, 0.0625, 1024]\n'));
-  await synthDataset({ out: path.join(tmp, 'data'), train: 12, val: 4, imgsz: 64, classes: 2, seed: 1 });
-});
-
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-describe('resume', () => {
+describe('planResume', () => {
+  const project = path.join(tmp, 'plans');
+  const data = path.join(tmp, 'data.yaml');
+  fs.writeFileSync(data, 'path: .\ntrain: images\nval: images\nnames: [a]\n');
+
+  /** A run folder as train() leaves it: args.yaml and weights/last holding `epoch` (0-based) as its last complete one. */
+  function fakeRun(name: string, epoch: number | null, args: Record<string, unknown> = {}, bestEpoch = epoch): string {
+    const dir = path.join(project, name);
+    fs.mkdirSync(path.join(dir, 'weights', 'last'), { recursive: true });
+    writeTrainConfig(path.join(dir, 'args.yaml'), resolveTrainConfig({ model: 'tiny.yaml', data, epochs: 3, workers: 0, ...args }));
+    if (epoch === null) fs.rmSync(path.join(dir, 'weights'), { recursive: true });
+    else {
+      fs.writeFileSync(path.join(dir, 'weights', 'last', 'train-state.json'), JSON.stringify({ epoch, bestEpoch, bestFitness: 0.1 }));
+      fs.writeFileSync(path.join(dir, 'weights', 'last', 'train-state.safetensors'), '');
+    }
+    return dir;
+  }
+  const plan = (input: ResumeInput) => planResume(input);
+
+  it('finds the run from its folder, its weights/last, model=…/weights/last or project/name (newest without name)', () => {
+    const run = fakeRun('a', 0);
+    const last = path.join(run, 'weights', 'last');
+    for (const input of [{ resume: run }, { resume: last }, { resume: true, model: last }, { resume: true, project, name: 'a' }] as ResumeInput[]) {
+      const p = plan(input);
+      expect(p.files.dir).toBe(run);
+      expect(p.config.resume).toBe(true);
+      expect(p.config.epochs).toBe(3);
+      expect(p.state.epoch).toBe(0);
+    }
+    const newer = fakeRun('b', 1);
+    const t = Date.now() / 1000;
+    fs.utimesSync(path.join(run, 'weights', 'last', 'train-state.json'), t - 60, t - 60);
+    expect(plan({ resume: true, project }).files.dir).toBe(newer);
+  });
+
+  it('takes device, workers, patience, save_period, val and plots; refuses any other change, naming each', () => {
+    const run = fakeRun('c', 0);
+    const p = plan({ resume: run, workers: 3, device: 'cpu', patience: 7, val: false, plots: false, save_period: 2, epochs: 3, model: path.resolve('tiny.yaml') });
+    expect([p.config.workers, p.config.patience, p.config.val, p.config.plots, p.config.save_period, p.config.epochs]).toEqual([3, 7, false, false, 2, 3]);
+    let err: unknown;
+    try {
+      plan({ resume: run, epochs: 5, imgsz: 128, batch: 8, model: 'other.yaml', workers: 1 });
+    } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(TrainConfigError);
+    const message = (err as Error).message;
+    expect(message.split('\n')).toHaveLength(1);
+    expect(message).toContain(`resume ${run}: a resumed run keeps its arguments; cannot change `
+      + 'epochs (3 → 5), imgsz (640 → 128), batch (16 → 8), model ("tiny.yaml" → "other.yaml") (only device, workers, '
+      + 'patience, save_period, val, plots may be given with resume; start a new run to change the others)');
+    expect(message).not.toContain('workers (');
+  });
+
+  it('takes another data.yaml only when the run\'s own is gone', () => {
+    const moved = path.join(tmp, 'moved.yaml');
+    expect(() => plan({ resume: fakeRun('d', 0), data: moved })).toThrow(/cannot change data/);
+    expect(plan({ resume: fakeRun('e', 0, { data: path.join(tmp, 'gone.yaml') }), data: moved }).config.data).toBe(moved);
+  });
+
+  it('says a finished run (all epochs, or stopped by patience) has nothing to resume; a larger patience continues it', () => {
+    const done = fakeRun('f', 2);
+    expect(() => plan({ resume: done })).toThrow(new RunFinishedError(`${done}/weights/last: training to 3 epochs is finished, nothing to resume`));
+    const stopped = fakeRun('g', 1, { epochs: 10, patience: 1 }, 0);
+    expect(() => plan({ resume: stopped })).toThrow(/training stopped early at epoch 2 \(no improvement in 1 epochs\), nothing to resume/);
+    expect(plan({ resume: stopped, patience: 5 }).state.epoch).toBe(1);
+  });
+
+  it('names what is missing: the folder, args.yaml, weights/last, the resumable state', () => {
+    const none = path.join(project, 'none');
+    expect(() => plan({ resume: true, project, name: 'none' })).toThrow(new CheckpointError(`resume: ${none} does not exist`));
+    expect(() => plan({ resume: none })).toThrow(`resume=${none}: no such run folder or checkpoint`);
+    fs.mkdirSync(none);
+    expect(() => plan({ resume: none })).toThrow(`resume: ${none}/args.yaml is missing; is ${none} a training run?`);
+    const early = fakeRun('h', null);
+    expect(() => plan({ resume: early })).toThrow(`resume: ${early}/weights/last is missing: the run stopped before its first epoch ended`);
+    const best = fakeRun('i', 0);
+    fs.renameSync(path.join(best, 'weights', 'last'), path.join(best, 'weights', 'best'));
+    expect(() => plan({ resume: path.join(best, 'weights', 'best') })).toThrow(/only weights\/last can be resumed/);
+    fs.mkdirSync(path.join(best, 'weights', 'last'));
+    fs.writeFileSync(path.join(best, 'weights', 'last', 'train-state.json'), '{}');
+    expect(() => plan({ resume: best })).toThrow(`resume: ${best}/weights/last/train-state.safetensors is missing`);
+    expect(() => plan({ resume: true, project: path.join(tmp, 'empty') })).toThrow(/no run with a checkpoint \(weights\/last\) in/);
+  });
+});
+
+describe('resume after SIGKILL', () => {
+  let modelYaml = '';
+  let data = '';
+  beforeAll(async () => {
+    await initBackend();
+    modelYaml = writeTinyModelYaml(tmp);
+    data = (await synthDataset({ out: path.join(tmp, 'data'), train: 12, val: 4, imgsz: 64, classes: 2, seed: 1 })).yamlFile;
+  });
+
   it('continues a run killed at a random point to the same final weights', async () => {
-    const data = path.join(tmp, 'data', 'data.yaml');
-    const straight = await train({ ...args, data, name: 'straight' }, { log: () => {} });
+    const args = { ...TINY_ARGS, model: modelYaml, data, project: tmp };
+    const straight = await train({ ...args, name: 'straight' }, { log: () => {} });
     expect(straight.epochsRun).toBe(3);
 
     // Killed somewhere between the end of epoch 1 and the end of the run.
-    const name = 'killed';
-    const child = spawn(process.execPath, [cli, 'train', `--model=${modelYaml}`, '--data', data, '--name', name,
-      ...Object.entries(args).filter(([k]) => k !== 'model').map(([k, v]) => `${k}=${v}`)], { stdio: 'ignore' });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    await waitFor(path.join(tmp, name, 'weights', 'last', 'train-state.json'), 240_000);
-    await new Promise((r) => setTimeout(r, Math.random() * 1500));
-    child.kill('SIGKILL');
-    expect(await exited, 'the child finished before it could be killed').toBe('SIGKILL');
-    const killedAfter = JSON.parse(fs.readFileSync(path.join(tmp, name, 'weights', 'last', 'train-state.json'), 'utf8')).epoch;
+    const child = spawn(process.execPath, [CLI_BIN, 'train', '--name', 'killed',
+      ...Object.entries(args).map(([k, v]) => `${k}=${v}`)], { stdio: 'ignore' });
+    const killedAfter = await killAfterFirstCheckpoint(child, path.join(tmp, 'killed'));
     expect(killedAfter).toBeLessThan(2);
 
-    const resumed = await train({ ...args, data, name, resume: true }, { log: () => {} });
+    const resumed = await train({ resume: path.join(tmp, 'killed') }, { log: () => {} });
     expect(resumed.epochsRun).toBe(3 - (killedAfter + 1));
-    const want = finalWeights(straight.saveDir);
-    const got = finalWeights(resumed.saveDir);
-    expect([...got.keys()]).toEqual([...want.keys()]);
-    for (const [k, w] of want) {
-      const g = got.get(k)!;
-      let maxDiff = 0;
-      for (let i = 0; i < w.length; i++) maxDiff = Math.max(maxDiff, Math.abs(g[i]! - w[i]!));
-      expect(maxDiff, k).toBe(0);
-    }
+    expect(differingWeights(resumed.saveDir, straight.saveDir)).toEqual([]);
     expect(checkpointNames(path.join(resumed.saveDir, 'weights', 'best'))).toEqual(['circle', 'square']);
     const rows = parseResultsCsv(fs.readFileSync(path.join(resumed.saveDir, 'results.csv'), 'utf8'));
     expect(rows.map((r) => r.epoch)).toEqual([1, 2, 3]);

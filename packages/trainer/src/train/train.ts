@@ -6,18 +6,19 @@
 import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@acmix-lab/runtime';
-import { buildModel, modelSummary, type YoloModel } from '@acmix-lab/yolo';
+import { buildModel, modelImgsz, modelSummary, type YoloModel } from '@acmix-lab/yolo';
 import { DEFAULT_AUGMENT, type AugmentHyp } from '../data/augment.js';
 import { loadDataYaml } from '../data/data-yaml.js';
 import { DataLoader, mosaicForEpoch } from '../data/loader.js';
 import { scanSplit } from '../data/scan.js';
 import type { LossGains } from '../loss/detection-loss.js';
 import { validate, type ValidationReport } from '../val/validate.js';
-import { CheckpointError, readStateTensors, readTrainState, saveCheckpoint, type TrainState } from './checkpoint.js';
-import { readTrainConfig, resolveTrainConfig, writeTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
+import { readStateTensors, saveCheckpoint, type TrainState } from './checkpoint.js';
+import { resolveTrainConfig, writeTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { variablesByKey } from './model-state.js';
 import { writeResultsRow, type ResultsRow } from './results-csv.js';
 import { writeResultsPng } from './results-plot.js';
+import { planResume, type ResumeInput } from './resume.js';
 import { resolveRunDir, runFiles, type RunFiles } from './run-dir.js';
 import { TrainingStep } from './step.js';
 
@@ -68,23 +69,23 @@ export class TrainingDivergedError extends Error {
 
 const AUGMENT_KEYS = Object.keys(DEFAULT_AUGMENT) as (keyof AugmentHyp)[];
 
-/** The run's config: fresh from the input, or args.yaml of the run being resumed. */
-function prepareRun(input: TrainConfigInput): { config: TrainConfig; files: RunFiles; resumeFrom: string | null } {
-  const requested = resolveTrainConfig(input);
-  if (!requested.resume) {
-    const files = runFiles(resolveRunDir(requested.project, requested.name, requested.exist_ok));
-    return { config: requested, files, resumeFrom: null };
+/** The run's config: fresh from the input, or args.yaml of the run being resumed with its checkpoint state. */
+function prepareRun(input: TrainConfigInput | ResumeInput): { config: TrainConfig; files: RunFiles; resumed: TrainState | null } {
+  if (input.resume) {
+    const { config, files, state } = planResume(input as ResumeInput);
+    return { config, files, resumed: state };
   }
-  const files = runFiles(resolveRunDir(requested.project, requested.name, true));
-  if (!fs.existsSync(files.last)) {
-    throw new CheckpointError(`--resume: ${files.last} does not exist (give --project/--name of the run to resume)`);
-  }
-  return { config: readTrainConfig(files.args, { resume: true }), files, resumeFrom: files.last };
+  const config = resolveTrainConfig(input as TrainConfigInput);
+  return { config, files: runFiles(resolveRunDir(config.project, config.name, config.exist_ok)), resumed: null };
 }
 
-export async function train(input: TrainConfigInput, hooks: TrainHooks = {}): Promise<TrainResult> {
+/**
+ * Trains a new run, or resumes one (`resume: true` with project/name or model=<run>/weights/last, or
+ * `resume: <run folder or its weights/last>`; see resume.ts). Resuming a finished run throws RunFinishedError.
+ */
+export async function train(input: TrainConfigInput | ResumeInput, hooks: TrainHooks = {}): Promise<TrainResult> {
   const log = hooks.log ?? ((line: string) => console.log(line));
-  const { config, files, resumeFrom } = prepareRun(input);
+  const { config, files, resumed } = prepareRun(input);
   // TensorFlow reads this when its kernels first run: set before the native backend loads.
   if (config.deterministic) process.env.TF_DETERMINISTIC_OPS ??= '1';
   const backend = await initBackend(config.backend ?? undefined);
@@ -94,12 +95,19 @@ export async function train(input: TrainConfigInput, hooks: TrainHooks = {}): Pr
   const trainSplit = scanSplit(data.train, data.nc, { prefix: 'train', log, strict: config.strict });
   const valSplit = scanSplit(data.val, data.nc, { prefix: 'val', log, strict: config.strict });
   const build = { scale: config.model_scale ?? undefined, nc: data.nc, imgsz: config.imgsz, seed: config.seed };
-  const model = buildModel(config.model, build);
+  let model = buildModel(config.model, build);
+  // trainer.py _setup_train: imgsz = check_imgsz(imgsz, stride=gs) (a P3–P6 model needs multiples of 64).
+  const imgsz = modelImgsz(model, config.imgsz, log);
+  if (imgsz !== config.imgsz) {
+    config.imgsz = build.imgsz = imgsz;
+    model.dispose();
+    model = buildModel(config.model, build);
+  }
   const emaModel = buildModel(config.model, build);
   const summary = modelSummary(model, config.imgsz);
   config.model_scale = model.scale;
   fs.mkdirSync(files.weights, { recursive: true });
-  if (!resumeFrom) writeTrainConfig(files.args, config);
+  if (!resumed) writeTrainConfig(files.args, config);
 
   const hyp = Object.fromEntries(AUGMENT_KEYS.map((k) => [k, config[k as keyof TrainConfig]])) as unknown as AugmentHyp;
   const trainLoader = new DataLoader({ items: trainSplit.items, imgsz: config.imgsz, batchSize: config.batch, augment: true, hyp, seed: config.seed, workers: config.workers });
@@ -114,21 +122,20 @@ export async function train(input: TrainConfigInput, hooks: TrainHooks = {}): Pr
   let startEpoch = 0;
   let bestFitness = -Infinity;
   let bestEpoch = -1;
-  if (resumeFrom) {
-    const state = readTrainState(resumeFrom);
-    const tensors = readStateTensors(resumeFrom);
+  if (resumed) {
+    const tensors = readStateTensors(files.last);
     try {
       const vars = variablesByKey(model);
       for (const [key, t] of Object.entries(tensors.model)) vars[key]!.assign(t);
-      step.ema.importState({ state: tensors.ema, updates: state.emaUpdates });
-      step.loop.importState({ optimizer: tensors.optim, pendingGrads: tensors.grad, lastOptStep: state.lastOptStep });
+      step.ema.importState({ state: tensors.ema, updates: resumed.emaUpdates });
+      step.loop.importState({ optimizer: tensors.optim, pendingGrads: tensors.grad, lastOptStep: resumed.lastOptStep });
     } finally {
       tf.dispose([tensors.model, tensors.ema, tensors.optim, tensors.grad]);
     }
-    startEpoch = state.epoch + 1;
-    bestFitness = state.bestFitness ?? -Infinity;
-    bestEpoch = state.bestEpoch ?? -1;
-    log(`Resuming training from ${resumeFrom} from epoch ${startEpoch + 1} to ${config.epochs} total epochs`);
+    startEpoch = resumed.epoch + 1;
+    bestFitness = resumed.bestFitness ?? -Infinity;
+    bestEpoch = resumed.bestEpoch ?? -1;
+    log(`Resuming training from ${files.last} from epoch ${startEpoch + 1} to ${config.epochs} total epochs`);
   }
   log(`Image sizes ${config.imgsz} train, ${config.imgsz} val; ${trainLoader.workers} dataloader workers; backend ${backend.backend}`);
   log(`Logging results to ${files.dir}`);

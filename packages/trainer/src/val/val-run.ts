@@ -1,6 +1,6 @@
 // `acmix-lab val`: a trained model (checkpoint directory, or yaml + safetensors state_dict) on a
 // dataset split, with Ultralytics' validation settings and metrics.
-import { openModel } from '@acmix-lab/yolo';
+import { modelImgsz, openModel } from '@acmix-lab/yolo';
 import { initBackend } from '@acmix-lab/runtime';
 import { loadDataYaml } from '../data/data-yaml.js';
 import { DataLoader } from '../data/loader.js';
@@ -43,7 +43,9 @@ export async function runValidation(o: ValRunOptions): Promise<ValRunResult> {
   const model = await openModel({ model: o.model, weights: o.weights, scale: o.scale });
   try {
     if (model.nc !== data.nc) throw new ValRunError(`model has ${model.nc} classes but ${o.data} has ${data.nc}`);
-    const loader = new DataLoader({ items: scanned.items, imgsz: o.imgsz ?? 640, batchSize: o.batch ?? 32, augment: false, workers: o.workers });
+    // validator.py: imgsz = check_imgsz(imgsz, stride=model.stride)
+    const imgsz = modelImgsz(model, o.imgsz ?? 640, log);
+    const loader = new DataLoader({ items: scanned.items, imgsz, batchSize: o.batch ?? 32, augment: false, workers: o.workers });
     try {
       const report = await validate(model, loader, { nc: data.nc, conf: o.conf, iou: o.iou, maxDet: o.maxDet });
       return { ...report, names: data.names, images: scanned.items.length };

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { plainBinding, type TorchMappable, type TorchParamBinding } from '@acmix-lab/runtime';
 import { isTraining, oneShape, oneTensor, type BaseLayerArgs, type Kwargs } from './kwargs.js';
+import { numel, type ThopCounted } from './thop.js';
 import { fusedBatchNormTraining, nativeOpsAvailable } from './native-ops.js';
 
 export interface TorchBatchNormArgs extends BaseLayerArgs {
@@ -15,7 +16,7 @@ export interface TorchBatchNormArgs extends BaseLayerArgs {
   momentum?: number;
 }
 
-export class TorchBatchNorm extends tf.layers.Layer implements TorchMappable {
+export class TorchBatchNorm extends tf.layers.Layer implements TorchMappable, ThopCounted {
   static className = 'TorchBatchNorm';
   readonly eps: number;
   readonly momentum: number;
@@ -109,6 +110,11 @@ export class TorchBatchNorm extends tf.layers.Layer implements TorchMappable {
 
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), eps: this.eps, momentum: this.momentum };
+  }
+
+  /** thop's count_normalization: 2 ops per element, doubled for the affine transform. */
+  thopOps([input]: number[][]): number {
+    return 4 * numel(input!);
   }
 
   torchBindings(): TorchParamBinding[] {

@@ -4,10 +4,16 @@
 // Stride-1 convolutions whose padding is the symmetric 'same' padding run as 'same'; the rest
 // pad explicitly and run 'valid' (tfjs-node's backprop kernels reject explicit padding).
 // Init is PyTorch's default (Conv2d.reset_parameters: kaiming_uniform(a=√5) → U(±1/√fan_in) for
-// weight and bias), which Ultralytics keeps (torch_utils.initialize_weights leaves convs alone).
+// weight and bias, fan_in = c_in/groups·k²), which Ultralytics keeps (initialize_weights leaves convs alone).
+// Groups (nn.Conv2d `groups`, Ultralytics' DWConv g = gcd(c1, c2) and Attention's pe g = dim): the
+// kernel is stored as PyTorch stores it, [k, k, c_in/g, c_out] ↔ OIHW [c_out, c_in/g, k, k], output o
+// in group ⌊o / (c_out/g)⌋. With one input channel per group it runs as tfjs' depthwise conv with
+// multiplier c_out/c_in (output i·m + j reads input i: the kernel's last axis reshaped to [c_in, m]);
+// otherwise as one dense conv per group on its channel slice, concatenated.
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBinding, plainBinding, type TorchMappable, type TorchParamBinding } from '@acmix-lab/runtime';
 import { oneShape, oneTensor, type BaseLayerArgs } from './kwargs.js';
+import { numel, type ThopCounted } from './thop.js';
 
 export interface TorchConv2dArgs extends BaseLayerArgs {
   filters: number;
@@ -16,16 +22,19 @@ export interface TorchConv2dArgs extends BaseLayerArgs {
   /** Pixels of zero padding on each side (PyTorch `padding`). */
   padding?: number;
   dilation?: number;
+  /** nn.Conv2d groups: c_in and filters must both be multiples. */
+  groups?: number;
   useBias?: boolean;
 }
 
-export class TorchConv2d extends tf.layers.Layer implements TorchMappable {
+export class TorchConv2d extends tf.layers.Layer implements TorchMappable, ThopCounted {
   static className = 'TorchConv2d';
   readonly filters: number;
   readonly kernelSize: number;
   readonly strides: number;
   readonly padding: number;
   readonly dilation: number;
+  readonly groups: number;
   readonly useBias: boolean;
   private kernel: tf.LayerVariable | null = null;
   private bias: tf.LayerVariable | null = null;
@@ -37,15 +46,20 @@ export class TorchConv2d extends tf.layers.Layer implements TorchMappable {
     this.strides = args.strides ?? 1;
     this.padding = args.padding ?? 0;
     this.dilation = args.dilation ?? 1;
+    this.groups = args.groups ?? 1;
     this.useBias = args.useBias ?? false;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const cin = oneShape(inputShape)[3];
     if (typeof cin !== 'number') throw new Error(`${this.name}: input channels must be known`);
-    const bound = 1 / Math.sqrt(cin * this.kernelSize * this.kernelSize);
+    const g = this.groups;
+    if (cin % g !== 0 || this.filters % g !== 0) {
+      throw new Error(`${this.name}: groups ${g} must divide the input channels ${cin} and the output channels ${this.filters}`);
+    }
+    const bound = 1 / Math.sqrt((cin / g) * this.kernelSize * this.kernelSize);
     const init = () => tf.initializers.randomUniform({ minval: -bound, maxval: bound });
-    this.kernel = this.addWeight('kernel', [this.kernelSize, this.kernelSize, cin, this.filters], 'float32', init());
+    this.kernel = this.addWeight('kernel', [this.kernelSize, this.kernelSize, cin / g, this.filters], 'float32', init());
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', init());
     this.built = true;
   }
@@ -68,17 +82,35 @@ export class TorchConv2d extends tf.layers.Layer implements TorchMappable {
       let mode: 'same' | 'valid' = 'valid';
       if (p > 0 && sameIsSymmetric) mode = 'same';
       else if (p > 0) x = tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]);
-      const y = tf.conv2d(x, this.kernel!.read() as tf.Tensor4D, this.strides, mode, 'NHWC', this.dilation);
+      const y = this.convolve(x, this.kernel!.read() as tf.Tensor4D, mode);
       return this.bias ? tf.add(y, this.bias.read()) : y;
     });
+  }
+
+  private convolve(x: tf.Tensor4D, kernel: tf.Tensor4D, mode: 'same' | 'valid'): tf.Tensor4D {
+    const g = this.groups;
+    if (g === 1) return tf.conv2d(x, kernel, this.strides, mode, 'NHWC', this.dilation);
+    const [k, , perGroup, cout] = kernel.shape;
+    if (perGroup === 1) {
+      const depthwise = tf.reshape(kernel, [k, k, g, cout / g]) as tf.Tensor4D;
+      return tf.depthwiseConv2d(x, depthwise, this.strides, mode, 'NHWC', this.dilation);
+    }
+    const xs = tf.split(x, g, -1) as tf.Tensor4D[];
+    const ks = tf.split(kernel, g, -1) as tf.Tensor4D[];
+    return tf.concat(xs.map((xi, i) => tf.conv2d(xi, ks[i]!, this.strides, mode, 'NHWC', this.dilation)), -1);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
     return {
       ...super.getConfig(),
       filters: this.filters, kernelSize: this.kernelSize, strides: this.strides,
-      padding: this.padding, dilation: this.dilation, useBias: this.useBias,
+      padding: this.padding, dilation: this.dilation, groups: this.groups, useBias: this.useBias,
     };
+  }
+
+  /** thop's count_convNd: output elements × c_in/groups × k² (no bias term). */
+  thopOps([input]: number[][], output: number[]): number {
+    return (numel(output) * input![3]! * this.kernelSize ** 2) / this.groups;
   }
 
   torchBindings(): TorchParamBinding[] {

@@ -1,6 +1,6 @@
 // Ultralytics nn/modules/block.py::C2f(c1, c2, n=1, shortcut=False, g=1, e=0.5):
 // c = int(c2·e); y = cv1(x).chunk(2) (cv1 = Conv(c1, 2c, 1)); each m[j] = Bottleneck(c, c, shortcut,
-// k=(3, 3), e=1.0) takes the last y; cv2 = Conv((2 + n)·c, c2, 1) over cat(y). Since both chunks
+// g, k=(3, 3), e=1.0) takes the last y; cv2 = Conv((2 + n)·c, c2, 1) over cat(y). Since both chunks
 // are concatenated back in order, cat(chunk0, chunk1, …) = cat(cv1(x), …): only the second chunk
 // is sliced out (`<prefix>.chunk1`).
 import * as tf from '@tensorflow/tfjs';
@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ChannelSlice } from '../layers/channel-slice.js';
 import { bottleneck } from './bottleneck.js';
 import { convBlock } from './conv.js';
-import { groupsOne, posInt, type ModuleContext, type ModuleDef } from './module.js';
+import { posInt, type ModuleContext, type ModuleDef } from './module.js';
 
 export interface C2fOptions {
   c2: number;
@@ -32,18 +32,18 @@ export function c2f(ctx: ModuleContext, x: tf.SymbolicTensor, o: C2fOptions, inn
   return convBlock(ctx.child('cv2'), cat, { c2: o.c2, k: 1 });
 }
 
-type C2fArgs = [c1: number, c2: number, n: number, shortcut?: boolean, g?: 1, e?: number];
+type C2fArgs = [c1: number, c2: number, n: number, shortcut?: boolean, g?: number, e?: number];
 
 export const C2f: ModuleDef = {
   type: 'ultralytics.nn.modules.block.C2f',
   role: 'channels',
   repeats: true,
-  args: z.tuple([posInt(), z.boolean().optional(), groupsOne().optional(), z.number().positive().optional()]),
+  args: z.tuple([posInt(), z.boolean().optional(), posInt().optional(), z.number().positive().optional()]),
   argNames: ['c2', 'shortcut', 'g', 'e'],
   torchModules: (args) => 8 + 7 * (args[2] as number), // C2f, cv1, cv2, ModuleList, n Bottlenecks
   build(ctx, [x], args) {
-    const [, c2, n, shortcut = false, , e = 0.5] = args as C2fArgs;
-    const inner: C2fInner = (m, y, c) => bottleneck(m, y, { c2: c, shortcut, k: [3, 3], e: 1.0 });
+    const [, c2, n, shortcut = false, g, e = 0.5] = args as C2fArgs;
+    const inner: C2fInner = (m, y, c) => bottleneck(m, y, { c2: c, shortcut, g, k: [3, 3], e: 1.0 });
     return { output: c2f(ctx, x!, { c2, n, e }, inner) };
   },
   example: { ch: 8, layers: [[-1, 2, 'C2f', [16, true]], [-1, 1, 'C2f', [8]]] },

@@ -1,6 +1,9 @@
-// Ultralytics nn/modules/head.py::Detect (v8.1/8.2): per level i,
+// Ultralytics nn/modules/head.py::Detect (v8.1/8.2; 8.3 for `legacy`): per level i,
 // cv2[i] = Conv(ch_i, c2, 3) → Conv(c2, c2, 3) → Conv2d(c2, 4·reg_max, 1) (box distribution),
-// cv3[i] = Conv(ch_i, c3, 3) → Conv(c3, c3, 3) → Conv2d(c3, nc, 1) (class logits),
+// cv3[i] = Conv(ch_i, c3, 3) → Conv(c3, c3, 3) → Conv2d(c3, nc, 1) (class logits) when `legacy`,
+// else YOLO11's depthwise-separable cv3[i] = (DWConv(ch_i, ch_i, 3) → Conv(ch_i, c3, 1)) →
+// (DWConv(c3, c3, 3) → Conv(c3, c3, 1)) → Conv2d(c3, nc, 1). parse_model sets Detect.legacy = True
+// unless the model has a C3k2 (ModelScope.legacy); any number of levels (P3–P5, P2–P5, P3–P6).
 // c2 = max(16, ch_0 // 4, 4·reg_max), c3 = max(ch_0, min(nc, 100)); x_i = cat(cv2, cv3).
 // Training output here: the x_i flattened row-major and concatenated over levels → [B, A, 4·reg_max + nc]
 // (layer `<prefix>`); inference output: DetectDecode (`<prefix>.dfl`) → [B, A, 4 + nc].
@@ -8,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { DetectDecode } from '../layers/detect-decode.js';
 import { TorchConv2d } from '../layers/torch-conv2d.js';
-import { convBlock } from './conv.js';
+import { convBlock, type ConvOptions } from './conv.js';
 import { channels, posInt, type ModuleContext, type ModuleDef } from './module.js';
 
 export const REG_MAX = 16;
@@ -25,14 +28,25 @@ export interface DetectHead {
   clsHeads: TorchConv2d[];
 }
 
-function branch(ctx: ModuleContext, x: tf.SymbolicTensor, width: number, out: number): [tf.SymbolicTensor, TorchConv2d] {
-  const a = convBlock(ctx.child(0), x, { c2: width, k: 3 });
-  const b = convBlock(ctx.child(1), a, { c2: width, k: 3 });
+/** Two stages then the output Conv2d: `<prefix>.0`, `.1` (each `stage`), `.2`. */
+type Stage = (ctx: ModuleContext, x: tf.SymbolicTensor, width: number) => tf.SymbolicTensor;
+
+function branch(ctx: ModuleContext, x: tf.SymbolicTensor, width: number, out: number, stage: Stage): [tf.SymbolicTensor, TorchConv2d] {
+  const a = stage(ctx.child(0), x, width);
+  const b = stage(ctx.child(1), a, width);
   const last = new TorchConv2d({ name: ctx.name(2), filters: out, kernelSize: 1, useBias: true });
   return [ctx.apply(last, b), last];
 }
 
-export function detectHead(ctx: ModuleContext, inputs: tf.SymbolicTensor[], nc: number): { raw: tf.SymbolicTensor; head: DetectHead } {
+const conv3: Stage = (ctx, x, width) => convBlock(ctx, x, { c2: width, k: 3 });
+
+/** nn.Sequential(DWConv(c, c, 3), Conv(c, width, 1)). */
+const depthwiseSeparable: Stage = (ctx, x, width) => {
+  const dw: ConvOptions = { c2: channels(x), k: 3, g: channels(x) };
+  return convBlock(ctx.child(1), convBlock(ctx.child(0), x, dw), { c2: width, k: 1 });
+};
+
+export function detectHead(ctx: ModuleContext, inputs: tf.SymbolicTensor[], nc: number, legacy: boolean): { raw: tf.SymbolicTensor; head: DetectHead } {
   const regMax = REG_MAX;
   const no = nc + 4 * regMax;
   const ch0 = channels(inputs[0]!);
@@ -41,8 +55,8 @@ export function detectHead(ctx: ModuleContext, inputs: tf.SymbolicTensor[], nc: 
   const boxHeads: TorchConv2d[] = [];
   const clsHeads: TorchConv2d[] = [];
   const levels = inputs.map((x, i) => {
-    const [box, boxConv] = branch(ctx.child(`cv2.${i}`), x, c2, 4 * regMax);
-    const [cls, clsConv] = branch(ctx.child(`cv3.${i}`), x, c3, nc);
+    const [box, boxConv] = branch(ctx.child(`cv2.${i}`), x, c2, 4 * regMax, conv3);
+    const [cls, clsConv] = branch(ctx.child(`cv3.${i}`), x, c3, nc, legacy ? conv3 : depthwiseSeparable);
     boxHeads.push(boxConv);
     clsHeads.push(clsConv);
     return ctx.apply(tf.layers.concatenate({ axis: -1, name: ctx.name(`level${i}`) }), [box, cls]);
@@ -80,10 +94,11 @@ export const Detect: ModuleDef = {
   multiInput: true,
   args: z.tuple([posInt()]),
   argNames: ['nc'],
-  // Detect, cv2/cv3 ModuleLists, per level two Sequential(Conv, Conv, Conv2d), DFL + its conv
-  torchModules: (args) => 5 + 16 * (args[1] as number[]).length,
-  build(ctx, inputs, args) {
-    const { raw, head } = detectHead(ctx, inputs, args[0] as number);
+  // Detect, cv2/cv3 ModuleLists, DFL + its conv; per level Sequential(Conv, Conv, Conv2d) for the boxes
+  // and the same for the classes, or YOLO11's Sequential(Sequential(DWConv, Conv) × 2, Conv2d).
+  torchModules: (args, scope) => 5 + (scope.legacy ? 16 : 24) * (args[1] as number[]).length,
+  build(ctx, inputs, args, scope) {
+    const { raw, head } = detectHead(ctx, inputs, args[0] as number, scope.legacy);
     return { output: raw, detect: head };
   },
   example: {

@@ -5,13 +5,31 @@ import type { DetectHead } from './detect.js';
 
 /**
  * How tasks.py::parse_model turns a module's yaml args into constructor args and output channels:
- * - `channels`: c1 = ch[f], c2 = args[0] scaled by width (unless it equals nc), args = [c1, c2, ...];
- *   with `repeats` the repeat count is inserted as args[2] and the module is built once.
+ * - `channels`: c1 = ch[f] is inserted first and c2 follows ModuleDef.c2Arg (args = [c1, c2, ...],
+ *   or [c1, ...] for a module without a c2 arg); with `repeats` the repeat count is inserted as
+ *   args[2] and the module is built once.
  * - `concat`: c2 = sum of the input channels.
  * - `detect`: [ch[x] for x in f] is appended to the args; the model's output head.
- * - `same`: c2 = ch[f] (the `else` branch: nn.Upsample and other shape-keeping modules).
+ * - `same`: c2 = ch[f], args unchanged (the `else` branch: nn.Upsample, SpatialAttention).
  */
 export type ArgRole = 'channels' | 'concat' | 'detect' | 'same';
+
+/**
+ * A `channels` module's c2 (one rule for every module that takes c1):
+ * - `required` (the default): args[0], scaled to make_divisible(min(c2, max_channels)·width, 8) unless
+ *   it equals nc (Conv, C2f, C3k2, …);
+ * - `optional`: the same when given; `[]` or None keeps the input channels, c2 = c1 (ACmix, as the
+ *   seed registers it: `args = [ch[f], ch[f]]`);
+ * - `none`: no c2 arg, the module keeps its channels: args = [c1, ...args] (CBAM, SE, ECA,
+ *   ChannelAttention, as blog posts register them: `elif m in {CBAM}: args = [ch[f], *args]`).
+ */
+export type C2Arg = 'required' | 'optional' | 'none';
+
+/** What parse_model knows about the whole model besides a module's own args. */
+export interface ModelScope {
+  /** Detect.legacy: true (v3/v5/v8 head) unless a module that clears it (C3k2) was parsed. */
+  legacy: boolean;
+}
 
 export interface ModuleOutput {
   output: tf.SymbolicTensor;
@@ -25,20 +43,36 @@ export interface ModuleDef {
   role: ArgRole;
   /** C2f/C3 style: receives the repeat count as args[2] (parse_model `args.insert(2, n)`). */
   repeats?: boolean;
-  /** `channels` role with c2 optional: `[]` or a null c2 keeps the input channels (ACmix). */
-  optionalC2?: boolean;
+  /** `channels` role: whether args[0] is c2 (C2Arg; default `required`). */
+  c2Arg?: C2Arg;
   /** `from` must be a list of layers (Concat, Detect) rather than one layer. */
   multiInput?: boolean;
+  /** parse_model sets `legacy = False` on meeting this module (C3k2), which selects YOLO11's Detect head. */
+  clearsLegacy?: boolean;
+  /** parse_model's rule for this module that depends on the scale, applied to the built args (C3k2's c3k). */
+  scaleArgs?(args: unknown[], scale: string | null): unknown[];
   /** The yaml args after string evaluation, validated positionally. */
   args: z.ZodType<unknown[]>;
-  /** Names of the yaml args, for error messages. */
+  /** Names of the yaml args, for error messages and for setting args by name (sweeps). */
   argNames: readonly string[];
+  /**
+   * The value each yaml arg takes when omitted (aligned with argNames; undefined = required), so an
+   * arg set by name can be written positionally with the ones before it filled in.
+   */
+  defaults?: readonly unknown[];
+  /**
+   * Spatial stride of the output relative to the input, from the yaml args (strings evaluated,
+   * before parse_model inserts c1): 2 for `Conv [64, 3, 2]`, 1/2 for a 2× upsample. Default 1.
+   */
+  stride?(yamlArgs: readonly unknown[]): number;
+  /** A problem with the constructor args that the arg schema cannot see (e.g. c2 vs head), or null. */
+  validate?(args: readonly unknown[]): string | null;
   /**
    * How many nn.Modules PyTorch's `model.modules()` yields for one instance (containers included,
    * the SiLU that every Conv shares counted by the model): Ultralytics' "N layers" total.
    */
-  torchModules(args: readonly unknown[]): number;
-  build(ctx: ModuleContext, inputs: tf.SymbolicTensor[], args: readonly unknown[]): ModuleOutput;
+  torchModules(args: readonly unknown[], scope: ModelScope): number;
+  build(ctx: ModuleContext, inputs: tf.SymbolicTensor[], args: readonly unknown[], scope: ModelScope): ModuleOutput;
   /** A tiny model using this module, built and run by the registry-wide test. */
   example: { ch: number; nc?: number; layers: [number | number[], number, string, unknown[]][] };
 }
@@ -67,6 +101,5 @@ export function channels(x: tf.SymbolicTensor): number {
   return c;
 }
 
-/** Schema pieces shared by the module arg tuples. */
+/** Schema piece shared by the module arg tuples. */
 export const posInt = () => z.int().positive();
-export const groupsOne = () => z.literal(1, { error: 'groups other than 1 are not supported (tfjs has no grouped conv2d)' });

@@ -15,6 +15,7 @@ export const Upsample: ModuleDef = {
   ]),
   argNames: ['size', 'scale_factor', 'mode'],
   torchModules: () => 1,
+  stride: (yamlArgs) => 1 / (yamlArgs[1] as number),
   build(ctx, [x], args) {
     const factor = args[1] as number;
     return { output: ctx.apply(tf.layers.upSampling2d({ size: [factor, factor], interpolation: 'nearest', name: ctx.name() }), x!) };

@@ -4,7 +4,7 @@ import { countLeakedTensors, initBackend } from '@acmix-lab/runtime';
 import { filledImage } from '../image/rgb-image.js';
 import type { YoloModel } from '../model.js';
 import { drawDetections } from './draw.js';
-import { checkImgsz, predictImage } from './predict.js';
+import { checkImgsz, modelImgsz, predictImage } from './predict.js';
 
 beforeAll(async () => {
   await initBackend();
@@ -15,7 +15,7 @@ function stubModel(rows: number[][]) {
   const seen: { shape: number[]; max: number }[] = [];
   const model = {
     detect: {},
-    strides: [8, 16, 32],
+    gridSize: 32,
     predict: (x: tf.Tensor4D) => {
       seen.push({ shape: x.shape, max: x.max().dataSync()[0]! });
       return tf.tensor3d([rows], [1, rows.length, rows[0]!.length]);
@@ -41,6 +41,14 @@ describe('predictImage', () => {
   it('rounds imgsz up to the stride like check_imgsz', () => {
     expect(checkImgsz(100, 32)).toBe(128);
     expect(checkImgsz(640, 32)).toBe(640);
+  });
+
+  it('fits imgsz to a model\'s grid (64 for P3–P6 heads) with Ultralytics\' warning', () => {
+    const warnings: string[] = [];
+    const p6 = { gridSize: 64 } as YoloModel;
+    expect(modelImgsz(p6, 96, (l) => warnings.push(l))).toBe(128);
+    expect(modelImgsz(p6, 640, (l) => warnings.push(l))).toBe(640);
+    expect(warnings).toEqual(['WARNING ⚠️ imgsz=[96] must be multiple of max stride 64, updating to [128]']);
   });
 });
 

@@ -19,13 +19,20 @@ export function checkImgsz(imgsz: number, stride: number): number {
   return Math.ceil(imgsz / stride) * stride;
 }
 
+/** check_imgsz against a model's grid size (trainer and validator), with Ultralytics' warning when it changes. */
+export function modelImgsz(model: YoloModel, imgsz: number, warn: (line: string) => void): number {
+  const fitted = checkImgsz(imgsz, model.gridSize);
+  if (fitted !== imgsz) warn(`WARNING ⚠️ imgsz=[${imgsz}] must be multiple of max stride ${model.gridSize}, updating to [${fitted}]`);
+  return fitted;
+}
+
 /**
  * Detections of one image: n×6 rows [x1, y1, x2, y2, conf, cls] in the image's own pixels, most
  * confident first. Defaults are Ultralytics' predict defaults (conf 0.25, iou 0.7, max_det 300).
  */
 export function predictImage(model: YoloModel, image: RgbImage, opts: PredictOptions = {}): Float32Array {
   if (!model.detect) throw new RangeError('predict needs a model with a Detect head');
-  const stride = Math.max(...model.strides);
+  const stride = model.gridSize;
   const imgsz = checkImgsz(opts.imgsz ?? 640, stride);
   const lb = letterbox(image, imgsz, { auto: true, stride });
   const { width, height, data } = lb.image;

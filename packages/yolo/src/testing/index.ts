@@ -1,0 +1,2 @@
+// Test helpers (`@acmix-lab/yolo/testing`): named re-exports only.
+export { exerciseModel, forwardBackward } from './exercise.js';
