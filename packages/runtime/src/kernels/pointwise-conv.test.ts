@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.js';
 import { countLeakedTensors } from '../leaks.js';
+import { relativeError } from '../relative-error.js';
 import { registerNativeKernelFixes, unregisterNativeKernelFixes } from './pointwise-conv.js';
 
 type Pad = 'valid' | 'same' | number;
@@ -34,16 +35,6 @@ function convAndGrads(c: Case) {
   });
 }
 
-function relError(got: Float32Array, want: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i]! - want[i]!));
-    scale = Math.max(scale, Math.abs(want[i]!));
-  }
-  return diff / scale;
-}
-
 describe('1×1 convolutions as MatMul on the native backend', () => {
   beforeAll(async () => { await initBackend('tensorflow'); });
 
@@ -69,7 +60,7 @@ describe('1×1 convolutions as MatMul on the native backend', () => {
     }
     ours.forEach((t, i) => {
       expect(t.shape, ['output', 'dx', 'dw'][i]).toEqual(stock[i]!.shape);
-      expect(relError(t.data, stock[i]!.data), ['output', 'dx', 'dw'][i]).toBeLessThan(1e-5);
+      expect(relativeError(t.data, stock[i]!.data), ['output', 'dx', 'dw'][i]).toBeLessThan(1e-5);
     });
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -82,7 +73,7 @@ describe('1×1 convolutions as MatMul on the native backend', () => {
       expect(y.shape).toEqual([1, 6, 6, 2]);
       // The padded border of a bias-free 1×1 conv is zero, the inside the 1×1 conv of x.
       expect(tf.max(tf.abs(tf.slice(y, [0, 0, 0, 0], [1, 1, 6, 2]))).dataSync()[0]).toBe(0);
-      expect(relError(tf.slice(y, [0, 1, 1, 0], [1, 4, 4, 2]).dataSync() as Float32Array,
+      expect(relativeError(tf.slice(y, [0, 1, 1, 0], [1, 4, 4, 2]).dataSync() as Float32Array,
         tf.conv2d(x, w, 1, 'valid').dataSync() as Float32Array)).toBeLessThan(1e-6);
     });
   });
