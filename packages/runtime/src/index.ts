@@ -12,6 +12,7 @@ export {
 export type { NamedArray, TensorMap, SafeDtype } from './safetensors.js';
 export { writeFileAtomic, writeDirAtomic } from './atomic.js';
 export { countLeakedTensors } from './leaks.js';
+export { relativeError } from './relative-error.js';
 export { conv2dBinding, plainBinding, isTorchMappable } from './torch-layout.js';
 export type { TorchParamBinding, TorchMappable } from './torch-layout.js';
 export {
