@@ -1,9 +1,15 @@
 // npm run bench:backend — GFLOP/s of a 3×3 conv, forward and forward+backward, on every
 // backend that loads here, in one run. The native figure is the "peak" that bench:train's
-// utilisation ratio divides by.
+// utilisation ratio divides by. On the native backend also the 1×1 convolutions of a YOLOv8n
+// training step, with tfjs-node's stock kernels and as MatMul (the route initBackend installs,
+// docs/onednn-sigfpe.md), alternately.
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, nativeBackendAvailable, type BackendName } from '@acmix-lab/runtime';
-import { formatTable, recordBenchmark, timeMs } from './report.js';
+import {
+  initBackend, nativeBackendAvailable, registerNativeKernelFixes, unregisterNativeKernelFixes, type BackendName,
+} from '@acmix-lab/runtime';
+import { buildModel } from '@acmix-lab/yolo';
+import { formatTable, recordBenchmark, repoRoot, timeMs } from './report.js';
 
 interface ConvCase { batch: number; size: number; cin: number; cout: number }
 
@@ -45,8 +51,76 @@ async function main() {
   const table = formatTable(['backend', 'conv 3×3 (NHWC)', 'fwd ms', 'fwd GFLOP/s', 'fwd+bwd ms', 'fwd+bwd GFLOP/s'], rows);
   const ratio = results.tensorflow && results.cpu ? `\nnative / cpu (fwd+bwd GFLOP/s): ${(results.tensorflow / results.cpu).toFixed(0)}×\n` : '';
   const note = 'wasm: not measured (tfjs-backend-wasm has no Conv2DBackpropFilter kernel, so it cannot train).';
-  console.log(table + ratio + note);
-  recordBenchmark('bench:backend', 'npm run bench:backend', `${table}\n${ratio}\n${note}`);
+  const pointwise = nativeBackendAvailable() ? `\n\n${await pointwiseTable()}` : '';
+  console.log(table + ratio + note + pointwise);
+  recordBenchmark('bench:backend', 'npm run bench:backend', `${table}\n${ratio}\n${note}${pointwise}`);
+}
+
+type Shape4 = [number, number, number, number];
+interface PointwiseConv { x: Shape4; filter: Shape4; count: number }
+
+/** The 1×1 convolutions of a YOLOv8n forward pass at imgsz 320, batch 16 (as tf.profile sees them), by shape. */
+async function yolov8nPointwiseConvs(): Promise<PointwiseConv[]> {
+  await initBackend('tensorflow');
+  const m = buildModel(path.join(repoRoot, 'experiments/models/yolov8.yaml'), { scale: 'n', nc: 3 });
+  const x = tf.zeros([16, 320, 320, 3]) as tf.Tensor4D;
+  const { kernels } = await tf.profile(() => { tf.tidy(() => { m.forwardTrain(x); }); });
+  tf.dispose(x);
+  m.dispose();
+  const byShape = new Map<string, PointwiseConv>();
+  for (const k of kernels) {
+    const [xs, fs] = k.inputShapes as Shape4[];
+    if (k.name !== tf.Conv2D || fs![0] !== 1 || fs![1] !== 1) continue;
+    const conv = byShape.get(`${xs}/${fs}`) ?? { x: xs!, filter: fs!, count: 0 };
+    conv.count++;
+    byShape.set(`${xs}/${fs}`, conv);
+  }
+  return [...byShape.values()];
+}
+
+/** ms of each conv kernel for one shape: medians of 5 runs. */
+async function pointwiseKernelMs({ x: xShape, filter: filterShape }: PointwiseConv): Promise<Record<'fwd' | 'dx' | 'dw', number>> {
+  const dyShape: Shape4 = [xShape[0], xShape[1], xShape[2], filterShape[3]];
+  const [x, w, dy] = [xShape, filterShape, dyShape].map((s) => tf.randomNormal(s)) as tf.Tensor4D[];
+  const dwAttrs = { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape } as unknown as tf.NamedAttrMap;
+  const ms = {
+    fwd: await timeMs(() => tf.tidy(() => tf.conv2d(x!, w!, 1, 'valid').sum().dataSync())),
+    dx: await timeMs(() => tf.tidy(() => tf.conv2dTranspose(dy!, w!, xShape, 1, 'valid').sum().dataSync())),
+    dw: await timeMs(() => tf.tidy(() => (tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: x!, dy: dy! }, dwAttrs) as tf.Tensor).sum().dataSync())),
+  };
+  tf.dispose([x!, w!, dy!]);
+  return ms;
+}
+
+/** Each kernel summed over the step's 1×1 convs, stock and MatMul alternately, the best of 3 rounds per shape. */
+async function pointwiseTable(): Promise<string> {
+  const convs = await yolov8nPointwiseConvs();
+  const kernels = ['fwd', 'dx', 'dw'] as const;
+  const total = { stock: { fwd: 0, dx: 0, dw: 0 }, matmul: { fwd: 0, dx: 0, dw: 0 } };
+  for (const conv of convs) {
+    const best = { stock: { fwd: Infinity, dx: Infinity, dw: Infinity }, matmul: { fwd: Infinity, dx: Infinity, dw: Infinity } };
+    for (let round = 0; round < 3; round++) {
+      for (const route of ['stock', 'matmul'] as const) {
+        if (route === 'stock') unregisterNativeKernelFixes();
+        const ms = await pointwiseKernelMs(conv);
+        registerNativeKernelFixes();
+        for (const k of kernels) best[route][k] = Math.min(best[route][k], ms[k]);
+      }
+    }
+    for (const route of ['stock', 'matmul'] as const) for (const k of kernels) total[route][k] += conv.count * best[route][k];
+  }
+  const row = (name: string, stock: number, matmul: number) => [name, stock.toFixed(1), matmul.toFixed(1), (stock / matmul).toFixed(2)];
+  const sum = (r: Record<string, number>) => kernels.reduce((a, k) => a + r[k]!, 0);
+  const rows = [
+    row('forward (Conv2D)', total.stock.fwd, total.matmul.fwd),
+    row('input gradient (Conv2DBackpropInput)', total.stock.dx, total.matmul.dx),
+    row('kernel gradient (Conv2DBackpropFilter)', total.stock.dw, total.matmul.dw),
+    row('all three', sum(total.stock), sum(total.matmul)),
+  ];
+  const count = convs.reduce((a, c) => a + c.count, 0);
+  return `${formatTable([`1×1 convs of a YOLOv8n step (${count} convs, ${convs.length} shapes), native`, 'stock kernels ms', 'as MatMul ms', 'speed-up'], rows)}\n\n` +
+    'Imgsz 320, batch 16, as bench:train. Per shape and kernel: median of 5 runs, best of 3 rounds alternating the stock ' +
+    'tfjs-node kernels and the MatMul route (docs/onednn-sigfpe.md); summed over the step\'s convs.';
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -46,7 +46,8 @@ export function formatTable(header: string[], rows: (string | number)[][]): stri
 export function recordBenchmark(name: string, command: string, body: string): void {
   const file = path.join(repoRoot, 'docs', 'benchmarks.md');
   const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\nEach section is rewritten by its benchmark command; numbers are from the machine named in it.\n';
-  const section = `## ${name}\n\n${new Date().toISOString().slice(0, 10)} · ${machineLine()}\n\n\`${command}\`\n\n${body.trim()}\n`;
+  const load = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
+  const section = `## ${name}\n\n${new Date().toISOString().slice(0, 10)} · ${machineLine()} · load average ${load} at the end\n\n\`${command}\`\n\n${body.trim()}\n`;
   const re = new RegExp(`## ${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n[\\s\\S]*?(?=\\n## |$)`);
   const next = re.test(existing) ? existing.replace(re, section.trimEnd() + '\n') : `${existing.trimEnd()}\n\n${section}`;
   writeFileAtomic(file, next);

@@ -5,12 +5,14 @@
 //   * the same step fed by the DataLoader (mosaic augmentation in worker threads);
 //   * the share of the machine's conv throughput the step achieves: 3 × forward FLOPs × img/s
 //     ÷ the fwd+bwd GFLOP/s of bench:backend's 3×3 conv, measured in this run;
-//   * the reference: the same network in PyTorch 2 threads, forward + backward of a plain loss.
+//   * the reference: the same network in PyTorch 2 threads, forward + backward of a plain loss;
+//   * the step with tfjs-node's stock Conv2D kernels against the 1×1-as-MatMul route initBackend
+//     installs (docs/onednn-sigfpe.md), alternating in this process so both see the same load.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { initBackend } from '@acmix-lab/runtime';
+import { initBackend, registerNativeKernelFixes, unregisterNativeKernelFixes } from '@acmix-lab/runtime';
 import { buildModel, modelSummary, type YoloModel } from '@acmix-lab/yolo';
 import {
   DataLoader, loadDataYaml, resolveTrainConfig, scanSplit, synthDataset, TrainingStep, type Batch,
@@ -38,6 +40,26 @@ function trainer(model: YoloModel, images: number) {
   };
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Step ms with the stock conv kernels and with the 1×1 MatMul route: medians of single steps, alternating ABBA. */
+function pointwiseRouteAB(step: () => void, rounds = 10): { stock: number; matmul: number } {
+  const times = { stock: [] as number[], matmul: [] as number[] };
+  const run = (route: 'stock' | 'matmul') => {
+    if (route === 'stock') unregisterNativeKernelFixes();
+    const t0 = performance.now();
+    step();
+    times[route].push(performance.now() - t0);
+    registerNativeKernelFixes();
+  };
+  run('stock'); // warm-up: the stock primitives for these shapes
+  times.stock.length = 0;
+  for (let round = 0; round < rounds; round++) {
+    for (const route of round % 2 ? ['matmul', 'stock'] as const : ['stock', 'matmul'] as const) run(route);
+  }
+  return { stock: median(times.stock), matmul: median(times.matmul) };
+}
+
 async function timeSteps(run: () => Promise<void> | void, steps: number): Promise<number> {
   await run(); // warm-up: kernels, graph shapes
   const t0 = performance.now();
@@ -63,6 +85,7 @@ async function main() {
   const data = loadDataYaml(path.join(dataDir, 'data.yaml'));
   const items = scanSplit(data.train, data.nc, { log: () => {} }).items;
   const rows: (string | number)[][] = [];
+  const abRows: (string | number)[][] = [];
   for (const m of MODELS) {
     const model = buildModel(path.join(repoRoot, m.yaml), { scale: 'n', nc: NC, seed: 0 });
     const gflops = modelSummary(model, IMGSZ).gflops;
@@ -79,6 +102,10 @@ async function main() {
       if (b.size === BATCH) t.step(b);
     }, STEPS);
     await loader.close();
+    if (backend.backend === 'tensorflow') {
+      const ab = pointwiseRouteAB(() => t.step(first));
+      abRows.push([m.name, ab.stock.toFixed(0), ab.matmul.toFixed(0), (ab.stock / ab.matmul).toFixed(2)]);
+    }
     t.dispose();
     model.dispose();
     const torch = torchReference(m.yaml);
@@ -92,8 +119,11 @@ async function main() {
     'PyTorch fwd+bwd img/s', 'ours ÷ PyTorch'], rows);
   const note = `conv peak (bench:backend 3×3 conv fwd+bwd, this run): ${peak.toFixed(1)} GFLOP/s; ${STEPS} timed steps after one warm-up. ` +
     'Our step includes the v8 loss, assigner, optimizer and EMA; the PyTorch reference is forward + backward of a plain loss only.';
-  console.log(`\n${table}\n\n${note}`);
-  recordBenchmark('bench:train', 'npm run bench:train', `${table}\n\n${note}`);
+  const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'step ms, stock conv kernels', 'step ms, 1×1 as MatMul', 'speed-up'], abRows)}\n\n` +
+    '1×1 convolutions through tfjs-node\'s stock Conv2D kernels or as MatMul (the route initBackend installs against ' +
+    'oneDNN\'s SIGFPE, docs/onednn-sigfpe.md): medians of 10 single steps each, alternating (ABBA), in this process.';
+  console.log(`\n${table}\n\n${note}${ab}`);
+  recordBenchmark('bench:train', 'npm run bench:train', `${table}\n\n${note}${ab}`);
 }
 
 await main();

@@ -62,4 +62,17 @@ describe('acmix-lab CLI', () => {
     expect(res.status).toBe(2);
     expect(res.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  // A crash in native code cannot be caught in JavaScript: the quiet-stderr addon writes the line and
+  // the process still dies of the signal. ACMIX_LAB_CRASH_TEST faults natively once the command starts.
+  it.each([
+    ['SIGFPE', ['env'], 'acmix-lab env', 'floating point exception'],
+    ['SIGSEGV', ['data', 'check', '--data', '/nonexistent/data.yaml'], 'acmix-lab data check', 'segmentation fault'],
+  ])('ends a native %s in one line naming the signal and what to try', (signal, args, command, meaning) => {
+    const res = cliWithEnv({ ACMIX_LAB_CRASH_TEST: signal }, ...args);
+    expect(res.signal).toBe(signal);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toBe(`acmix-lab: error: native code crashed with ${signal} (${meaning}) in ${command}, most likely inside ` +
+      'TensorFlow; run it with --backend cpu to check the model, and report it\n');
+  });
 });

@@ -1,5 +1,6 @@
 // The acmix-lab command line: parses flags, calls packages, turns errors into one line.
 import { Command, CommanderError } from 'commander';
+import { describeSignalDeath, reportNativeCrashes } from '@acmix-lab/runtime';
 import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerDataCommand } from './commands/data.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -22,7 +23,12 @@ export function buildProgram(): Command {
     .option('--backend <name>', 'tensorflow (native, default when built) or cpu; also $ACMIX_LAB_BACKEND')
     .option('--verbose', 'print stack traces on errors')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    // A crash in native code (TensorFlow) ends with one line naming the signal, not the shell's bare message.
+    .hook('preAction', (_program, action) => {
+      const what = `acmix-lab ${commandPath(action)}`;
+      reportNativeCrashes((signal) => formatError(new Error(describeSignalDeath(signal, what)), false));
+    });
   registerEnvCommand(program);
   registerDataCommand(program);
   registerModelCommand(program);
@@ -38,6 +44,11 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerDashboardCommand(program);
   return program;
+}
+
+/** `data check` for the check subcommand of data. */
+function commandPath(cmd: Command): string {
+  return cmd.parent?.parent ? `${commandPath(cmd.parent)} ${cmd.name()}` : cmd.name();
 }
 
 /** Runs the CLI and returns the process exit code. */

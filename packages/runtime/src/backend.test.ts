@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, nativeBackendAvailable } from './backend.js';
-
-/** max |a-b| / max |b|: the tolerance measure used across the project's parity tests. */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / scale;
-}
+import { relativeError } from './relative-error.js';
 
 async function convGradients(backend: 'tensorflow' | 'cpu') {
   await initBackend(backend);

@@ -3,6 +3,7 @@
 // Every package imports `@tensorflow/tfjs` and calls `initBackend()` before computing.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import { registerNativeKernelFixes } from './kernels/pointwise-conv.js';
 import { registerCpuKernelFixes } from './kernels/resize-nearest-neighbor-grad.js';
 import { withStartupLogsFiltered } from './quiet-stderr.js';
 
@@ -66,6 +67,8 @@ export async function initBackend(requested?: string): Promise<BackendInfo> {
     throw new BackendError(`${native.reason}; run \`npm run setup\` to build it, or use --backend cpu`);
   }
   if (backend === 'cpu') registerCpuKernelFixes();
+  // oneDNN's 1×1 brgemm convolution can die with SIGFPE during setup (docs/onednn-sigfpe.md).
+  else registerNativeKernelFixes();
   if (!(await tf.setBackend(backend))) throw new BackendError(`backend "${backend}" failed to initialise`);
   await tf.ready();
   // tfjs-backend-cpu prints a banner on first use advising tfjs-node; the warning below says it better.

@@ -1,7 +1,10 @@
-// What to say when a process dies of a signal. JavaScript cannot catch SIGFPE or SIGSEGV raised in
-// native code (issue 8: a SIGFPE inside oneDNN), so a parent that sees its child die of one — the
-// sweep runner's workers — describes it with describeSignalDeath.
-// (Minimal form added by issue 10; issue 8's branch adds the in-process crash report beside it.)
+// What to say when native code kills a process with a signal. JavaScript cannot catch SIGFPE or
+// SIGSEGV: in the process itself the quiet-stderr addon writes a line prepared here and lets the
+// signal kill it (reportNativeCrashes); a parent that sees its child die of a signal — the sweep
+// runner's workers — describes it with describeSignalDeath. Issue 8 (docs/onednn-sigfpe.md) was
+// such a crash inside oneDNN.
+import os from 'node:os';
+import { quietStderrBinding, type QuietStderrBinding } from './quiet-stderr.js';
 
 /** The signals native code dies of, as the shell names them. */
 const CRASH_SIGNALS = {
@@ -23,4 +26,21 @@ export function describeSignalDeath(signal: NodeJS.Signals, what: string): strin
   }
   if (signal === 'SIGKILL') return `${what} was killed by SIGKILL (out of memory, or killed by another process)`;
   return `${what} was stopped by ${signal}`;
+}
+
+/**
+ * From now on, a crash of this process writes `lineFor(signal)` (a newline is added) to stderr
+ * before the signal kills it. False when the quiet-stderr addon is not built (then the shell's
+ * bare message remains). ACMIX_LAB_CRASH_TEST=SIGFPE (or another crash signal) faults right after,
+ * natively, for tests of the report.
+ */
+export function reportNativeCrashes(lineFor: (signal: CrashSignal) => string,
+  binding: QuietStderrBinding | null = quietStderrBinding()): boolean {
+  if (!binding) return false;
+  for (const signal of Object.keys(CRASH_SIGNALS) as CrashSignal[]) {
+    binding.onFatalSignal(os.constants.signals[signal], `${lineFor(signal)}\n`);
+  }
+  const test = process.env.ACMIX_LAB_CRASH_TEST;
+  if (test && test in CRASH_SIGNALS) binding.crashForTest(os.constants.signals[test as CrashSignal]);
+  return true;
 }

@@ -7,6 +7,7 @@
 // `require('@tensorflow/tfjs-node')`; nothing more is printed at backend init or the first op.
 // The addon in tools/native/quiet-stderr (built by the root postinstall) points fd 2 at a temporary
 // file meanwhile; afterwards the capture is replayed minus the lines TF_CPP_MIN_LOG_LEVEL asks to drop.
+// The same addon reports fatal signals (native-crash.ts).
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -15,6 +16,10 @@ export interface QuietStderrBinding {
   mute(): boolean;
   /** Restore fd 2 and return what was written meanwhile; null when not muted. */
   unmute(): string | null;
+  /** Write `line` to stderr if the process dies of `signo` (SIGFPE, SIGSEGV, SIGBUS, SIGILL); see native-crash.ts. */
+  onFatalSignal(signo: number, line: string): void;
+  /** Fault with `signo` for real (an integer division by zero for SIGFPE): tests only. */
+  crashForTest(signo: number): void;
 }
 
 export const QUIET_STDERR_ADDON = fileURLToPath(

@@ -1,8 +1,9 @@
-// Whole-model PyTorch parity for stock models too large to keep as fixtures (YOLO11n, YOLOv8n-P6, scale n,
-// nc 2): tools/fixtures/yolo_torch.py built them with weights, input and output gradient hashed from their
-// names (hashed-tensors.ts gives the same values), ran them in float64, and stored the eval output in full,
-// the train output and every gradient as a projection [t·r, max |t|] with a hashed r. Here the hashed tensors
-// go through the `acmix-lab forward` path (runForward) as files.
+// Whole-model PyTorch parity for stock models too large to keep as fixtures (YOLO11n and YOLOv8n-P6 at
+// scale n; YOLOv8s and YOLOv8l, the scales of issue 8; nc 2): tools/fixtures/yolo_torch.py built them with
+// weights, input and output gradient hashed from their names (hashed-tensors.ts gives the same values), ran
+// them in float64, and stored the eval output in full, the train output and every gradient as a projection
+// [t·r, max |t|] with a hashed r. Here the hashed tensors go through the `acmix-lab forward` path
+// (runForward) as files.
 // Measures: eval output max |ours − ref| / max |ref| ≤ 1e-4; a projection within 1e-4 · scale · √numel (the
 // elementwise bound's size for uncorrelated errors; ours stay below 4e-5) and max |t| within 2e-4 · scale:
 // float32 round-off through ~30 train-mode BatchNorms alone moves the largest gradients that much (against the
@@ -57,7 +58,7 @@ async function caseFiles(model: string, c: Case) {
 /** The Conv (or plain module) a parameter belongs to: `model.10.m.0.attn.pe.bn.bias` → `model.10.m.0.attn.pe`. */
 const moduleOf = (key: string) => key.replace(/(\.(bn|conv))?\.[^.]+$/, '');
 
-describe('whole-model parity with PyTorch, hashed weights (YOLO11n, YOLOv8n-P6)', () => {
+describe('whole-model parity with PyTorch, hashed weights (YOLO11n, YOLOv8n-P6, YOLOv8s, YOLOv8l)', () => {
   beforeAll(async () => { await initBackend(); });
 
   it.each(cases)('%s: eval and train outputs, the input gradient and every parameter gradient', async (name) => {

@@ -2,6 +2,6 @@
 {
   "targets": [{
     "target_name": "quiet_stderr",
-    "sources": ["quiet_stderr.c"]
+    "sources": ["quiet_stderr.c", "fatal_signal.c"]
   }]
 }

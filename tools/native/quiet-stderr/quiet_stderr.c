@@ -4,10 +4,12 @@
 // mute() points fd 2 at an anonymous temporary file; unmute() restores fd 2 and returns what was
 // written, for packages/runtime/src/quiet-stderr.ts to filter and replay. If TensorFlow aborts
 // while muted (LOG(FATAL), failed CHECK), the SIGABRT handler first copies the capture to the
-// real stderr, so a fatal message is never swallowed.
+// real stderr, so a fatal message is never swallowed. fatal_signal.c (the addon's other half)
+// does the same before it reports a crash.
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <node_api.h>
+#include "quiet_stderr.h"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +28,15 @@ static void replay_capture(void) {
   }
 }
 
-// Async-signal-safe: only lseek/read/write/dup2/sigaction/raise.
-static void on_abort(int sig) {
+// Async-signal-safe: only lseek/read/write/dup2.
+void restore_stderr_after_crash(void) {
+  if (saved_fd < 0) return;
   replay_capture();
   dup2(saved_fd, 2);
+}
+
+static void on_abort(int sig) {
+  restore_stderr_after_crash();
   sigaction(SIGABRT, &previous_abort, NULL);
   raise(sig);
 }
@@ -89,8 +96,10 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"mute", NULL, mute, NULL, NULL, NULL, napi_default, NULL},
     {"unmute", NULL, unmute, NULL, NULL, NULL, napi_default, NULL},
+    {"onFatalSignal", NULL, on_fatal_signal, NULL, NULL, NULL, napi_default, NULL},
+    {"crashForTest", NULL, crash_for_test, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 2, props);
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
 }
 

@@ -4,12 +4,12 @@
 // the clip uses a global norm, so parameters keep their PyTorch layouts here.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { countLeakedTensors, initBackend } from '@acmix-lab/runtime';
+import { countLeakedTensors, initBackend, relativeError } from '@acmix-lab/runtime';
 import { buildOptimizer, type OptimizerSetup } from './build.js';
 import { ModelEMA, type EmaState } from './ema.js';
 import { paramKind, type TrainableParam } from './groups.js';
 import { OptimizerLoop, type BatchOutcome, type OptimizerLoopState } from './loop.js';
-import { fixtures, fixtureTensor, relativeError, type LoopFixture } from './optim-fixtures.js';
+import { fixtures, fixtureTensor, type LoopFixture } from './optim-fixtures.js';
 
 const N = fixtures.n_iters;
 const STAT_KEYS = fixtures.state_keys.filter((k) => k.includes('running'));

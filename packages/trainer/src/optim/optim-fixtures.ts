@@ -68,13 +68,3 @@ export function fixtureTensor(name: string, index?: number): tf.Tensor {
   return tf.tensor(data.subarray(index * size, (index + 1) * size), shape, 'float32');
 }
 
-/** max |a − b| / max |b|: the tolerance measure of the project's parity tests. */
-export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
-}

@@ -1,0 +1,110 @@
+// 1×1 convolutions as MatMul on the native backend (docs/onednn-sigfpe.md).
+// oneDNN 3.7 (inside TensorFlow 2.21) sets up its brgemm 1×1 convolution with a division by zero
+// for (c_in, c_out) ∈ {(1024, 2048), (1024, 512), (256, 1024), (512, 1024), (512, 2048)} when the
+// per-core L1 size it reads from CPUID is small: brg_blocking_t::est_eff_1x1 computes an AMX-only
+// factor with an integer division (its "maskrcnn workaround") on every CPU. TensorFlow's backprop
+// ops build that forward setup too (as their hint), and backprop-input at stride 1 runs it again
+// with c_in and c_out swapped. YOLOv8 s and l hold such convs (SPPF cv2 1024→512, …), so the process
+// died with SIGFPE on machines that report such a cache.
+// A 1×1 conv is a matmul over pixels, which TensorFlow runs through oneDNN's matmul instead, as fast
+// (bench:backend, bench:train). Conv2D and both backprop kernels are replaced for unpadded 1×1 NHWC
+// filters at any stride; every other conv runs tfjs-node's stock kernel. Kernel functions may call
+// ops: nested ops are not recorded on the gradient tape, and the gradients stay tfjs' own Conv2D
+// gradient, computed by these kernels.
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, NamedAttrMap } from '@tensorflow/tfjs';
+
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | number[][];
+  dataFormat: 'NHWC' | 'NCHW';
+}
+
+interface Pointwise { strides: [number, number]; cin: number; cout: number }
+
+/** The conv's strides and channels when it is a 1×1 NHWC conv without padding, else null (run it stock). */
+function pointwise(filterShape: number[], attrs: NamedAttrMap): Pointwise | null {
+  const { strides, pad, dataFormat } = attrs as unknown as ConvAttrs;
+  const [kh, kw, cin, cout] = filterShape as [number, number, number, number];
+  // A 1×1 window needs no padding for 'same'; explicit or numeric padding must be zero.
+  const unpadded = typeof pad === 'string' || (typeof pad === 'number' ? pad === 0 : pad.flat().every((p) => p === 0));
+  if (kh !== 1 || kw !== 1 || dataFormat !== 'NHWC' || !unpadded) return null;
+  return { strides: typeof strides === 'number' ? [strides, strides] : strides, cin, cout };
+}
+
+/** The input pixels a 1×1 conv reads, as rows [pixels, c_in], and the output shape (TensorFlow's: ⌈size / stride⌉). */
+function inputRows(x: tf.Tensor4D, { strides: [sh, sw], cin, cout }: Pointwise): [tf.Tensor2D, number[]] {
+  const [batch, height, width] = x.shape;
+  const read = sh === 1 && sw === 1 ? x : tf.stridedSlice(x, [0, 0, 0, 0], x.shape, [1, sh, sw, 1]);
+  return [tf.reshape(read, [-1, cin]), [batch, Math.ceil(height / sh), Math.ceil(width / sw), cout]];
+}
+
+function stockKernel(name: string): KernelFunc {
+  const stock = originals.get(name);
+  if (!stock) throw new Error(`${name}: the stock tensorflow kernel is not registered`);
+  return stock.kernelFunc;
+}
+
+const conv2d: KernelFunc = (args) => {
+  const { x, filter } = args.inputs as { x: tf.Tensor4D; filter: tf.Tensor4D };
+  const p = pointwise(filter.shape, args.attrs!);
+  if (!p) return stockKernel(tf.Conv2D)(args);
+  return tf.tidy(() => {
+    const [rows, outShape] = inputRows(x, p);
+    return tf.reshape(tf.matMul(rows, tf.reshape(filter, [p.cin, p.cout])), outShape);
+  });
+};
+
+const conv2dBackpropInput: KernelFunc = (args) => {
+  const { dy, filter } = args.inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D };
+  const { inputShape } = args.attrs as unknown as { inputShape: [number, number, number, number] };
+  const p = pointwise(filter.shape, args.attrs!);
+  if (!p) return stockKernel(tf.Conv2DBackpropInput)(args);
+  return tf.tidy(() => {
+    const [batch, height, width, cin] = inputShape;
+    const [sh, sw] = p.strides;
+    const [, outH, outW] = dy.shape;
+    const dx = tf.matMul(tf.reshape(dy, [-1, p.cout]), tf.reshape(filter, [p.cin, p.cout]), false, true);
+    if (sh === 1 && sw === 1) return tf.reshape(dx, inputShape);
+    // Strided: each output pixel's gradient lands on the input pixel it read, zeros in between.
+    const spread = tf.pad(tf.reshape(dx, [batch, outH, 1, outW, 1, cin]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+    return tf.slice(tf.reshape(spread, [batch, outH * sh, outW * sw, cin]), 0, [batch, height, width, cin]);
+  });
+};
+
+const conv2dBackpropFilter: KernelFunc = (args) => {
+  const { x, dy } = args.inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
+  const { filterShape } = args.attrs as unknown as { filterShape: [number, number, number, number] };
+  const p = pointwise(filterShape, args.attrs!);
+  if (!p) return stockKernel(tf.Conv2DBackpropFilter)(args);
+  return tf.tidy(() => tf.reshape(tf.matMul(inputRows(x, p)[0], tf.reshape(dy, [-1, p.cout]), true, false), filterShape));
+};
+
+const FIXES: KernelConfig[] = [
+  { kernelName: tf.Conv2D, backendName: 'tensorflow', kernelFunc: conv2d },
+  { kernelName: tf.Conv2DBackpropInput, backendName: 'tensorflow', kernelFunc: conv2dBackpropInput },
+  { kernelName: tf.Conv2DBackpropFilter, backendName: 'tensorflow', kernelFunc: conv2dBackpropFilter },
+];
+const originals = new Map<string, KernelConfig>();
+
+/** Route the native backend's 1×1 convolutions through MatMul (idempotent). */
+export function registerNativeKernelFixes(): void {
+  for (const fix of FIXES) {
+    const current = tf.getKernel(fix.kernelName, fix.backendName);
+    if (current?.kernelFunc === fix.kernelFunc) continue;
+    if (!current) throw new Error(`${fix.kernelName}: no tensorflow kernel to replace (is tfjs-node loaded?)`);
+    originals.set(fix.kernelName, current);
+    tf.unregisterKernel(fix.kernelName, fix.backendName);
+    tf.registerKernel(fix);
+  }
+}
+
+/** Put tfjs-node's stock kernels back (tests and bench:backend compare against them). */
+export function unregisterNativeKernelFixes(): void {
+  for (const fix of FIXES) {
+    const stock = originals.get(fix.kernelName);
+    if (!stock || tf.getKernel(fix.kernelName, fix.backendName)?.kernelFunc !== fix.kernelFunc) continue;
+    tf.unregisterKernel(fix.kernelName, fix.backendName);
+    tf.registerKernel(stock);
+  }
+}
