@@ -30,7 +30,7 @@ export interface Reproduction {
 
 const difference = (a: number, b: number) => (Number.isNaN(a) && Number.isNaN(b) ? 0 : b - a);
 
-export function compareMetrics(original: MetricsRecord[], copy: MetricsRecord[]): MetricDifference[] {
+function compareMetrics(original: MetricsRecord[], copy: MetricsRecord[]): MetricDifference[] {
   const epochs = Math.min(original.length, copy.length);
   return METRIC_COLUMNS.map(({ column, csv }) => {
     const diffs = Array.from({ length: epochs }, (_, i) => difference(original[i]![column], copy[i]![column]));

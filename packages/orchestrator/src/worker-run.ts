@@ -35,7 +35,7 @@ class Stop extends Error {
 }
 
 /** `runs/acmix-lab.db` → `runs/acmix-lab/<sweep>/<id>-<name>-seed<seed>`: unique per database and run. */
-export function runFolder(dbFile: string, sweep: string, run: Pick<RunRecord, 'id' | 'name' | 'seed'>): string {
+function runFolder(dbFile: string, sweep: string, run: Pick<RunRecord, 'id' | 'name' | 'seed'>): string {
   const base = path.join(path.dirname(path.resolve(dbFile)), path.basename(dbFile, path.extname(dbFile)));
   return path.join(base, sweep, `${run.id}-${run.name}-seed${run.seed}`);
 }
