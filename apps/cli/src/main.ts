@@ -12,7 +12,10 @@ import { registerPredictCommand } from './commands/predict.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerValCommand } from './commands/val.js';
 import { registerVariantsCommand } from './commands/variants.js';
-import { formatError } from './errors.js';
+import { registerReproduceCommand } from './commands/reproduce.js';
+import { registerRunsCommand } from './commands/runs.js';
+import { registerSweepCommand } from './commands/sweep.js';
+import { CommandExit, formatError } from './errors.js';
 
 export function buildProgram(): Command {
   const program = new Command('acmix-lab')
@@ -35,6 +38,9 @@ export function buildProgram(): Command {
   registerPredictCommand(program);
   registerTrainCommand(program);
   registerValCommand(program);
+  registerSweepCommand(program);
+  registerRunsCommand(program);
+  registerReproduceCommand(program);
   registerDemoCommand(program);
   registerDashboardCommand(program);
   return program;
@@ -58,6 +64,6 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     const verbose = program.opts<{ verbose?: boolean }>().verbose ?? argv.includes('--verbose');
     process.stderr.write(`${formatError(err, verbose)}\n`);
-    return 1;
+    return err instanceof CommandExit ? err.code : 1;
   }
 }

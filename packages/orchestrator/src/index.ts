@@ -1,6 +1,6 @@
 // Public API: named re-exports only.
 export { readSweepFile } from './sweep-file.js';
-export type { Sweep, SweepPosition, GridAxis, TrainGridAxis, Combine } from './sweep-file.js';
+export type { Sweep, SweepPosition, GridAxis, TrainGridAxis, Combine, StrategySpec, SynthSpec } from './sweep-file.js';
 export type { SweepModule, ModuleGridAxis } from './sweep-modules.js';
 export { enumerateVariants, combinations, scaledStem, gridLabels } from './variants.js';
 export type { Variant } from './variants.js';
@@ -9,3 +9,14 @@ export type { Placement, PlacementKind, PlacedLayers, LayerEntry } from './place
 export { runKey, variantKey, modelKey, normalisedModel, keyedTrainConfig, KEY_VERSION, KEY_EXCLUDED_TRAIN_KEYS } from './key.js';
 export { measureVariants, writeVariantModels, formatVariantTable } from './measure.js';
 export type { VariantSize } from './measure.js';
+export { runSweep, queueSweep } from './sweep-runner.js';
+export type { SweepOptions, SweepResult } from './sweep-runner.js';
+export { runQueue } from './runner.js';
+export type { RunnerOptions, RunnerObserver, RunnerProgress, RunnerResult } from './runner.js';
+export type { WorkerMessage, RunnerMessage, RunOutcome } from './messages.js';
+export { strategyFor } from './strategy.js';
+export type { SweepStrategy, StrategyRun, RungDecision } from './strategy.js';
+export { DEFAULT_WORKERS, threadsPerWorker } from './threads.js';
+export { reproduceRun } from './reproduce.js';
+export type { Reproduction, MetricDifference } from './reproduce.js';
+export { formatRuns, formatGroups, formatOutcome, formatReproduction } from './report.js';

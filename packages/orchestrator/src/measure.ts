@@ -5,6 +5,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '@acmix-lab/runtime';
 import { buildModel, modelSummary, parseModelYaml, planModel, type ModelYamlSource } from '@acmix-lab/yolo';
 import { modelKey } from './key.js';
+import { formatTable } from './table.js';
 import type { Sweep } from './sweep-file.js';
 import { gridLabels, type Variant } from './variants.js';
 
@@ -81,8 +82,5 @@ export function formatVariantTable(variants: readonly Variant[], sizes: Readonly
       signed(s.deltaGflops, s.deltaGflops.toFixed(3)), seeds.map((x) => `${x.seed}:${x.key}`).join(' '),
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const numeric = new Set([4, 5, 6, 7]);
-  const line = (cells: string[]) => cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return formatTable(header, rows, new Set([4, 5, 6, 7]));
 }

@@ -89,6 +89,20 @@ describe('sweep file errors (line 5 is the first after the 4-line header)', () =
     expect(errorOf(sweepText(`${p5}positons: {}\n`))).toMatch(/^sweep\.yaml:7:11: positons: Unrecognized key/);
     expect(errorOf(sweepText(p5, 'model: experiments/models/yolov8.yaml\ndata: d.yaml\n'))).toMatch(/^sweep\.yaml:1:1: name: Invalid input/);
   });
+
+  it('strategy: halving with min_epochs below train.epochs, eta ≥ 2, validation on; synth with data naming a data.yaml', () => {
+    const p5 = 'positions:\n  P5: {after: 21}\ntrain: {epochs: 10}\n';
+    expect(errorOf(sweepText(`${p5}strategy: halving\n`))).toBe('sweep.yaml:8:11: strategy: halving needs min_epochs: the epochs every variant trains before the first cut');
+    expect(errorOf(sweepText(`${p5}strategy: halving\nmin_epochs: 10\n`))).toBe('sweep.yaml:9:13: min_epochs: must be below train.epochs (10)');
+    expect(errorOf(sweepText(`${p5}strategy: halving\nmin_epochs: 2\neta: 1\n`))).toMatch(/^sweep\.yaml:10:6: eta: Too small: expected number to be >=2/);
+    expect(errorOf(sweepText(`${p5}min_epochs: 2\n`))).toBe('sweep.yaml:8:13: min_epochs: applies only with strategy: halving');
+    expect(errorOf(sweepText(`${p5}strategy: successive\n`))).toMatch(/^sweep\.yaml:8:11: strategy: Invalid option: expected one of "grid"\|"halving"/);
+    expect(errorOf(sweepText('positions:\n  P5: {after: 21}\ntrain: {epochs: 10, val: false}\nstrategy: halving\nmin_epochs: 2\n')))
+      .toBe('sweep.yaml:8:11: strategy: halving ranks variants by their validation at each rung: train.val must be true');
+    expect(errorOf(sweepText(`${p5}synth: {train: 8}\n`, 'name: t\nmodel: experiments/models/yolov8.yaml\nscales: [n]\ndata: datasets/d/d.yaml\n')))
+      .toBe('sweep.yaml:4:7: data: with synth, data names the data.yaml of the folder to generate (…/data.yaml)');
+    expect(errorOf(sweepText(`${p5}synth: {images: 8}\n`))).toMatch(/^sweep\.yaml:8:17: synth\.images: Unrecognized key/);
+  });
 });
 
 describe('sweep file', () => {
@@ -101,6 +115,9 @@ describe('sweep file', () => {
     ]);
     expect([sweep.model.file, sweep.data, sweep.scales, sweep.seeds, sweep.combine, sweep.modules.map((m) => [m.name, m.args]), sweep.moduleAxis])
       .toEqual([YOLOV8, path.join(ROOT, 'datasets/d/data.yaml'), ['n'], [0], 'subsets', [['ACmix', []]], false]);
+    expect([sweep.strategy, sweep.synth]).toEqual([{ kind: 'grid' }, null]);
+    const halving = readSweepFile(writeSweep(sweepText('synth: {train: 8, seed: 2}\ntrain: {epochs: 12}\nstrategy: halving\nmin_epochs: 3\n')), { cwd: ROOT });
+    expect([halving.strategy, halving.synth]).toEqual([{ kind: 'halving', minEpochs: 3, eta: 3 }, { train: 8, seed: 2 }]);
   });
 
   it('without scales, the scale the model yaml implies: yolov8s.yaml is yolov8.yaml at s', () => {

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { configErrorAt, readYamlFile, validateYaml, type ParsedYaml } from '@acmix-lab/runtime';
-import { trainConfigSchema } from '@acmix-lab/trainer';
+import { resolveTrainConfig, trainConfigSchema, type TrainConfigInput } from '@acmix-lab/trainer';
 import {
   describeLayerRefs, findLayer, loadModelYaml, lookupModule, ModelYamlError, planModel, type LayerPlan, type ModelPlan, type ModelYamlSource,
 } from '@acmix-lab/yolo';
@@ -32,7 +32,14 @@ const sweepSchema = z.object({
   grid: z.record(z.string(), z.array(z.unknown()).min(1)).default({}),
   seeds: z.array(z.int().nonnegative()).min(1).default([0]),
   data: z.string().min(1),
+  synth: z.object({
+    train: z.int().positive().optional(), val: z.int().positive().optional(), imgsz: z.int().positive().optional(),
+    classes: z.int().positive().optional(), seed: z.int().nonnegative().optional(),
+  }).strict().optional(),
   train: z.record(z.string(), z.unknown()).default({}),
+  strategy: z.enum(['grid', 'halving']).default('grid'),
+  min_epochs: z.int().positive().optional(),
+  eta: z.int().min(2).optional(),
 }).strict();
 
 /** Training keys the sweep sets itself (per variant, or the runner per run). */
@@ -63,6 +70,18 @@ export type GridAxis = ModuleGridAxis | TrainGridAxis;
 
 export type Combine = 'subsets' | { size: number } | string[][];
 
+/** How far runs train: every run to train.epochs, or successive halving (strategy.ts). */
+export type StrategySpec = { kind: 'grid' } | { kind: 'halving'; minEpochs: number; eta: number };
+
+/** `acmix-lab data synth` options: the dataset generated in data's folder when data.yaml is absent. */
+export interface SynthSpec {
+  train?: number;
+  val?: number;
+  imgsz?: number;
+  classes?: number;
+  seed?: number;
+}
+
 export interface Sweep {
   file: string;
   /** The parsed file, to point later errors (variants.ts) at their field. */
@@ -84,8 +103,11 @@ export interface Sweep {
   seeds: number[];
   /** Absolute path of data.yaml (not opened here: the dataset may be made later). */
   data: string;
+  /** Generate a synthetic dataset at `data` when it is absent; null: the dataset must exist. */
+  synth: SynthSpec | null;
   /** The sweep's training arguments (Ultralytics names), validated. */
   train: Record<string, unknown>;
+  strategy: StrategySpec;
 }
 
 type Raw = z.infer<typeof sweepSchema>;
@@ -110,9 +132,29 @@ export function readSweepFile(file: string, options: { cwd?: string } = {}): Swe
   const grid = Object.entries(raw.grid).reduce<GridAxis[]>((axes, [key, values]) => [...axes, resolveAxis(parsed, key, values, modules, axes, raw.train, data)], []);
   checkCombine(parsed, raw.combine, positions);
   raw.seeds.forEach((s, i) => { if (raw.seeds.indexOf(s) !== i) throw configErrorAt(parsed, ['seeds', i], `seed ${s} is listed twice`); });
+  if (raw.synth && path.basename(data) !== 'data.yaml') {
+    throw configErrorAt(parsed, ['data'], 'with synth, data names the data.yaml of the folder to generate (…/data.yaml)');
+  }
+  const strategy = resolveStrategy(parsed, raw, data);
   return {
-    file, parsed, name: raw.name, model, plan, scales, modules, moduleAxis, positions, combine: raw.combine, grid, seeds: raw.seeds, data, train: raw.train,
+    file, parsed, name: raw.name, model, plan, scales, modules, moduleAxis, positions, combine: raw.combine, grid, seeds: raw.seeds, data,
+    synth: raw.synth ?? null, train: raw.train, strategy,
   };
+}
+
+/** Halving needs its first rung below train.epochs and a validation every epoch, which it ranks by. */
+function resolveStrategy(parsed: ParsedYaml, raw: Raw, data: string): StrategySpec {
+  if (raw.strategy === 'grid') {
+    for (const key of ['min_epochs', 'eta'] as const) {
+      if (raw[key] !== undefined) throw configErrorAt(parsed, [key], 'applies only with strategy: halving');
+    }
+    return { kind: 'grid' };
+  }
+  if (raw.min_epochs === undefined) throw configErrorAt(parsed, ['strategy'], 'halving needs min_epochs: the epochs every variant trains before the first cut');
+  const train = resolveTrainConfig({ ...raw.train, model: 'model.yaml', data } as TrainConfigInput);
+  if (raw.min_epochs >= train.epochs) throw configErrorAt(parsed, ['min_epochs'], `must be below train.epochs (${train.epochs})`);
+  if (!train.val) throw configErrorAt(parsed, ['strategy'], 'halving ranks variants by their validation at each rung: train.val must be true');
+  return { kind: 'halving', minEpochs: raw.min_epochs, eta: raw.eta ?? 3 };
 }
 
 function loadBase(parsed: ParsedYaml, file: string, cwd: string): ModelYamlSource {

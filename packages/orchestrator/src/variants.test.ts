@@ -191,3 +191,15 @@ it("the issue's example sweep (experiments/sweeps/acmix-neck.yaml): 32 subsets Ã
   expect(layersOf(all.modelYaml).map((l) => l[0]).at(-1)).toEqual([16, 20, 24]);
   expect(layersOf(all.modelYaml).slice(6, 8)).toEqual([[-1, 6, 'C2f_ACmix', [512, true, 7, 2]], [-1, 1, 'ACmix', [1024, 7, 2, 3, 2]]]);
 });
+
+it('the demo sweeps (experiments/sweeps/demo.yaml, demo-halving.yaml): the baseline, the seed\'s two placements, one backbone and one residual, two seeds; the same runs', () => {
+  const read = (f: string) => readSweepFile(path.join(ROOT, 'experiments/sweeps', f), { cwd: ROOT });
+  const [grid, halving] = [read('demo.yaml'), read('demo-halving.yaml')];
+  const variants = enumerateVariants(grid);
+  expect([...new Set(variants.map((v) => v.name))]).toEqual(['yolov8n', 'yolov8n+P3+P4+P5', 'yolov8n+P5', 'yolov8n+B7', 'yolov8n+R6']);
+  expect(variants.filter((v) => v.seed === 0).slice(0, 3).map((v) => layersOf(v.modelYaml)))
+    .toEqual(['yolov8.yaml', 'yolov8-acmix-neck.yaml', 'yolov8-acmix-p5.yaml'].map((f) => seedYaml(f).layers));
+  expect(variants.map((v) => v.seed)).toEqual([0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
+  expect(enumerateVariants(halving).map((v) => v.key)).toEqual(variants.map((v) => v.key)); // the strategy is not part of a run
+  expect([grid.strategy, halving.strategy]).toEqual([{ kind: 'grid' }, { kind: 'halving', minEpochs: 5, eta: 2 }]);
+});

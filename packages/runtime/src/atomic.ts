@@ -3,8 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+const tempPrefix = (target: string) => `.${path.basename(target)}.tmp-`;
+
 function tempSibling(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  return path.join(path.dirname(target), `${tempPrefix(target)}${process.pid}-${Date.now()}`);
 }
 
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
@@ -38,4 +40,20 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
   if (old) fs.renameSync(dir, old);
   fs.renameSync(tmp, dir);
   if (old) fs.rmSync(old, { recursive: true, force: true });
+}
+
+/**
+ * Repairs what a process killed inside writeDirAtomic leaves: killed between its two renames, `dir` is
+ * missing and the previous version waits beside it as `.<name>.tmp-….old`, which is put back (a crash
+ * during the swap leaves the previous version, as one before it would). Unfinished temp directories are
+ * removed. Call it before reading a directory that a killed process may have been writing; only one
+ * process may write `dir` at a time.
+ */
+export function recoverDirAtomic(dir: string): void {
+  const parent = path.dirname(path.resolve(dir));
+  if (!fs.existsSync(parent)) return;
+  const leftovers = fs.readdirSync(parent).filter((n) => n.startsWith(tempPrefix(dir))).map((n) => path.join(parent, n));
+  const previous = leftovers.find((f) => f.endsWith('.old'));
+  if (previous && !fs.existsSync(dir)) fs.renameSync(previous, dir);
+  for (const f of leftovers) fs.rmSync(f, { recursive: true, force: true }); // force: the one put back is gone
 }

@@ -10,7 +10,7 @@ export {
   readSafetensors, writeSafetensors, decodeSafetensors, encodeSafetensors, requireTensor, SafetensorsError,
 } from './safetensors.js';
 export type { NamedArray, TensorMap, SafeDtype } from './safetensors.js';
-export { writeFileAtomic, writeDirAtomic } from './atomic.js';
+export { writeFileAtomic, writeDirAtomic, recoverDirAtomic } from './atomic.js';
 export { countLeakedTensors } from './leaks.js';
 export { relativeError } from './relative-error.js';
 export { conv2dBinding, plainBinding, isTorchMappable } from './torch-layout.js';

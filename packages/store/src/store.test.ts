@@ -28,6 +28,14 @@ describe('sweeps and runs', () => {
     const run = store.getRun(runs[0]!.id)!;
     expect(run).toMatchObject({ sweep: 'neck', status: 'queued', epoch: 0, epoch_budget: 3, positions: ['P3'], grid: {}, config: { epochs: 3, imgsz: 64 } });
   });
+
+  it('updates a sweep\'s file and spec when its sweep file changed', () => {
+    const { store, sweep } = storeWithRuns(['P3']);
+    const updated = store.updateSweep(sweep.id, { file: 'neck-v2.yaml', spec: { seeds: [0, 1] } });
+    expect(updated).toMatchObject({ id: sweep.id, name: 'neck', file: 'neck-v2.yaml', spec: { seeds: [0, 1] } });
+    expect(store.getSweep('neck')).toEqual(updated);
+    expect(() => store.updateSweep(sweep.id + 1, {})).toThrow(`sweep ${sweep.id + 1}: no such sweep`);
+  });
 });
 
 describe('the run state machine', () => {

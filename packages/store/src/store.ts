@@ -96,6 +96,15 @@ export class Store extends StoreReader {
     });
   }
 
+  /** Replaces a sweep's file and spec: its sweep file changed (runs are added by addRuns; existing ones stay). */
+  updateSweep(id: number, { file = null, spec = null }: Omit<NewSweep, 'name'>): SweepRecord {
+    return writeTransaction(this.db, () => {
+      const changed = this.db.prepare('UPDATE sweeps SET file = ?, spec = ? WHERE id = ?').run(file, spec === null ? null : JSON.stringify(spec), id).changes;
+      if (changed !== 1) throw new RunStateError(`sweep ${id}: no such sweep`);
+      return this.listSweeps().find((s) => s.id === id)!;
+    });
+  }
+
   private insertRun(sweepId: number, run: NewRun, status: RunStatus): number {
     const info = this.db.prepare(INSERT_RUN).run({ ...runColumns(run), sweep_id: sweepId, key: run.key, status, created_at: this.now() });
     if (info.changes === 1) return Number(info.lastInsertRowid);

@@ -50,9 +50,9 @@ export { Rng, hashSeed } from './data/random.js';
 export { synthDataset, SynthOptionsError, SHAPE_CLASSES } from './data/synth.js';
 export type { SynthOptions, SynthResult } from './data/synth.js';
 export { train, TrainingDivergedError } from './train/train.js';
-export { planResume, RunFinishedError, RESUME_OVERRIDES } from './train/resume.js';
+export { planResume, committedResults, RunFinishedError, RESUME_OVERRIDES } from './train/resume.js';
 export type { ResumeInput, ResumePlan } from './train/resume.js';
-export type { TrainHooks, TrainResult, BatchProgress, EpochReport } from './train/train.js';
+export type { TrainHooks, TrainResult, TrainStart, BatchProgress, EpochReport } from './train/train.js';
 export {
   trainConfigSchema, resolveTrainConfig, readTrainConfig, writeTrainConfig, TrainConfigError,
 } from './train/config.js';
@@ -81,8 +81,6 @@ export { padTargets, checkTargets, LossInputError } from './loss/targets.js';
 export type { DetectionTargets, PaddedTargets } from './loss/targets.js';
 export { makeAnchors } from '@acmix-lab/yolo';
 export type { AnchorGrid } from '@acmix-lab/yolo';
-export { readCompareConfig, runComparison, formatComparison, writeComparison } from './compare/compare.js';
-export type { CompareConfig, VariantResult } from './compare/compare.js';
 export { trainableParams, variablesByKey } from './train/model-state.js';
 export { TrainingStep } from './train/step.js';
 export type { StepResult } from './train/step.js';

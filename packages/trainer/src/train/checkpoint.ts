@@ -22,6 +22,11 @@ export interface TrainState {
   lastOptStep: number;
   /** Class names of the training data, so predict can name classes without the data.yaml. */
   names: string[];
+  /**
+   * The epoch's results.csv row at full precision, each value as String(x) (exact, and NaN/Infinity survive
+   * JSON); results.csv keeps 5 significant digits. Absent in checkpoints from before it was recorded.
+   */
+  row?: Record<string, string>;
   date: string;
   trainArgs: TrainConfig;
 }

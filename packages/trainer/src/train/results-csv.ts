@@ -54,14 +54,30 @@ export function parseResultsCsv(text: string): ResultsRow[] {
   });
 }
 
+function readRows(file: string): ResultsRow[] {
+  return fs.existsSync(file) ? parseResultsCsv(fs.readFileSync(file, 'utf8')) : [];
+}
+
+function writeRows(file: string, rows: ResultsRow[]): ResultsRow[] {
+  writeFileAtomic(file, [formatResultsHeader(), ...rows.map(formatResultsRow)].join('\n') + '\n');
+  return rows;
+}
+
 /**
  * Rewrite the whole file atomically with rows up to and including `row.epoch`: on resume the epoch
  * being redone replaces any row a killed run had written, so no epoch appears twice. Returns the
  * rows now in the file (what the results plot draws).
  */
 export function writeResultsRow(file: string, row: ResultsRow): ResultsRow[] {
-  const previous = fs.existsSync(file) ? parseResultsCsv(fs.readFileSync(file, 'utf8')) : [];
-  const rows = [...previous.filter((r) => r.epoch < row.epoch), row];
-  writeFileAtomic(file, [formatResultsHeader(), ...rows.map(formatResultsRow)].join('\n') + '\n');
-  return rows;
+  return writeRows(file, [...readRows(file).filter((r) => r.epoch < row.epoch), row]);
+}
+
+/** The rows of epochs 1..`lastEpoch` (what a checkpoint covers), read without changing the file. */
+export function resultsUpTo(file: string, lastEpoch: number): ResultsRow[] {
+  return readRows(file).filter((r) => r.epoch <= lastEpoch);
+}
+
+/** Rewrites the file with only the rows of epochs 1..`lastEpoch`; returns them. */
+export function truncateResults(file: string, lastEpoch: number): ResultsRow[] {
+  return writeRows(file, resultsUpTo(file, lastEpoch));
 }

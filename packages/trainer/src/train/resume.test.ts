@@ -1,7 +1,7 @@
 // Resume: which run, which arguments, when there is nothing to resume (planResume, on hand-made run folders),
 // and a training process SIGKILLed at a random moment after its first checkpoint, resumed through the API,
 // ending with exactly the weights of an uninterrupted run.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,8 +10,8 @@ import { initBackend } from '@acmix-lab/runtime';
 import { synthDataset } from '../data/synth.js';
 import { checkpointNames, CheckpointError } from './checkpoint.js';
 import { resolveTrainConfig, TrainConfigError, writeTrainConfig } from './config.js';
-import { parseResultsCsv } from './results-csv.js';
-import { planResume, RunFinishedError, type ResumeInput } from './resume.js';
+import { formatResultsRow, parseResultsCsv, type ResultsRow } from './results-csv.js';
+import { committedResults, planResume, RunFinishedError, type ResumeInput } from './resume.js';
 import { CLI_BIN, differingWeights, killAfterFirstCheckpoint, TINY_ARGS, writeTinyModelYaml } from './tiny-run.js';
 import { train } from './train.js';
 
@@ -103,17 +103,66 @@ describe('planResume', () => {
 });
 
 describe('resume after SIGKILL', () => {
-  let modelYaml = '';
-  let data = '';
+  let args: Record<string, unknown> = {};
+  let straight: Awaited<ReturnType<typeof train>>;
+  const results = (dir: string) => fs.readFileSync(path.join(dir, 'results.csv'), 'utf8');
   beforeAll(async () => {
     await initBackend();
-    modelYaml = writeTinyModelYaml(tmp);
-    data = (await synthDataset({ out: path.join(tmp, 'data'), train: 12, val: 4, imgsz: 64, classes: 2, seed: 1 })).yamlFile;
+    const data = (await synthDataset({ out: path.join(tmp, 'data'), train: 12, val: 4, imgsz: 64, classes: 2, seed: 1 })).yamlFile;
+    args = { ...TINY_ARGS, model: writeTinyModelYaml(tmp), data, project: tmp };
+    straight = await train({ ...args, name: 'straight' } as ResumeInput, { log: () => {} });
+  });
+
+  /** A run stopped right after epoch `epochs`'s callback: the files a kill at that moment leaves. */
+  let reported: ResultsRow[] = [];
+  async function stoppedAfter(name: string, epochs: number): Promise<string> {
+    const stop = new AbortController();
+    reported = [];
+    const run = train({ ...args, name } as ResumeInput, {
+      log: () => {}, signal: stop.signal,
+      epoch: (r) => {
+        reported.push(r.row);
+        if (r.epoch === epochs) stop.abort(new Error('stop'));
+      },
+    });
+    await expect(run).rejects.toThrow('stop');
+    return path.join(tmp, name);
+  }
+
+  it('a kill between weights/last and the epoch callback: the epoch is committed, and committedResults hands it over', async () => {
+    // Every file an epoch writes is in place before weights/last, the commit point, is swapped in.
+    const renames = vi.spyOn(fs, 'renameSync');
+    const dir = await stoppedAfter('after-checkpoint', 2);
+    const commits = renames.mock.calls.map(([, to]) => path.relative(dir, String(to))).filter((f) => !f.startsWith('.') && !f.includes('/.'));
+    renames.mockRestore();
+    expect(commits.join(' ')).toMatch(/^args\.yaml (results\.csv (weights\/best )?weights\/last ?){2}$/);
+    // A consumer that logged epoch 1 and was killed before the callback of epoch 2 catches up from these rows,
+    // the last one exact (results.csv keeps 5 digits).
+    const committed = committedResults(dir);
+    expect(committed.map((r) => formatResultsRow(r))).toEqual(results(straight.saveDir).trim().split('\n').slice(1, 3));
+    expect(committed[1]).toEqual(reported[1]);
+    const resumed = await train({ resume: dir }, { log: () => {} });
+    expect(resumed.epochsRun).toBe(1);
+    expect(results(dir)).toBe(results(straight.saveDir));
+  });
+
+  it('a kill between results.csv and weights/last (even inside its swap): the epoch is trained once more and written once', async () => {
+    const dir = await stoppedAfter('before-checkpoint', 1);
+    // What the kill leaves: results.csv already holds epoch 2; weights/last (epoch 1) moved aside, the new one not in yet.
+    fs.writeFileSync(path.join(dir, 'results.csv'), results(straight.saveDir).trim().split('\n').slice(0, 3).join('\n') + '\n');
+    fs.renameSync(path.join(dir, 'weights', 'last'), path.join(dir, 'weights', '.last.tmp-1-2.old'));
+    expect(committedResults(dir).map((r) => r.epoch)).toEqual([1]);
+    const reported: number[] = [];
+    let atStart = '';
+    const resumed = await train({ resume: dir }, { log: () => {}, start: () => { atStart = results(dir); }, epoch: (r) => reported.push(r.epoch) });
+    expect(parseResultsCsv(atStart).map((r) => r.epoch)).toEqual([1]); // the row past the checkpoint is gone
+    expect(reported).toEqual([2, 3]);
+    expect(resumed.epochsRun).toBe(2);
+    expect(results(dir)).toBe(results(straight.saveDir));
+    expect(differingWeights(dir, straight.saveDir)).toEqual([]);
   });
 
   it('continues a run killed at a random point to the same final weights', async () => {
-    const args = { ...TINY_ARGS, model: modelYaml, data, project: tmp };
-    const straight = await train({ ...args, name: 'straight' }, { log: () => {} });
     expect(straight.epochsRun).toBe(3);
 
     // Killed somewhere between the end of epoch 1 and the end of the run.

@@ -9,8 +9,10 @@
 // would not, and are refused with every other argument that differs from the run's.
 import fs from 'node:fs';
 import path from 'node:path';
+import { recoverDirAtomic } from '@acmix-lab/runtime';
 import { CheckpointError, readTrainState, type TrainState } from './checkpoint.js';
 import { readTrainConfig, TrainConfigError, type TrainConfig, type TrainConfigInput } from './config.js';
+import { resultsUpTo, type ResultsRow } from './results-csv.js';
 import { DEFAULT_PROJECT, runFiles, type RunFiles } from './run-dir.js';
 
 /** train()'s input to resume a run: resume=true with project/name or model=<run>/weights/last, or resume=<path>. */
@@ -88,6 +90,7 @@ function acceptedOverrides(input: ResumeInput, run: TrainConfig, dir: string): P
 export function planResume(input: ResumeInput): ResumePlan {
   const dir = locateRun(input);
   const files = runFiles(dir);
+  recoverCheckpoints(files);
   if (!fs.existsSync(dir)) throw new CheckpointError(`resume: ${dir} does not exist`);
   if (!fs.existsSync(files.args)) throw new CheckpointError(`resume: ${files.args} is missing; is ${dir} a training run?`);
   const overrides = acceptedOverrides(input, readTrainConfig(files.args), dir);
@@ -110,4 +113,28 @@ export function planResume(input: ResumeInput): ResumePlan {
       + `${config.patience} epochs), nothing to resume; give a larger patience to continue`);
   }
   return { config, files, state };
+}
+
+/** A process killed while swapping in weights/last or weights/best leaves the previous version (recoverDirAtomic). */
+function recoverCheckpoints(files: RunFiles): void {
+  recoverDirAtomic(files.last);
+  recoverDirAtomic(files.best);
+}
+
+/**
+ * The results.csv rows a run folder has committed: epochs 1..the epoch its weights/last holds ([] without a
+ * checkpoint), the last at full precision from the checkpoint (the one a kill can have kept from a consumer).
+ * A consumer that records epochs elsewhere (the sweep runner's store) catches up from these after a kill
+ * between the checkpoint and train()'s epoch callback; a row past them is retrained on resume.
+ */
+export function committedResults(dir: string): ResultsRow[] {
+  const files = runFiles(dir);
+  recoverCheckpoints(files);
+  if (!isCheckpoint(files.last)) return [];
+  const state = readTrainState(files.last);
+  const rows = resultsUpTo(files.results, state.epoch + 1);
+  if (state.row && rows.at(-1)?.epoch === state.epoch + 1) {
+    rows[rows.length - 1] = Object.fromEntries(Object.entries(state.row).map(([k, v]) => [k, Number(v)])) as ResultsRow;
+  }
+  return rows;
 }

@@ -16,7 +16,7 @@ import { validate, type ValidationReport } from '../val/validate.js';
 import { readStateTensors, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { resolveTrainConfig, writeTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { variablesByKey } from './model-state.js';
-import { writeResultsRow, type ResultsRow } from './results-csv.js';
+import { truncateResults, writeResultsRow, type ResultsRow } from './results-csv.js';
 import { writeResultsPng } from './results-plot.js';
 import { planResume, type ResumeInput } from './resume.js';
 import { resolveRunDir, runFiles, type RunFiles } from './run-dir.js';
@@ -44,9 +44,27 @@ export interface EpochReport {
   seconds: number;
 }
 
+/** What a run is, once its model is built and before its first batch. */
+export interface TrainStart {
+  saveDir: string;
+  /** The backend in use, `tensorflow` or `cpu`. */
+  backend: string;
+  params: number;
+  gflops: number;
+  /** The epoch (1-based) training starts at: 1, or the first after the checkpoint when resuming. */
+  startEpoch: number;
+  epochs: number;
+}
+
 export interface TrainHooks {
   log?: (line: string) => void;
+  start?: (s: TrainStart) => void;
   batch?: (p: BatchProgress) => void;
+  /**
+   * After the epoch is committed: results.csv, weights/best and weights/last (the commit point, written
+   * last) all hold it. A kill before this call loses nothing a resume cannot redo or read back
+   * (`committedResults`).
+   */
   epoch?: (r: EpochReport) => void;
   /** Stops after the current batch; the last complete epoch stays resumable. */
   signal?: AbortSignal;
@@ -133,6 +151,9 @@ export async function train(input: TrainConfigInput | ResumeInput, hooks: TrainH
       tf.dispose([tensors.model, tensors.ema, tensors.optim, tensors.grad]);
     }
     startEpoch = resumed.epoch + 1;
+    // A kill after results.csv got an epoch and before weights/last did leaves a row the checkpoint
+    // does not cover; that epoch is trained again, so the row goes.
+    truncateResults(files.results, startEpoch);
     bestFitness = resumed.bestFitness ?? -Infinity;
     bestEpoch = resumed.bestEpoch ?? -1;
     log(`Resuming training from ${files.last} from epoch ${startEpoch + 1} to ${config.epochs} total epochs`);
@@ -140,6 +161,9 @@ export async function train(input: TrainConfigInput | ResumeInput, hooks: TrainH
   log(`Image sizes ${config.imgsz} train, ${config.imgsz} val; ${trainLoader.workers} dataloader workers; backend ${backend.backend}`);
   log(`Logging results to ${files.dir}`);
   log(`Starting training for ${config.epochs} epochs...`);
+  hooks.start?.({
+    saveDir: files.dir, backend: backend.backend, params: summary.params, gflops: summary.gflops, startEpoch: startEpoch + 1, epochs: config.epochs,
+  });
 
   let final: ValidationReport | null = null;
   let epochsRun = 0;
@@ -185,10 +209,12 @@ export async function train(input: TrainConfigInput | ResumeInput, hooks: TrainH
         bestFitness = fitness;
         bestEpoch = epoch;
       }
-      const state = await saveLast(files, emaModel, { epoch, bestFitness, bestEpoch, trainArgs: config, names: data.names }, model, step);
-      if (isBest) await saveCheckpoint(files.best, emaModel, state);
+      // weights/last is the commit point, so it is written last: what a kill leaves before it (a results.csv
+      // row, weights/best) belongs to an epoch the resume trains again (deterministically the same) and rewrites.
       const rows = writeResultsRow(files.results, row);
       if (config.plots) writeResultsPng(files.plot, rows);
+      const exactRow = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, String(v)]));
+      await saveCheckpoints(files, emaModel, { epoch, bestFitness, bestEpoch, trainArgs: config, names: data.names, row: exactRow }, model, step, isBest);
       final = report;
       epochsRun += 1;
       hooks.epoch?.({ epoch: epoch + 1, epochs: config.epochs, row, fitness, best: isBest, seconds: (performance.now() - t0) / 1000 });
@@ -209,19 +235,19 @@ export async function train(input: TrainConfigInput | ResumeInput, hooks: TrainH
   };
 }
 
-/** weights/last with everything `--resume` needs; returns the state it recorded. */
-async function saveLast(
-  files: RunFiles, emaModel: YoloModel, progress: Pick<TrainState, 'epoch' | 'bestFitness' | 'bestEpoch' | 'trainArgs' | 'names'>,
-  model: YoloModel, step: TrainingStep,
-): Promise<TrainState> {
+/** weights/best (when the epoch is the best) and then weights/last, with everything `--resume` needs. */
+async function saveCheckpoints(
+  files: RunFiles, emaModel: YoloModel, progress: Pick<TrainState, 'epoch' | 'bestFitness' | 'bestEpoch' | 'trainArgs' | 'names' | 'row'>,
+  model: YoloModel, step: TrainingStep, isBest: boolean,
+): Promise<void> {
   const loopState = step.loop.exportState();
   const emaState = step.ema.exportState();
   const state: TrainState = { ...progress, emaUpdates: emaState.updates, lastOptStep: loopState.lastOptStep, date: new Date().toISOString() };
   const tensors = { model: variablesByKey(model), ema: emaState.state, optim: loopState.optimizer, grad: loopState.pendingGrads };
   try {
+    if (isBest) await saveCheckpoint(files.best, emaModel, state);
     await saveCheckpoint(files.last, emaModel, state, tensors);
   } finally {
     tf.dispose([emaState.state, loopState.optimizer, loopState.pendingGrads]);
   }
-  return state;
 }

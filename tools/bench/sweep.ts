@@ -1,0 +1,69 @@
+// npm run bench:sweep — total training images/s of a sweep on this machine with 1 worker × all threads and
+// with N workers × an equal share (TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS and the data loader
+// threads per worker, packages/orchestrator/src/threads.ts), in the same run, on the same runs: YOLOv8n on
+// the synthetic dataset, four seeds so that every worker always has work, at 128 px (the shipped sweeps')
+// and 64 px (the demo's). The time is the runner's wall time, worker start-up (TensorFlow loading) and
+// validation included: what a sweep gets. Each setting runs `--repeats` times, alternating (1, N, N, 1, …),
+// and the best counts: other jobs on a shared machine only ever slow a run down.
+//   npm run bench:sweep [-- --imgsz 128,64 --epochs 3 --images 128 --runs 4 --repeats 3 --no-record]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_WORKERS, runSweep, threadsPerWorker } from '@acmix-lab/orchestrator';
+import { synthDataset } from '@acmix-lab/trainer';
+import { formatTable, recordBenchmark, repoRoot } from './report.js';
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : fallback;
+}
+
+const sizes = flag('imgsz', '128,64').split(',').map(Number);
+const epochs = Number(flag('epochs', '3'));
+const images = Number(flag('images', '128'));
+const runs = Number(flag('runs', '4'));
+const repeats = Number(flag('repeats', '3'));
+const cpus = os.availableParallelism();
+const load = () => os.loadavg().map((v) => v.toFixed(1)).join(' / ');
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sweep-'));
+try {
+  const { yamlFile } = await synthDataset({ out: path.join(dir, 'data'), train: images, val: 8, imgsz: 128, classes: 3, seed: 0 });
+  const trained = runs * epochs * images;
+  const loads: string[] = [load()];
+  const rows: (string | number)[][] = [];
+  const verdicts: string[] = [];
+  for (const imgsz of sizes) {
+    const sweepFile = path.join(dir, `bench${imgsz}.yaml`);
+    fs.writeFileSync(sweepFile, `name: bench\nmodel: ${path.join(repoRoot, 'experiments/models/yolov8.yaml')}\nscales: [n]\n`
+      + `seeds: [${Array.from({ length: runs }, (_, i) => i).join(', ')}]\ndata: ${yamlFile}\n`
+      + `train: {epochs: ${epochs}, batch: 16, imgsz: ${imgsz}, nbs: 16, warmup_epochs: 1, close_mosaic: 0, plots: false}\n`);
+    const times = new Map<number, number[]>([[1, []], [cpus, []]]);
+    const order = Array.from({ length: repeats }, (_, i) => (i % 2 === 0 ? [1, cpus] : [cpus, 1])).flat();
+    for (const [i, workers] of order.entries()) {
+      const t0 = performance.now();
+      const result = await runSweep(sweepFile, { dbFile: path.join(dir, `${imgsz}-${i}.db`), workers });
+      const seconds = (performance.now() - t0) / 1000;
+      const failed = result.runs.filter((r) => r.status !== 'completed');
+      if (failed.length > 0) throw new Error(`${failed.length} runs did not complete: ${failed.map((r) => r.error).join('; ')}`);
+      times.get(workers)!.push(seconds);
+      loads.push(load());
+      console.log(`${imgsz} px, ${workers} worker(s) × ${threadsPerWorker(workers)} thread(s): ${(trained / seconds).toFixed(1)} img/s (load ${load()})`);
+    }
+    const rate = (workers: number) => trained / Math.min(...times.get(workers)!);
+    const median = (workers: number) => trained / [...times.get(workers)!].sort((a, b) => a - b)[Math.floor(repeats / 2)]!;
+    for (const w of [1, cpus]) {
+      rows.push([imgsz, `${w} × ${threadsPerWorker(w)}`, times.get(w)!.map((t) => t.toFixed(1)).join(', '), rate(w).toFixed(1), median(w).toFixed(1)]);
+    }
+    verdicts.push(`${imgsz} px: ${cpus} workers / 1 worker = ${(rate(cpus) / rate(1)).toFixed(2)}× (best), ${(median(cpus) / median(1)).toFixed(2)}× (median)`);
+  }
+  const table = formatTable(['imgsz', 'workers × threads', 'wall s (each repeat)', 'images/s (best)', 'images/s (median)'], rows);
+  const body = `YOLOv8n, batch 16, ${runs} runs (seeds) × ${epochs} epochs × ${images} synthetic images = ${trained} training images per sweep, `
+    + `trained by \`runSweep\` with each setting ${repeats} times, alternating; wall time of the whole sweep (worker start-up and `
+    + `validation included), the best and the median of the repeats. ${verdicts.join('; ')}. The runner's default is ${DEFAULT_WORKERS} worker(s) (DEFAULT_WORKERS). `
+    + `Load average before and after each sweep (other jobs share the machine): ${loads.join(' → ')}.\n\n${table}`;
+  console.log(`\n${table}\n${verdicts.join('\n')}`);
+  if (!process.argv.includes('--no-record')) recordBenchmark('bench:sweep', 'npm run bench:sweep', body);
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
