@@ -11,7 +11,7 @@ const column = (key: string) => COLUMNS.find((c) => c.key === key)!;
 const ids = (runs: Run[]) => runs.map((r) => r.id);
 
 describe('runs table columns', () => {
-  const runs = [run(1, { map50_95: 0.3, name: 'yolov8n+P10' }), run(2, { map50_95: null, status: 'queued' }), run(3, { map50_95: 0.1, name: 'yolov8n+P9' }), run(4, { map50_95: 0.3, positions: ['P5'] })];
+  const runs = [run(1, { map50_95: 0.3, name: 'yolov8n+P10' }), run(2, { map50_95: null, status: 'queued', host: null }), run(3, { map50_95: 0.1, name: 'yolov8n+P9', host: 'gpu-2' }), run(4, { map50_95: 0.3, positions: ['P5'], host: 'gpu-1' })];
 
   it('sorts numbers as numbers, text in natural order, nulls last either way, ties by id', () => {
     expect(ids(sortRuns(runs, column('map50_95'), false))).toEqual([3, 1, 4, 2]);
@@ -22,7 +22,7 @@ describe('runs table columns', () => {
   it.each([
     ['map50_95', '>0.2', [1, 4]], ['map50_95', '<=0.1', [3]], ['map50_95', '0.1..0.3', [1, 3, 4]], ['map50_95', '0.3', [1, 4]],
     ['map50_95', '!=0.3', [2, 3]], ['status', 'QUEUE', [2]], ['status', '!queued', [1, 3, 4]], ['name', '=yolov8n', [2, 4]],
-    ['positions', 'P5', [4]], ['positions', 'baseline', [1, 2, 3]], ['name', '', [1, 2, 3, 4]],
+    ['positions', 'P5', [4]], ['host', 'gpu', [3, 4]], ['host', '=gpu-1', [4]], ['positions', 'baseline', [1, 2, 3]], ['name', '', [1, 2, 3, 4]],
   ])('filters %s by "%s"', (key, filter, want) => {
     expect(ids(runs.filter(matcher(column(key), filter)))).toEqual(want);
   });
