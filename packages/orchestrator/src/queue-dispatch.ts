@@ -13,6 +13,7 @@ import { Queue } from 'bullmq';
 import type { Store } from '@acmix-lab/store';
 import { coordinatorNames, queueVersion, RUNS_QUEUE, type CoordinatorNames, type RunJob } from './queue.js';
 import { applyEvent, readEvents } from './queue-events.js';
+import { runLabel } from './report.js';
 import type { RunExecutor, RunnerOptions, RunnerSink } from './runner.js';
 import { runFolderIn } from './worker-run.js';
 
@@ -27,13 +28,37 @@ export class QueueDispatch implements RunExecutor {
   private readonly slots = new Map<string, number>();
 
   /** `redis`: connected (queue.ts connectRedis); its owner closes it. */
-  constructor(private readonly store: Store, private readonly redis: Redis, private readonly options: RunnerOptions, private readonly sink: RunnerSink) {
+  constructor(private readonly store: Store, private readonly runIds: readonly number[], private readonly redis: Redis,
+    private readonly options: RunnerOptions, private readonly sink: RunnerSink) {
     this.names = coordinatorNames(options.dbFile);
     this.queue = new Queue(RUNS_QUEUE, { connection: redis });
   }
 
+  /**
+   * Re-attaches: applies what the workers reported meanwhile; then a run still marked running whose job is
+   * neither queued nor active lost it (Redis restarted without persistence, or a local worker of an earlier
+   * sweep died): it is queued again, to resume from its checkpoint, without counting a retry.
+   */
   async start(): Promise<void> {
     this.applied = (await this.redis.get(this.names.applied)) ?? '0';
+    const jobless: number[] = [];
+    for (const id of this.runIds) if (this.store.getRun(id)!.status === 'running' && !(await this.hasLiveJob(id))) jobless.push(id);
+    await this.applyEvents(); // after the look at the jobs: a job that ended had sent all its events
+    for (const id of jobless) {
+      const run = this.store.getRun(id)!;
+      if (run.status !== 'running') continue;
+      this.store.releaseRun(id);
+      this.sink.notice(`${runLabel(run)} was running on ${run.worker} but has no job on the queue: queued again to resume from its last checkpoint`);
+    }
+  }
+
+  private jobId(runId: number): string {
+    return `${this.names.id}-${runId}`;
+  }
+
+  private async hasLiveJob(runId: number): Promise<boolean> {
+    const job = await this.queue.getJob(this.jobId(runId));
+    return job !== undefined && LIVE.has(await job.getState());
   }
 
   private slot(worker: string): number {
@@ -74,7 +99,7 @@ export class QueueDispatch implements RunExecutor {
     const queue = this.queue;
     for (const runId of runIds) {
       if (this.store.getRun(runId)!.status !== 'queued') continue; // taken meanwhile (an event just applied)
-      const jobId = `${this.names.id}-${runId}`;
+      const jobId = this.jobId(runId);
       const job = await queue.getJob(jobId);
       if (job && LIVE.has(await job.getState())) continue;
       await job?.remove();

@@ -101,7 +101,7 @@ export async function runSweep(file: string, options: SweepOptions = {}): Promis
     const { record, runIds } = await queueSweep(store, sweep, options);
     const runner = { ...options, dbFile, workers: options.workers ?? DEFAULT_WORKERS };
     const result = await runQueue(store, runIds, strategyFor(sweep.strategy), runner,
-      redis ? (sink) => new QueueDispatch(store, redis, runner, sink) : undefined);
+      redis ? (sink) => new QueueDispatch(store, runIds, redis, runner, sink) : undefined);
     return { ...result, sweep: record, runIds };
   } finally {
     store.close();
