@@ -34,32 +34,14 @@ export class QueueDispatch implements RunExecutor {
     this.queue = new Queue(RUNS_QUEUE, { connection: redis });
   }
 
-  /**
-   * Re-attaches: applies what the workers reported meanwhile; then a run still marked running whose job is
-   * neither queued nor active lost it (Redis restarted without persistence, or a local worker of an earlier
-   * sweep died): it is queued again, to resume from its checkpoint, without counting a retry.
-   */
   async start(): Promise<void> {
     this.applied = (await this.redis.get(this.names.applied)) ?? '0';
-    const jobless: number[] = [];
-    for (const id of this.runIds) if (this.store.getRun(id)!.status === 'running' && !(await this.hasLiveJob(id))) jobless.push(id);
-    await this.applyEvents(); // after the look at the jobs: a job that ended had sent all its events
-    for (const id of jobless) {
-      const run = this.store.getRun(id)!;
-      if (run.status !== 'running') continue;
-      this.store.releaseRun(id);
-      this.sink.notice(`${runLabel(run)} was running on ${run.worker} but has no job on the queue: queued again to resume from its last checkpoint`);
-    }
   }
 
   private jobId(runId: number): string {
     return `${this.names.id}-${runId}`;
   }
 
-  private async hasLiveJob(runId: number): Promise<boolean> {
-    const job = await this.queue.getJob(this.jobId(runId));
-    return job !== undefined && LIVE.has(await job.getState());
-  }
 
   private slot(worker: string): number {
     if (!this.slots.has(worker)) this.slots.set(worker, this.slots.size);
@@ -94,8 +76,37 @@ export class QueueDispatch implements RunExecutor {
     };
   }
 
+  /**
+   * Applies the workers' events; then a run still marked running whose job is neither queued nor active is
+   * settled: its job failed (the worker threw) — requeued with a retry, or failed past maxRetries — or it has
+   * none (Redis restarted without persistence, or a local worker of an earlier sweep died) — queued again
+   * without a retry. Either way it resumes from its last checkpoint.
+   */
+  private async applyAndSettle(): Promise<void> {
+    const jobless: { id: number; failed: string | undefined }[] = [];
+    for (const id of this.runIds) {
+      if (this.store.getRun(id)!.status !== 'running') continue;
+      const job = await this.queue.getJob(this.jobId(id));
+      if (!job || !LIVE.has(await job.getState())) jobless.push({ id, failed: job?.failedReason });
+    }
+    await this.applyEvents(); // after the look at the jobs: a job that ended had sent all its events
+    for (const { id, failed } of jobless) {
+      const run = this.store.getRun(id)!;
+      if (run.status !== 'running') continue;
+      if (failed) {
+        const reason = `the job of ${runLabel(run)} failed on ${run.worker}: ${failed}`;
+        const maxRetries = this.options.maxRetries ?? 2;
+        const status = this.store.requeueOrFail(id, reason, maxRetries);
+        this.sink.notice(`${reason}; ${status === 'queued' ? `retry ${run.retries + 1} of ${maxRetries}` : `failed (no retries left of ${maxRetries})`}`);
+      } else {
+        this.store.releaseRun(id);
+        this.sink.notice(`${runLabel(run)} was running on ${run.worker} but has no job on the queue: queued again to resume from its last checkpoint`);
+      }
+    }
+  }
+
   async dispatch(runIds: readonly number[]): Promise<void> {
-    await this.applyEvents();
+    await this.applyAndSettle();
     const queue = this.queue;
     for (const runId of runIds) {
       if (this.store.getRun(runId)!.status !== 'queued') continue; // taken meanwhile (an event just applied)

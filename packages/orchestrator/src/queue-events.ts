@@ -40,7 +40,7 @@ export async function readEvents(redis: Redis, stream: string, after: string, co
 
 /**
  * Applies one event to the store; returns a line for the user when something happened to a run (a
- * worker took over a stalled run, a run failed or was refused). Progress events change nothing.
+ * worker took over a stalled run, a run was refused). Progress events change nothing.
  */
 export function applyEvent(store: Store, event: QueueEvent, maxRetries: number): string | null {
   if (event.type === 'progress') return null;
@@ -71,7 +71,7 @@ export function applyEvent(store: Store, event: QueueEvent, maxRetries: number):
         return null;
       case 'end':
         storeWriter(store, run.id, event.worker).end(event.end, event.artifacts);
-        return event.end.status === 'failed' ? `${runLabel(run)} failed on ${event.worker}: ${event.end.error}` : null;
+        return null; // a failure is told with the worker's `done`, as for local workers
       case 'refused':
         if (run.status === 'completed' || run.status === 'failed' || run.status === 'pruned') return null;
         store.finishRun(run.id, 'failed', { error: event.error });

@@ -59,6 +59,7 @@ function queueWriter(job: Job<RunJob>, token: string, emit: (e: QueueEvent) => v
 async function processJob(job: Job<RunJob>, token?: string): Promise<string> {
   const data = job.data;
   const runId = Number(data.run?.id);
+  if (stop.signal.aborted) throw new Error('the worker is stopping'); // taken as Ctrl-C came: the coordinator queues it again
   if (data.version !== queueVersion()) {
     const error = `job for run ${runId} comes from ${data.version}, this worker runs ${queueVersion()}: run one version on the coordinator and every worker`;
     if (typeof data.events === 'string') await sendEvent(redis, data.events, { type: 'refused', runId, worker: who.worker, error });
