@@ -11,7 +11,7 @@ import os from 'node:os';
 import { describeSignalDeath } from '@acmix-lab/runtime';
 import { RunStateError, type Store } from '@acmix-lab/store';
 import type { WorkerMessage } from './messages.js';
-import { runLabel } from './report.js';
+import { formatRetry, runLabel } from './report.js';
 import type { RunExecutor, RunnerOptions, RunnerSink } from './runner.js';
 import { THREADS_VERSION_KEY, threadsPerWorker } from './threads.js';
 import { isWorkerAlive, WorkerProcess } from './worker-pool.js';
@@ -118,7 +118,7 @@ export class LocalWorkers implements RunExecutor {
       const reason = signal ? describeSignalDeath(signal, what) : `${what} exited with code ${code}${worker.lastError() ? `: ${worker.lastError()}` : ''}`;
       const maxRetries = this.options.maxRetries ?? 2;
       const status = this.store.requeueOrFail(runId, reason, maxRetries);
-      this.sink.notice(`${reason}; ${status === 'queued' ? `retry ${run.retries + 1} of ${maxRetries}` : `failed (no retries left of ${maxRetries})`}`);
+      this.sink.notice(formatRetry(reason, status, run.retries + 1, maxRetries));
     } catch (err) {
       if (!(err instanceof RunStateError)) throw err; // changed meanwhile (stale check): nothing to do
     }

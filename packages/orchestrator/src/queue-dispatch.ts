@@ -13,8 +13,9 @@ import { Queue } from 'bullmq';
 import type { Store } from '@acmix-lab/store';
 import { coordinatorNames, queueVersion, RUNS_QUEUE, type CoordinatorNames, type RunJob } from './queue.js';
 import { applyEvent, readEvents } from './queue-events.js';
-import { runLabel } from './report.js';
+import { formatRetry, runLabel } from './report.js';
 import type { RunExecutor, RunnerOptions, RunnerSink } from './runner.js';
+import { elapsedSeconds } from './run-writer.js';
 import { runFolderIn } from './worker-run.js';
 
 const LIVE = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
@@ -68,11 +69,10 @@ export class QueueDispatch implements RunExecutor {
   /** The job for a run's next turn: what the worker needs, with the store's progress. */
   private job(runId: number): RunJob {
     const run = this.store.getRun(runId)!;
-    const time = this.store.runMetrics(runId).filter((m) => m.epoch <= run.epoch && m.time !== null).at(-1)?.time ?? 0;
     return {
       version: queueVersion(), events: this.names.events, folder: runFolderIn(this.names.folder, run),
       run: { id: run.id, sweep: run.sweep, name: run.name, seed: run.seed, model_yaml: run.model_yaml, config: run.config, epoch: run.epoch, epoch_budget: run.epoch_budget },
-      time, retries: run.retries, maxRetries: this.options.maxRetries ?? 2,
+      time: elapsedSeconds(this.store, runId, run.epoch), retries: run.retries, maxRetries: this.options.maxRetries ?? 2,
     };
   }
 
@@ -97,7 +97,7 @@ export class QueueDispatch implements RunExecutor {
         const reason = `the job of ${runLabel(run)} failed on ${run.worker}: ${failed}`;
         const maxRetries = this.options.maxRetries ?? 2;
         const status = this.store.requeueOrFail(id, reason, maxRetries);
-        this.sink.notice(`${reason}; ${status === 'queued' ? `retry ${run.retries + 1} of ${maxRetries}` : `failed (no retries left of ${maxRetries})`}`);
+        this.sink.notice(formatRetry(reason, status, run.retries + 1, maxRetries));
       } else {
         this.store.releaseRun(id);
         this.sink.notice(`${runLabel(run)} was running on ${run.worker} but has no job on the queue: queued again to resume from its last checkpoint`);

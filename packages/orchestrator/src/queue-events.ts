@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import { RunStateError, type EpochEntry, type RunInfo, type Store, type WorkerIdentity } from '@acmix-lab/store';
 import type { WorkerMessage } from './messages.js';
-import { runLabel } from './report.js';
+import { formatRetry, runLabel } from './report.js';
 import { storeWriter, type Artifact, type RunEnd } from './run-writer.js';
 
 export type QueueEvent =
@@ -56,7 +56,7 @@ export function applyEvent(store: Store, event: QueueEvent, maxRetries: number):
           // BullMQ found the job stalled (its worker's lock expired) and handed it to this worker.
           const reason = `worker ${run.worker} on ${run.host} stopped while training ${runLabel(run)} (its job stalled)`;
           const status = store.requeueOrFail(run.id, reason, maxRetries);
-          line = `${reason}; ${status === 'queued' ? `retry ${run.retries + 1} of ${maxRetries}: ${who.worker} on ${who.host} resumes it from its checkpoint` : `failed (no retries left of ${maxRetries})`}`;
+          line = formatRetry(reason, status, run.retries + 1, maxRetries) + (status === 'queued' ? `: ${who.worker} on ${who.host} resumes it from its checkpoint` : '');
         }
         store.claimRun(who, { runId: run.id });
         return line;

@@ -10,6 +10,11 @@ import { gridLabels } from './variants.js';
 /** `run 3 (yolov8n+P5, seed 0)`: how notices and errors name a run. */
 export const runLabel = (run: Pick<RunSummary, 'id' | 'name' | 'seed'>) => `run ${run.id} (${run.name}, seed ${run.seed})`;
 
+/** A run whose worker died, requeued or failed: `REASON; retry 2 of 3`, `REASON; failed (no retries left of 3)`. */
+export function formatRetry(reason: string, status: string, retry: number, maxRetries: number): string {
+  return `${reason}; ${status === 'queued' ? `retry ${retry} of ${maxRetries}` : `failed (no retries left of ${maxRetries})`}`;
+}
+
 const num = (x: number | null, digits = 4) => (x === null ? '-' : Number.isNaN(x) ? 'nan' : x.toFixed(digits));
 const signed = (x: number, digits = 4) => (x > 0 ? '+' : '') + num(x, digits);
 const count = (x: number | null) => (x === null ? '-' : x.toLocaleString('en-US'));

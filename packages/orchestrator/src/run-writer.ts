@@ -25,6 +25,11 @@ export interface RunWriter {
   elapsed(epoch: number): number;
 }
 
+/** Seconds of training the store has for run `runId` up to the end of `epoch` (the last epoch with a `time`), 0 if none. */
+export function elapsedSeconds(store: Store, runId: number, epoch: number): number {
+  return store.runMetrics(runId).filter((m) => m.epoch <= epoch && m.time !== null).at(-1)?.time ?? 0;
+}
+
 /** Writes run `runId` as `worker` into the store; every call checks that the worker still holds the run. */
 export function storeWriter(store: Store, runId: number, worker: string): RunWriter {
   const stop = (end: RunEnd, artifacts: readonly Artifact[]) => {
@@ -40,6 +45,6 @@ export function storeWriter(store: Store, runId: number, worker: string): RunWri
       if (end) stop(end, artifacts);
     }),
     end: (end, artifacts) => writeTransaction(store.db, () => stop(end, artifacts)),
-    elapsed: (epoch) => store.runMetrics(runId).filter((m) => m.epoch <= epoch && m.time !== null).at(-1)?.time ?? 0,
+    elapsed: (epoch) => elapsedSeconds(store, runId, epoch),
   };
 }

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { connectRedis, RUNS_QUEUE } from './queue.js';
 
-const freePort = () => new Promise<number>((resolve, reject) => {
+/** A TCP port nothing listens on now. */
+export const freePort = () => new Promise<number>((resolve, reject) => {
   const server = net.createServer().listen(0, '127.0.0.1', () => {
     const { port } = server.address() as net.AddressInfo;
     server.close(() => resolve(port));

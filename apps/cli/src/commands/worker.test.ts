@@ -7,13 +7,12 @@
 // is refused naming both; an unreachable Redis is one line. In every case each epoch is in the store once.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueVersion, reproduceRun } from '@acmix-lab/orchestrator';
 import { loggedEpochs } from '@acmix-lab/orchestrator/testing';
-import { connectRedis, readEvents, runRawJob, startRedis } from '@acmix-lab/orchestrator/testing/queue';
+import { connectRedis, freePort, readEvents, runRawJob, startRedis } from '@acmix-lab/orchestrator/testing/queue';
 import { openReader, type RunRecord } from '@acmix-lab/store';
 import { CLI_BIN, differingWeights, writeTinyModelYaml } from '@acmix-lab/trainer/testing';
 
@@ -159,12 +158,7 @@ describe('sweeps over a BullMQ queue', () => {
   });
 
   it('says in one line that Redis cannot be reached', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port: p } = server.address() as net.AddressInfo;
-        server.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     const url = `redis://127.0.0.1:${port}`;
     for (const args of [['sweep', sweepFile('unreachable', 'data: data/data.yaml\n'), '--queue', url, '--db', path.join(tmp, 'unreachable.db')],
       ['worker', '--queue', url, '--checkpoints', checkpoints]]) {
