@@ -26,7 +26,7 @@ export function addSweepFlags(cmd: Command): Command {
     .option('--db <file>', 'the runs database', DEFAULT_DB_PATH)
     .option('--retry-failed', "queue the sweep's failed runs again (after fixing their cause)")
     .option('--max-retries <n>', 'times a run whose worker died is resumed before it is failed', nonNegativeInt, 2)
-    .option('--queue <url>', 'redis://HOST:PORT: put the runs on this queue for `acmix-lab worker`s (any machine) instead of training them here');
+    .option('--queue <url>', 'redis://HOST:PORT: put the runs on this queue for `acmix-lab worker`s (any machine) instead of training them here (--workers is then unused)');
 }
 
 /** Runs the sweep with a live display, prints the outcome and the comparison; throws CommandExit on failures. */
