@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { HeldRun } from './worker-run.js';
 
 /** The BullMQ queue every coordinator puts runs on and every `acmix-lab worker` takes them from. */
@@ -62,8 +62,9 @@ export function coordinatorNames(dbFile: string): CoordinatorNames {
  */
 export async function connectRedis(url: string): Promise<Redis> {
   if (!/^rediss?:\/\//.test(url)) throw new QueueError(`--queue ${url}: expected a Redis URL, redis://HOST:PORT`);
+  const { Redis: Client } = await import('ioredis'); // loaded by the commands that use a queue only
   let lastError: Error | null = null;
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, connectTimeout: 5000, retryStrategy: () => null });
+  const client = new Client(url, { lazyConnect: true, maxRetriesPerRequest: null, connectTimeout: 5000, retryStrategy: () => null });
   client.on('error', (err: Error) => {
     lastError = err;
   });

@@ -10,8 +10,7 @@ import { DEFAULT_DB_PATH, openStore, type NewRun, type Store, type SweepRecord }
 import { resolveTrainConfig, synthDataset } from '@acmix-lab/trainer';
 import { modelMaps } from './model-map.js';
 import { connectRedis } from './queue.js';
-import { QueueDispatch } from './queue-dispatch.js';
-import { runQueue, type RunnerObserver, type RunnerOptions, type RunnerResult } from './runner.js';
+import { runQueue, type RunExecutor, type RunnerObserver, type RunnerOptions, type RunnerResult, type RunnerSink } from './runner.js';
 import { strategyFor, type SweepStrategy } from './strategy.js';
 import { DEFAULT_WORKERS } from './threads.js';
 import { readSweepFile, type Sweep } from './sweep-file.js';
@@ -100,8 +99,12 @@ export async function runSweep(file: string, options: SweepOptions = {}): Promis
   try {
     const { record, runIds } = await queueSweep(store, sweep, options);
     const runner = { ...options, dbFile, workers: options.workers ?? DEFAULT_WORKERS };
-    const result = await runQueue(store, runIds, strategyFor(sweep.strategy), runner,
-      redis ? (sink) => new QueueDispatch(store, runIds, redis, runner, sink) : undefined);
+    let executor: ((sink: RunnerSink) => RunExecutor) | undefined; // default: local worker processes
+    if (redis) {
+      const { QueueDispatch } = await import('./queue-dispatch.js'); // BullMQ loads for a sweep over a queue only
+      executor = (sink) => new QueueDispatch(store, runIds, redis, runner, sink);
+    }
+    const result = await runQueue(store, runIds, strategyFor(sweep.strategy), runner, executor);
     return { ...result, sweep: record, runIds };
   } finally {
     store.close();
