@@ -15,7 +15,7 @@ export { runQueue } from './runner.js';
 export type { RunnerOptions, RunnerObserver, RunnerProgress, RunnerResult } from './runner.js';
 export { serveQueue, DEFAULT_STALLED_AFTER_MS } from './queue-workers.js';
 export type { QueueWorkerOptions } from './queue-workers.js';
-export { QueueError, queueVersion, RUNS_QUEUE } from './queue.js';
+export { QueueError, queueVersion } from './queue.js';
 export type { WorkerMessage, RunnerMessage, RunOutcome } from './messages.js';
 export { strategyFor } from './strategy.js';
 export type { SweepStrategy, StrategyRun, RungDecision } from './strategy.js';

@@ -43,7 +43,6 @@ export class QueueDispatch implements RunExecutor {
     return `${this.names.id}-${runId}`;
   }
 
-
   private slot(worker: string): number {
     if (!this.slots.has(worker)) this.slots.set(worker, this.slots.size);
     return this.slots.get(worker)!;
