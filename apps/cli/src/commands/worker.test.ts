@@ -35,7 +35,7 @@ function start(name: string, ...args: string[]): Proc {
   procs.push(proc);
   return proc;
 }
-const startWorker = (name: string) => start(name, 'worker', '--queue', redis.url, '--checkpoints', checkpoints, '--threads', '1', '--stalled-after', '3');
+const startWorker = (name: string) => start(name, 'worker', '--queue', redis.url, '--checkpoints', checkpoints, '--threads', '1', '--stalled-after', '6');
 const text = (p: Proc) => fs.readFileSync(p.log, 'utf8');
 const killGroup = (p: Proc) => process.kill(-p.child.pid!, 'SIGKILL');
 
