@@ -62,15 +62,16 @@ export type ModelMapLayer = ModelMap['layers'][number];
 export type ModelMapPosition = ModelMap['positions'][string];
 export type ModelMapCost = ModelMapPosition['costs'][string];
 
-type Spec = { model_map?: unknown; model_maps?: Record<string, unknown>; modules?: [string, unknown][]; module?: [string, unknown] };
+type Spec = { model_map?: unknown; model_maps?: Record<string, unknown>; modules?: [string, unknown][] };
 
 /**
- * A map stored before costs were per module (schema 2 of the map: `params_delta` and `gflops_delta` on
- * each position, the cost of the sweep's one module) in today's form, the cost under that module's name.
+ * A map stored before costs were kept per module (`params_delta` and `gflops_delta` on each position:
+ * the cost of the sweep's first module, `spec.modules[0]`, which the runner has always stored beside
+ * its maps) in today's form, the cost under that module's name.
  */
 function withCostsByModule(map: unknown, spec: Spec): unknown {
-  if (map === null || typeof map !== 'object' || !('positions' in map) || map.positions === null || typeof map.positions !== 'object') return map;
-  const module = spec.modules?.[0]?.[0] ?? spec.module?.[0] ?? 'ACmix';
+  const module = spec.modules?.[0]?.[0];
+  if (module === undefined || map === null || typeof map !== 'object' || !('positions' in map) || map.positions === null || typeof map.positions !== 'object') return map;
   const positions = Object.fromEntries(Object.entries(map.positions).map(([name, p]) => {
     if (p === null || typeof p !== 'object' || !('params_delta' in p) || 'costs' in p) return [name, p];
     const { params_delta, gflops_delta, ...rest } = p as Record<string, unknown>;
