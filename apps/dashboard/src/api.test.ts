@@ -94,8 +94,9 @@ describe('GET /api/runs/:id/diff', () => {
     const runs = f.reader.listRuns({ sweep: 'neck' });
     const p3p5 = runs.find((r) => r.name === 'yolov8n+P3+P5' && r.seed === 0)!;
     const diff = (await f.get(`/api/runs/${f.fixture.runs.baseline}/diff?against=${p3p5.id}`)).json();
-    expect(diff.fields.map((d: { field: string }) => d.field)).toEqual(['gflops', 'name', 'params', 'positions']);
+    expect(diff.fields.map((d: { field: string }) => d.field)).toEqual(['gflops', 'module', 'name', 'params', 'positions']);
     expect(diff.fields.find((d: { field: string }) => d.field === 'positions')).toEqual({ field: 'positions', a: [], b: ['P3', 'P5'] });
+    expect(diff.fields.find((d: { field: string }) => d.field === 'module')).toEqual({ field: 'module', a: null, b: 'ACmix' });
     expect(diff.config).toEqual([{ field: 'model', a: 'yolov8n.yaml', b: 'yolov8n+P3+P5.yaml' }]);
     expect(diff.model_yaml.map((l: { op: string; text: string }) => `${l.op}${l.text}`)).toEqual([
       '-# yolov8n.yaml, written by acmix-lab from experiments/models/yolov8.yaml',

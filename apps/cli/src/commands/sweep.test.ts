@@ -96,7 +96,7 @@ describe('acmix-lab sweep', () => {
     expect(all.map((r) => [r.name, r.status, r.epoch, r.retries])).toEqual([['tiny-t', 'completed', 2, 0], ['tiny-t+P5', 'completed', 2, 0]]);
     for (const run of all) expect(loggedEpochs(db, run)).toEqual({ store: [1, 2], csv: [1, 2] });
     // The comparison ends the output, then where to look next.
-    expect(rerun.stdout).toMatch(/variant\s+scale\s+n\s+params\s+GFLOPs\s+mAP50\s+mAP50-95\s+Δ mAP50 vs baseline/);
+    expect(rerun.stdout).toMatch(/variant\s+module\s+scale\s+n\s+params\s+GFLOPs\s+mAP50\s+mAP50-95\s+Δ mAP50 vs baseline/);
     expect(rerun.stdout.trimEnd().split('\n').slice(-2)).toEqual([`Every run: acmix-lab runs --sweep kill --db ${db}`, `In the browser: acmix-lab dashboard --db ${db}`]);
   });
 
