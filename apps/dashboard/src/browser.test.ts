@@ -11,7 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '@acmix-lab/store';
 import { startDashboard, type RunningDashboard } from './start.js';
-import { SWEEP, writeBrowserDatabase, type BrowserDatabase } from './testing/browser-db.js';
+import { SCALES_SWEEP, SWEEP, writeBrowserDatabase, type BrowserDatabase } from './testing/browser-db.js';
 import { XSS_NAME, XSS_SWEEP } from './testing/fixture-db.js';
 import type { Placements, Run } from './web/api.js';
 import { count, signed } from './web/format.js';
@@ -203,6 +203,20 @@ describe('placements', () => {
     const map = await download(page, () => page.click('h2 button.png'));
     expect(map.name).toBe(`model-map-${SWEEP}-SE.png`);
     expect(map.bytes.subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('shows one scale at a time, chosen in the view: its variants and its model map', async () => {
+    const page = await visit(`#/placements/${SCALES_SWEEP}`);
+    const mapText = () => page.locator('svg.model-map').textContent();
+    expect(await page.locator('select[aria-label="scale"] option').allTextContents()).toEqual(['scale t', 'scale u']);
+    expect(await page.locator('select[aria-label="module"]').count()).toBe(0); // one module: nothing to choose
+    expect(await page.locator('tr.baseline td').first().textContent()).toBe('tiny-t');
+    expect(await mapText()).toContain('two-scales/tiny.yaml · scale t · ACmix');
+    expect(await mapText()).not.toContain('128 ch');
+    await page.selectOption('select[aria-label="scale"]', 'u');
+    await expect.poll(() => page.locator('table.groups tbody td:first-child').allTextContents()).toEqual(['tiny-u']);
+    expect(await mapText()).toContain('two-scales/tiny.yaml · scale u · ACmix');
+    expect(await mapText()).toContain('128 ch'); // twice t's width at P5
   });
 });
 

@@ -1,19 +1,21 @@
 // The database the browser tests run on, written the way users write theirs: a real tiny sweep
 // (`acmix-lab sweep`'s runSweep: worker processes training the trainer's tiny YOLOv8, scale t, on a
 // 12-image synthetic dataset for 2 epochs) comparing ACmix and SE after the neck's P5 output over two
-// seeds, one of its runs reproduced (`acmix-lab reproduce`), and Ultralytics run folders imported
+// seeds, one of its runs reproduced (`acmix-lab reproduce`), a second sweep training the baseline at two
+// scales of the tiny model for 1 epoch (t, and u with twice its width), and Ultralytics run folders imported
 // (`acmix-lab runs import`): 44 copies of the store's PyTorch fixture (more runs than a page of the
 // table), and one whose args.yaml names the model `<img src=x onerror=alert(1)>.pt`, imported into a
 // sweep named `<script>alert(2)</script>` — stored strings that must show as text.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { importUltralyticsRun, openStore } from '@acmix-lab/store';
+import { importUltralyticsRun, openStore, type RunSummary } from '@acmix-lab/store';
 import { reproduceRun, runSweep } from '@acmix-lab/orchestrator';
 import { tinyWorkspace } from '@acmix-lab/orchestrator/testing';
 import { XSS_NAME, XSS_SWEEP } from './fixture-db.js';
 
 export const SWEEP = 'attention';
+export const SCALES_SWEEP = 'scales';
 const IMPORTED = 44;
 
 const ULTRALYTICS_RUN = fileURLToPath(new URL('../../../../packages/store/fixtures/ultralytics/train3-v8.3/', import.meta.url));
@@ -36,6 +38,14 @@ function ultralyticsFolder(dir: string, model: string, seed: number): string {
   return dir;
 }
 
+/** `acmix-lab sweep FILE --db DB --workers 2`; every run must complete. */
+async function completeSweep(file: string, dbFile: string): Promise<RunSummary[]> {
+  const { runs } = await runSweep(file, { dbFile, workers: 2 });
+  const failed = runs.filter((r) => r.status !== 'completed');
+  if (failed.length) throw new Error(`${file}: ${failed.map((r) => `${r.name} seed ${r.seed} ${r.status}: ${r.error}`).join('; ')}`);
+  return runs;
+}
+
 export async function writeBrowserDatabase(): Promise<BrowserDatabase> {
   const ws = tinyWorkspace();
   const dbFile = path.join(ws.dir, 'acmix-lab.db');
@@ -47,11 +57,17 @@ export async function writeBrowserDatabase(): Promise<BrowserDatabase> {
     'train: {epochs: 2, batch: 4, imgsz: 64, warmup_epochs: 0.5, close_mosaic: 1}',
     '',
   ].join('\n'));
-  const swept = await runSweep(file, { dbFile, workers: 2 });
-  const failed = swept.runs.filter((r) => r.status !== 'completed');
-  if (failed.length) throw new Error(`the browser tests' sweep did not complete: ${failed.map((r) => `${r.name} seed ${r.seed}: ${r.status} ${r.error ?? ''}`).join('; ')}`);
-  const runs = Object.fromEntries(swept.runs.map((r) => [`${r.name}/${r.seed}`, r.id]));
+  const runs = Object.fromEntries((await completeSweep(file, dbFile)).map((r) => [`${r.name}/${r.seed}`, r.id]));
   const reproduction = (await reproduceRun(dbFile, runs['tiny-t/0']!)).copy.id;
+
+  const twoScales = path.join(ws.dir, 'two-scales', 'tiny.yaml'); // its variants: tiny-t and tiny-u
+  fs.mkdirSync(path.dirname(twoScales));
+  fs.writeFileSync(twoScales, fs.readFileSync(path.join(ws.dir, 'tiny.yaml'), 'utf8').replace(/^(scales:\n {2}t: .*\n)/m, '$1  u: [0.33, 0.125, 1024]\n'));
+  const scalesFile = path.join(ws.dir, `${SCALES_SWEEP}.yaml`);
+  fs.writeFileSync(scalesFile, [`name: ${SCALES_SWEEP}`, `model: ${twoScales}`, 'scales: [t, u]', `data: ${path.join(ws.dir, 'data', 'data.yaml')}`,
+    'module: [ACmix, []]', 'positions: {P5: {after: neck.P5}}', 'combine: [[]]', 'seeds: [0]',
+    'train: {epochs: 1, batch: 4, imgsz: 64, warmup_epochs: 0.5, close_mosaic: 1}', ''].join('\n'));
+  await completeSweep(scalesFile, dbFile);
 
   const store = openStore(dbFile);
   try {
