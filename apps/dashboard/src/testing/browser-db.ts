@@ -23,9 +23,11 @@ const ULTRALYTICS_RUN = fileURLToPath(new URL('../../../../packages/store/fixtur
 export interface BrowserDatabase {
   dbFile: string;
   root: string;
-  /** The sweep's runs by `<name>/<seed>`, and the reproduction of `tiny-t/0`. */
+  /** The attention sweep's run ids by `<name>/<seed>` (`tiny-t+SE@P5/0`). */
   runs: Record<string, number>;
+  /** The reproduction of `tiny-t/0`. */
   reproduction: number;
+  /** The imported run named `<img src=x onerror=alert(1)>`. */
   xss: number;
 }
 
