@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '@acmix-lab/store';
 import { fixtureApp, type FixtureApp } from './testing/fixture-app.js';
+import { epochRow } from './testing/fixture-db.js';
 import yolov8nMap from './testing/yolov8n-model-map.json' with { type: 'json' };
 
 /** What JSON.stringify makes of the store's objects: the answer the API must give. */
@@ -93,8 +94,9 @@ describe('GET /api/runs/:id/diff', () => {
     const runs = f.reader.listRuns({ sweep: 'neck' });
     const p3p5 = runs.find((r) => r.name === 'yolov8n+P3+P5' && r.seed === 0)!;
     const diff = (await f.get(`/api/runs/${f.fixture.runs.baseline}/diff?against=${p3p5.id}`)).json();
-    expect(diff.fields.map((d: { field: string }) => d.field)).toEqual(['gflops', 'name', 'params', 'positions']);
+    expect(diff.fields.map((d: { field: string }) => d.field)).toEqual(['gflops', 'module', 'name', 'params', 'positions']);
     expect(diff.fields.find((d: { field: string }) => d.field === 'positions')).toEqual({ field: 'positions', a: [], b: ['P3', 'P5'] });
+    expect(diff.fields.find((d: { field: string }) => d.field === 'module')).toEqual({ field: 'module', a: null, b: 'ACmix' });
     expect(diff.config).toEqual([{ field: 'model', a: 'yolov8n.yaml', b: 'yolov8n+P3+P5.yaml' }]);
     expect(diff.model_yaml.map((l: { op: string; text: string }) => `${l.op}${l.text}`)).toEqual([
       '-# yolov8n.yaml, written by acmix-lab from experiments/models/yolov8.yaml',
@@ -123,6 +125,7 @@ describe('sweeps', () => {
     expect(body.groups).toEqual(asJson(groups));
     expect(body.model_map).toEqual(yolov8nMap);
     expect(body.model_map_error).toBeNull();
+    expect([body.scales, body.scale, body.modules, body.module]).toEqual([['n'], 'n', ['ACmix'], 'ACmix']);
     const delta = (name: string) => groups.find((g) => g.name === name)!.delta!.map50_95;
     expect(body.position_effects.P3.mean_delta.map50_95).toBeCloseTo((delta('yolov8n+P3') + delta('yolov8n+P3+P5')) / 2, 12);
     expect(body.position_effects.P3.variants).toEqual(['yolov8n+P3', 'yolov8n+P3+P5']);
@@ -130,6 +133,41 @@ describe('sweeps', () => {
     const p5 = body.groups.find((g: { name: string }) => g.name === 'yolov8n+P5');
     expect(p5.vs_baseline.map50_95.ci_low).toBeLessThan(p5.delta.map50_95);
     expect((await f.get('/api/sweeps/nothing/placements')).statusCode).toBe(404);
+  });
+
+  it('answers for the scale and module asked: that scale\'s groups and map, that module\'s costs and effects', async () => {
+    const writer = openStore(f.fixture.dbFile);
+    const costs = (k: number) => ({ ACmix: { params_delta: 100 * k, gflops_delta: 0.1 * k }, SE: { params_delta: k, gflops_delta: 0.001 * k } });
+    const mapAt = (scale: string, k: number) => ({
+      ...yolov8nMap, scale, positions: { P3: { ...yolov8nMap.positions.P3, costs: costs(k) }, P5: { ...yolov8nMap.positions.P5, costs: costs(4 * k) } },
+    });
+    const sweep = writer.ensureSweep({ name: 'attention', spec: { model_map: mapAt('n', 1), model_maps: { n: mapAt('n', 1), s: mapAt('s', 3) } } });
+    const who = { worker: 'w', host: 'h', pid: 1 };
+    const runs = [['yolov8n', [], null, 'n', 0.30], ['yolov8n', [], null, 'n', 0.32], ['yolov8n+ACmix@P3', ['P3'], 'ACmix', 'n', 0.35],
+      ['yolov8n+ACmix@P3', ['P3'], 'ACmix', 'n', 0.37], ['yolov8n+SE@P3', ['P3'], 'SE', 'n', 0.30], ['yolov8n+SE@P3', ['P3'], 'SE', 'n', 0.30],
+      ['yolov8s', [], null, 's', 0.4]] as const;
+    runs.forEach(([name, positions, module, scale, map], i) => {
+      const [run] = writer.addRuns(sweep.id, [{ key: `k${i}`, name, positions: [...positions], module, scale, seed: i, model_yaml: '', config: {}, epoch_budget: 1 }]);
+      writer.claimRun(who, { runId: run!.id });
+      writer.logEpoch(run!.id, { row: epochRow(1, 0, { map50: map, map50_95: map }) });
+      writer.finishRun(run!.id, 'completed');
+    });
+    writer.close();
+    const first = (await f.get('/api/sweeps/attention/placements')).json();
+    expect([first.scales, first.scale, first.modules, first.module]).toEqual([['n', 's'], 'n', ['ACmix', 'SE'], 'ACmix']);
+    expect(first.groups.map((g: { name: string; module: string | null }) => [g.name, g.module])).toEqual([['yolov8n', null], ['yolov8n+ACmix@P3', 'ACmix'], ['yolov8n+SE@P3', 'SE']]);
+    expect(first.position_effects.P3.variants).toEqual(['yolov8n+ACmix@P3']);
+    expect(first.position_effects.P3.mean_delta.map50_95).toBeCloseTo(0.05, 12);
+    const se = (await f.get('/api/sweeps/attention/placements?module=SE')).json();
+    expect(se.position_effects.P3).toMatchObject({ variants: ['yolov8n+SE@P3'] });
+    expect(se.position_effects.P3.mean_delta.map50_95).toBeCloseTo(-0.01, 12);
+    expect(se.model_map.positions.P5.costs.SE).toEqual({ params_delta: 4, gflops_delta: 0.004 });
+    const s = (await f.get('/api/sweeps/attention/placements?scale=s&module=SE')).json();
+    expect([s.scale, s.model_map.scale, s.model_map.positions.P3.costs.SE.params_delta]).toEqual(['s', 's', 3]);
+    expect(s.groups.map((g: { name: string }) => g.name)).toEqual(['yolov8s']);
+    expect((await f.get('/api/sweeps/attention/placements?module=CBAM')).json()).toEqual({ error: 'sweep attention has no module CBAM' });
+    expect((await f.get('/api/sweeps/attention/placements?scale=x')).statusCode).toBe(404);
+    expect((await f.get('/api/sweeps/attention/placements?metric=map50')).statusCode).toBe(400);
   });
 
   it('reports a malformed model map by its field, still giving the groups', async () => {

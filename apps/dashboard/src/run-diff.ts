@@ -24,7 +24,7 @@ export interface RunDiff {
   model_yaml: LineDifference[];
 }
 
-const DESCRIPTION = ['sweep', 'name', 'positions', 'scale', 'seed', 'epoch_budget', 'params', 'gflops', 'backend', 'host'] as const;
+const DESCRIPTION = ['sweep', 'name', 'positions', 'module', 'scale', 'seed', 'epoch_budget', 'params', 'gflops', 'backend', 'host'] as const;
 
 /** Keys whose values differ, `prefix.key` named; a key missing on one side shows as null there. */
 function differingKeys(prefix: string, a: Record<string, unknown> | null, b: Record<string, unknown> | null): ValueDifference[] {

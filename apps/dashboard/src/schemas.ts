@@ -20,7 +20,7 @@ export const runSummarySchema = {
   type: 'object',
   properties: {
     id: { type: 'integer' }, sweep: { type: 'string' }, name: { type: 'string' }, key: { type: 'string' },
-    positions: { type: ['array', 'null'], items: { type: 'string' } }, grid: anyObject,
+    positions: { type: ['array', 'null'], items: { type: 'string' } }, module: nullable('string'), grid: anyObject,
     scale: nullable('string'), seed: { type: 'integer' }, status: runStatus,
     epochs: { type: 'integer' }, epoch_budget: { type: 'integer' }, best_epoch: nullable('integer'),
     params: nullable('integer'), gflops: nullable('number'),
@@ -62,7 +62,7 @@ export const variantGroupSchema = {
   type: 'object',
   properties: {
     sweep: { type: 'string' }, name: { type: 'string' }, scale: nullable('string'),
-    positions: { type: ['array', 'null'], items: { type: 'string' } }, grid: anyObject,
+    positions: { type: ['array', 'null'], items: { type: 'string' } }, module: nullable('string'), grid: anyObject,
     n: { type: 'integer' }, run_ids: numbers, seeds: numbers, params: nullable('integer'), gflops: nullable('number'),
     map50: metricStats, map50_95: metricStats, is_baseline: { type: 'boolean' },
     baseline: { type: ['object', 'null'], properties: { name: { type: 'string' }, grid: anyObject } },

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { acmixParamCount } from '@acmix-lab/acmix';
 import { initBackend } from '@acmix-lab/runtime';
-import { modelMapSchema, openStore, sweepModelMap, type ModelMap } from '@acmix-lab/store';
+import { modelMapSchema, openStore, sweepModelMaps, type ModelMap } from '@acmix-lab/store';
 import { modelMaps } from './model-map.js';
 import { queueSweep } from './sweep-runner.js';
 import { readSweep, sweepText, writeSweep, ROOT } from './test-sweeps.js';
@@ -26,11 +26,24 @@ describe('model map', () => {
     expect(map.layers[15]).toMatchObject({ names: ['head.5', 'neck.P3'], section: 'neck', module: 'C2f', from: -1, c2: 64, stride: 8 });
     expect(map.layers[22]).toMatchObject({ names: ['head.12', 'detect'], section: 'head', module: 'Detect', from: [15, 18, 21] });
     expect(map.layers.reduce((a, l) => a + l.params, 0)).toBe(3_157_200); // yolov8n
-    expect(map.positions.P3).toMatchObject({ kind: 'after', layer: 15, params_delta: acmixParamCount({ inPlanes: 64, outPlanes: 64 }) });
+    expect(map.positions.P3).toMatchObject({ kind: 'after', layer: 15, costs: { ACmix: { params_delta: acmixParamCount({ inPlanes: 64, outPlanes: 64 }) } } });
     expect(map.positions.B7).toMatchObject({ kind: 'replace', layer: 7 });
     expect(map.positions.R6).toMatchObject({ kind: 'residual', layer: 6 });
-    for (const p of Object.values(map.positions)) expect(p.gflops_delta).not.toBe(0);
+    for (const p of Object.values(map.positions)) expect(Object.keys(p.costs)).toEqual(['ACmix']);
+    for (const p of Object.values(map.positions)) expect(p.costs.ACmix!.gflops_delta).not.toBe(0);
     expect(modelMapSchema.parse(map)).toEqual(map); // the dashboard's contract
+  });
+
+  it('gives each module of a module list its own cost at each position', () => {
+    const [map] = modelMaps(readSweep(sweepText('module: [[ACmix, []], [SE, []], [CBAM, [7]]]\npositions: {P3: {after: neck.P3}, P5: {after: neck.P5}}\ncombine: [[], [P3, P5]]\ntrain: {imgsz: 64}\n'))) as [ModelMap];
+    expect(Object.keys(map.positions)).toEqual(['P3', 'P5']);
+    const { P3, P5 } = map.positions as Record<string, ModelMap['positions'][string]>;
+    expect(Object.keys(P3!.costs)).toEqual(['ACmix', 'SE', 'CBAM']);
+    expect(P3!.costs.ACmix!.params_delta).toBe(acmixParamCount({ inPlanes: 64, outPlanes: 64 }));
+    // SE and CBAM are cheaper than ACmix (CBAM at P3: 4,258 vs 17,822), and every module costs more on P5's 256 channels than on P3's 64.
+    for (const m of ['SE', 'CBAM']) expect(P3!.costs[m]!.params_delta).toBeLessThan(P3!.costs.ACmix!.params_delta / 4);
+    for (const m of ['ACmix', 'SE', 'CBAM']) expect(P5!.costs[m]!.params_delta).toBeGreaterThan(P3!.costs[m]!.params_delta);
+    expect(P3!.costs.CBAM!.params_delta).toBe(64 * 64 + 64 + 2 * 7 * 7); // Ultralytics' CBAM(64, 7): the channel 1×1 conv with bias, the 7×7 spatial conv
   });
 });
 
@@ -42,8 +55,10 @@ describe('queueSweep', () => {
     const observer = { log: (line: string) => logs.push(line) };
     const first = await queueSweep(store, readSweepFile(file, { cwd: ROOT }), { observer });
     expect(first.runIds).toHaveLength(6);
+    expect(store.listRuns({ sweep: 'q' }).map((r) => [r.name, r.module])).toEqual([
+      ['yolov8n', null], ['yolov8n+P3', 'ACmix'], ['yolov8n+B7+R6', 'ACmix'], ['yolov8s', null], ['yolov8s+P3', 'ACmix'], ['yolov8s+B7+R6', 'ACmix']]);
     const spec = store.getSweep('q')!.spec as { model_map: ModelMap; model_maps: Record<string, ModelMap>; strategy: unknown; positions: unknown };
-    expect(sweepModelMap(store.getSweep('q')!)).toEqual(spec.model_map);
+    expect(sweepModelMaps(store.getSweep('q')!)).toEqual(spec.model_maps);
     expect(spec.model_map.scale).toBe('n');
     expect(Object.keys(spec.model_maps)).toEqual(['n', 's']);
     expect(spec.model_maps.s!.layers[15]!.c2).toBe(128);

@@ -1,8 +1,7 @@
 // The model map a sweep stores in `sweeps.spec` for the dashboard (the contract is packages/store's
 // ModelMap schema): the base model's layers as `acmix-lab model` lists them, and where each candidate
-// position sits with what it costs on its own (the first module's, for a sweep with a module list). One
-// map per scale of the sweep: `spec.model_maps` by scale, and `spec.model_map` the first scale's (the one
-// the dashboard draws).
+// position sits with what each of the sweep's modules costs there on its own. One map per scale of the
+// sweep: `spec.model_maps` by scale (`spec.model_map`, the first scale's, for readers older than that).
 import type { ModelMap, ModelMapLayer } from '@acmix-lab/store';
 import { resolveTrainConfig, type TrainConfigInput } from '@acmix-lab/trainer';
 import { buildModel, modelSummary } from '@acmix-lab/yolo';
@@ -14,10 +13,9 @@ import { enumerateVariants } from './variants.js';
 export function modelMaps(sweep: Sweep): ModelMap[] {
   const imgsz = resolveTrainConfig({ ...sweep.train, model: 'model.yaml', data: sweep.data } as TrainConfigInput).imgsz;
   return sweep.scales.map((scale) => {
-    // Each position on its own, at the module's own args: the variants of a sweep with one position each.
+    // Each module at each position on its own, at the module's own args: the variants of a sweep with one position each.
     const single = { ...sweep, scales: [scale], combine: sweep.positions.map((p) => [p.name]), grid: [], seeds: [sweep.seeds[0]!] };
-    // With a module list, a position's cost is the first module's.
-    const variants = enumerateVariants(single).filter((v) => v.module === sweep.modules[0]!.name);
+    const variants = enumerateVariants(single);
     const sizes = measureVariants(single, variants);
     const model = buildModel(sweep.model, { scale: scale ?? undefined, imgsz });
     try {
@@ -27,10 +25,12 @@ export function modelMaps(sweep: Sweep): ModelMap[] {
         const section = plan.yamlPath[0] === 'backbone' ? 'backbone' : plan.def.role === 'detect' ? 'head' : 'neck';
         return { index: row.index, names: row.names, section, module: plan.module, from: row.from, c2: plan.c2, stride: plan.stride, params: row.params };
       });
-      const positions = Object.fromEntries(variants.map((v) => {
-        const p = sweep.positions.find((q) => q.name === v.positions[0])!;
-        const size = sizes.get(v.name)!;
-        return [p.name, { kind: p.kind, layer: p.layer, params_delta: size.deltaParams, gflops_delta: size.deltaGflops }];
+      const positions = Object.fromEntries(sweep.positions.map((p) => {
+        const costs = Object.fromEntries(variants.filter((v) => v.positions[0] === p.name).map((v) => {
+          const size = sizes.get(v.name)!;
+          return [v.module!, { params_delta: size.deltaParams, gflops_delta: size.deltaGflops }];
+        }));
+        return [p.name, { kind: p.kind, layer: p.layer, costs }];
       }));
       return { model: sweep.model.file, scale: scale ?? '', imgsz, layers, positions };
     } finally {

@@ -15,12 +15,14 @@ describe('reports', () => {
 
   it('variants over seeds: mean ± std, Δ vs the baseline with its interval and p', () => {
     const group = (name: string, extra: Partial<VariantGroup>): VariantGroup => ({
-      sweep: 's', name, scale: 'n', positions: [], grid: {}, n: 2, run_ids: [1, 2], seeds: [0, 1], params: 3_011_433, gflops: 0.0823,
+      sweep: 's', name, scale: 'n', positions: [], module: null, grid: {}, n: 2, run_ids: [1, 2], seeds: [0, 1], params: 3_011_433, gflops: 0.0823,
       map50: { mean: 0.27466, std: 0.0111 }, map50_95: { mean: 0.128, std: 0.0084 }, is_baseline: true, baseline: null, vs_baseline: null, ...extra,
     } as VariantGroup);
     const test = { diff: -0.0174, se: 0.005, t: -3.4, df: 1.4, p: 0.1652, ci_low: -0.0601, ci_high: 0.0253 };
-    const lines = formatGroups([group('yolov8n', {}), group('yolov8n+P5', { is_baseline: false, positions: ['P5'], vs_baseline: { map50: null, map50_95: test } })]).split('\n');
-    expect(lines[1]).toMatch(/^yolov8n\s+n\s+2\s+3,011,433\s+0\.082\s+0\.2747 ± 0\.0111\s+0\.1280 ± 0\.0084\s+\(baseline\)\s+-\s+\(baseline\)\s+-$/);
+    const lines = formatGroups([group('yolov8n', {}), group('yolov8n+CBAM@P5', { is_baseline: false, positions: ['P5'], module: 'CBAM', vs_baseline: { map50: null, map50_95: test } })]).split('\n');
+    expect(lines[0]).toMatch(/^variant\s+module\s+scale\s+n\s+params/);
+    expect(lines[1]).toMatch(/^yolov8n\s+-\s+n\s+2\s+3,011,433\s+0\.082\s+0\.2747 ± 0\.0111\s+0\.1280 ± 0\.0084\s+\(baseline\)\s+-\s+\(baseline\)\s+-$/);
+    expect(lines[2]).toMatch(/^yolov8n\+CBAM@P5\s+CBAM\s+n\s+2\s/);
     expect(lines[2]).toMatch(/\s+-\s+-\s+-0\.0174 \[-0\.0601, \+0\.0253\]\s+0\.165$/);
   });
 });

@@ -36,14 +36,14 @@ const pValue = (t: WelchTest | null | undefined) => (t ? (Number.isNaN(t.p) ? 'n
 
 /** Variants over seeds: mean ± std (n − 1), and mAP50-95 − the baseline's with its 95% interval and p (Welch's t). */
 export function formatGroups(groups: readonly VariantGroup[]): string {
-  const header = ['variant', 'scale', 'n', 'params', 'GFLOPs', 'mAP50', 'mAP50-95', 'Δ mAP50 vs baseline [95% CI]', 'p', 'Δ mAP50-95 vs baseline [95% CI]', 'p'];
+  const header = ['variant', 'module', 'scale', 'n', 'params', 'GFLOPs', 'mAP50', 'mAP50-95', 'Δ mAP50 vs baseline [95% CI]', 'p', 'Δ mAP50-95 vs baseline [95% CI]', 'p'];
   const rows = groups.map((g) => [
-    g.name, g.scale ?? '-', String(g.n),
+    g.name, g.module ?? (g.is_baseline ? '-' : '?'), g.scale ?? '-', String(g.n),
     count(g.params), g.gflops === null ? '-' : g.gflops.toFixed(3), meanStd(g.map50), meanStd(g.map50_95),
     g.is_baseline ? '(baseline)' : versus(g.vs_baseline?.map50), pValue(g.vs_baseline?.map50),
     g.is_baseline ? '(baseline)' : versus(g.vs_baseline?.map50_95), pValue(g.vs_baseline?.map50_95),
   ]);
-  const table = formatTable(header, rows, new Set([2, 3, 4]));
+  const table = formatTable(header, rows, new Set([3, 4, 5]));
   return `${table}\nΔ: the variant's mean minus its baseline's, 95% interval and two-sided p of Welch's t-test over seeds ('-': fewer than two runs on a side).`;
 }
 

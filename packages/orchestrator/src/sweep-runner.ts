@@ -66,7 +66,7 @@ async function storeSweep(store: Store, sweep: Sweep, options: SweepOptions): Pr
 function newRun(v: Variant, strategy: SweepStrategy): NewRun {
   const config = resolveTrainConfig(v.train);
   return {
-    key: v.key, name: v.name, positions: v.positions, grid: v.grid, scale: v.scale, seed: v.seed, model_yaml: v.modelYaml,
+    key: v.key, name: v.name, positions: v.positions, module: v.module, grid: v.grid, scale: v.scale, seed: v.seed, model_yaml: v.modelYaml,
     config: config as unknown as Record<string, unknown>, epoch_budget: strategy.firstBudget(config.epochs),
   };
 }

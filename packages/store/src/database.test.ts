@@ -47,6 +47,27 @@ describe('opening a database', () => {
     store.close();
   });
 
+  it('gives runs of an older file their module: the sweep\'s one module, or the one a module-list variant is named by', () => {
+    const file = tempDbPath();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const old = new Database(file);
+    migrate(old, 2);
+    const t = "'2025-01-01T00:00:00.000Z'";
+    const run = (sweep: number, key: string, name: string, positions: string | null) =>
+      `INSERT INTO runs (sweep_id, key, name, positions, seed, config, epoch_budget, created_at) VALUES (${sweep}, '${key}', '${name}', ${positions}, 0, '{}', 1, ${t});`;
+    old.exec(`INSERT INTO sweeps (name, spec, created_at) VALUES
+        ('attention', '{"modules": [["ACmix", []], ["CBAM", [7]], ["SE", []]]}', ${t}),
+        ('neck', '{"modules": [["ACmix", []]]}', ${t}), ('imported', NULL, ${t});
+      ${run(1, 'a', 'yolo11n', "'[]'")} ${run(1, 'b', 'yolo11n+CBAM@P3+P5', '\'["P3","P5"]\'')} ${run(1, 'c', 'yolo11n+SE@P5', '\'["P5"]\'')}
+      ${run(2, 'd', 'yolov8n+P5', '\'["P5"]\'')} ${run(2, 'e', 'yolov8n', "'[]'")} ${run(3, 'f', 'yolov8s-custom', 'NULL')}`);
+    old.close();
+    const store = openStore(file);
+    expect(store.listRuns().map((r) => [r.name, r.module])).toEqual([
+      ['yolo11n', null], ['yolo11n+CBAM@P3+P5', 'CBAM'], ['yolo11n+SE@P5', 'SE'], ['yolov8n+P5', 'ACmix'], ['yolov8n', null], ['yolov8s-custom', null],
+    ]);
+    store.close();
+  });
+
   it('refuses a newer schema, a file that is not a database, and a store-less SQLite file read-only', () => {
     const newer = tempDbPath();
     openDatabase(newer).pragma(`user_version = ${SCHEMA_VERSION + 1}`);

@@ -82,6 +82,30 @@ describe('groupRuns', () => {
     expect(positionEffects(store.groupRuns({ sweep: 'effects' })).P4).toEqual({ variants: [], mean_delta: null });
   });
 
+  it('keeps modules apart: each group has its module, and position effects are per module', () => {
+    const store = openStore(tempDbPath());
+    const sweep = store.ensureSweep({ name: 'attention' });
+    const placed = (module: string, positions: string[], maps: number[]) =>
+      seeds(`yolo11n+${module}@${positions.join('+')}`, positions, maps).map((r) => ({ ...r, run: { ...r.run, module } }));
+    completeRuns(store, sweep.id, [
+      ...seeds('yolo11n', [], [0.30, 0.32]),
+      ...placed('ACmix', ['P3'], [0.34, 0.36]), // Δ +0.04
+      ...placed('CBAM', ['P3'], [0.29, 0.31]), // Δ -0.01
+      ...placed('CBAM', ['P3', 'P5'], [0.31, 0.33]), // Δ +0.01
+    ]);
+    const groups = store.groupRuns({ sweep: 'attention' });
+    expect(groups.map((g) => [g.name, g.module])).toEqual([['yolo11n', null], ['yolo11n+ACmix@P3', 'ACmix'], ['yolo11n+CBAM@P3', 'CBAM'], ['yolo11n+CBAM@P3+P5', 'CBAM']]);
+    expect(store.listRuns({ sweep: 'attention' }).map((r) => r.module)).toEqual([null, null, 'ACmix', 'ACmix', 'CBAM', 'CBAM', 'CBAM', 'CBAM']);
+    const acmix = positionEffects(groups, { scale: 'n', module: 'ACmix' });
+    expect(Object.keys(acmix)).toEqual(['P3']);
+    expect(acmix.P3!.mean_delta!.map50_95).toBeCloseTo(0.04, 14);
+    const cbam = positionEffects(groups, { module: 'CBAM' });
+    expect(cbam.P3!.variants).toEqual(['yolo11n+CBAM@P3', 'yolo11n+CBAM@P3+P5']);
+    expect(cbam.P3!.mean_delta!.map50_95).toBeCloseTo(0, 14);
+    expect(cbam.P5!.mean_delta!.map50_95).toBeCloseTo(0.01, 14);
+    expect(positionEffects(groups).P3!.variants).toHaveLength(3); // no module given: all of them, blended
+  });
+
   it('compares each grid setting with the baseline that shares its grid values', () => {
     const store = openStore(tempDbPath());
     const sweep = store.ensureSweep({ name: 'grid' });

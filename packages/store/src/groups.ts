@@ -18,6 +18,8 @@ export interface VariantGroup {
   name: string;
   scale: string | null;
   positions: string[] | null;
+  /** The module placed; null for the baseline. Variants of a module-list sweep differ by it at the same positions. */
+  module: string | null;
   grid: Record<string, unknown>;
   /** Completed runs with at least one validated epoch. */
   n: number;
@@ -62,7 +64,7 @@ function stats(values: number[]): MetricStats {
 function summarise(runs: RunSummary[]): VariantGroup {
   const first = runs[0]!;
   return {
-    sweep: first.sweep, name: first.name, scale: first.scale, positions: first.positions, grid: first.grid,
+    sweep: first.sweep, name: first.name, scale: first.scale, positions: first.positions, module: first.module, grid: first.grid,
     n: runs.length, run_ids: runs.map((r) => r.id), seeds: runs.map((r) => r.seed),
     params: first.params, gflops: first.gflops,
     map50: stats(runs.map((r) => r.map50!)),

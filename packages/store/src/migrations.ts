@@ -78,6 +78,16 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL,
     UNIQUE (run_id, path)
   );`,
+  // 3: the module a run places (ACmix, CBAM, …; NULL for the baseline), so sweeps over a module list
+  // compare modules apart. Older runs with positions get their sweep's module when the stored spec
+  // names one, or the one whose `+<Module>@` their name carries (a module-list sweep's variant names).
+  `ALTER TABLE runs ADD COLUMN module TEXT;
+  UPDATE runs SET module = (
+    SELECT json_extract(m.value, '$[0]') FROM sweeps s, json_each(s.spec, '$.modules') m
+    WHERE s.id = runs.sweep_id
+      AND (json_array_length(s.spec, '$.modules') = 1 OR instr(runs.name, '+' || json_extract(m.value, '$[0]') || '@') > 0)
+    ORDER BY m.key LIMIT 1)
+  WHERE json_array_length(positions) > 0;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,6 +1,6 @@
-// The model map a sweep carries in sweeps.spec.model_map: the base model's layers (as
-// `acmix-lab model` lists them) and where each candidate position sits, with its cost. The sweep
-// runner writes it; the dashboard draws it. One zod schema is the contract both sides import.
+// The model maps a sweep carries in sweeps.spec.model_maps, one per scale: the base model's layers (as
+// `acmix-lab model` lists them) and where each candidate position sits, with each module's cost there.
+// The sweep runner writes them; the dashboard draws them. One zod schema is the contract both sides import.
 import { z } from 'zod';
 import { fieldName } from '@acmix-lab/runtime/yaml-config';
 import { StoreError } from './database.js';
@@ -25,14 +25,16 @@ const modelMapLayer = z.object({
   params: count,
 }).strict();
 
+/** Parameters and GFLOPs (at the map's imgsz) a module at this position adds to the base model on its own. */
+const modelMapCost = z.object({ params_delta: z.number(), gflops_delta: z.number() }).strict();
+
 const modelMapPosition = z.object({
   /** after: a new layer after `layer`; replace: the module in its place; residual: its C2f becomes C2f_<module>. */
   kind: z.enum(['after', 'replace', 'residual']),
   /** The base model's layer index. */
   layer: count,
-  /** Parameters and GFLOPs (at imgsz) this position adds to the base model on its own. */
-  params_delta: z.number(),
-  gflops_delta: z.number(),
+  /** The cost of each of the sweep's modules here, by module name (`ACmix`, `CBAM`, …). */
+  costs: z.record(z.string(), modelMapCost),
 }).strict();
 
 export const modelMapSchema = z.object({
@@ -58,14 +60,45 @@ export const modelMapSchema = z.object({
 export type ModelMap = z.infer<typeof modelMapSchema>;
 export type ModelMapLayer = ModelMap['layers'][number];
 export type ModelMapPosition = ModelMap['positions'][string];
+export type ModelMapCost = ModelMapPosition['costs'][string];
 
-/** The sweep's model map; null when its spec has none (a sweep from before maps, imported runs). */
-export function sweepModelMap(sweep: SweepRecord): ModelMap | null {
+type Spec = { model_map?: unknown; model_maps?: Record<string, unknown>; modules?: [string, unknown][] };
+
+/**
+ * A map stored before costs were kept per module (`params_delta` and `gflops_delta` on each position:
+ * the cost of the sweep's first module, `spec.modules[0]`, which the runner has always stored beside
+ * its maps) in today's form, the cost under that module's name.
+ */
+function withCostsByModule(map: unknown, spec: Spec): unknown {
+  const module = spec.modules?.[0]?.[0];
+  if (module === undefined || map === null || typeof map !== 'object' || !('positions' in map) || map.positions === null || typeof map.positions !== 'object') return map;
+  const positions = Object.fromEntries(Object.entries(map.positions).map(([name, p]) => {
+    if (p === null || typeof p !== 'object' || !('params_delta' in p) || 'costs' in p) return [name, p];
+    const { params_delta, gflops_delta, ...rest } = p as Record<string, unknown>;
+    return [name, { ...rest, costs: { [module]: { params_delta, gflops_delta } } }];
+  }));
+  return { ...map, positions };
+}
+
+/**
+ * The sweep's model maps by scale, in the sweep's scale order: `spec.model_maps`, or for a sweep stored
+ * before maps were kept per scale its `spec.model_map`; empty when it has none (imported runs).
+ * A malformed map throws a StoreError naming the field.
+ */
+export function sweepModelMaps(sweep: SweepRecord): Record<string, ModelMap> {
   const spec = sweep.spec;
-  if (spec === null || typeof spec !== 'object' || !('model_map' in spec)) return null;
-  const result = modelMapSchema.safeParse(spec.model_map);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
-  throw new StoreError(`sweep ${sweep.name}: ${fieldName(['spec', 'model_map', ...path])}: ${issue.message}`);
+  if (spec === null || typeof spec !== 'object') return {};
+  const s = spec as Spec;
+  const stored: [string[], unknown][] = s.model_maps !== undefined
+    ? Object.entries(s.model_maps).map(([scale, map]) => [['model_maps', scale], map])
+    : s.model_map !== undefined ? [[['model_map'], s.model_map]] : [];
+  return Object.fromEntries(stored.map(([at, raw]) => {
+    const result = modelMapSchema.safeParse(withCostsByModule(raw, s));
+    if (!result.success) {
+      const issue = result.error.issues[0]!;
+      const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+      throw new StoreError(`sweep ${sweep.name}: ${fieldName(['spec', ...at, ...path])}: ${issue.message}`);
+    }
+    return [result.data.scale, result.data];
+  }));
 }

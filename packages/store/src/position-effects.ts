@@ -1,6 +1,7 @@
 // What each candidate position does on average: over the variants that include it (alone or with
 // others), the mean of their Δ vs the baseline. The dashboard colours the model map by it. It is a
-// summary, not a test: the per-variant Δ with its 95% interval (groups.ts) stays the evidence.
+// summary, not a test: the per-variant Δ with its 95% interval (groups.ts) stays the evidence. A sweep
+// over a module list asks it per module (and per scale): ACmix at P3 and CBAM at P3 are not averaged.
 import type { GroupMetric, VariantGroup } from './groups.js';
 import { mean } from './stats/welch.js';
 
@@ -11,11 +12,11 @@ export interface PositionEffect {
   mean_delta: Record<GroupMetric, number> | null;
 }
 
-/** Per position named by any group (of one scale, if given): the mean Δ of the variants including it. */
-export function positionEffects(groups: readonly VariantGroup[], { scale }: { scale?: string } = {}): Record<string, PositionEffect> {
-  const ofScale = groups.filter((g) => scale === undefined || g.scale === scale);
-  const compared = ofScale.filter((g) => g.delta !== null);
-  const positions = new Set(ofScale.flatMap((g) => g.positions ?? []));
+/** Per position named by any group (of one scale and one module, if given): the mean Δ of the variants including it. */
+export function positionEffects(groups: readonly VariantGroup[], { scale, module }: { scale?: string; module?: string } = {}): Record<string, PositionEffect> {
+  const chosen = groups.filter((g) => (scale === undefined || g.scale === scale) && (module === undefined || g.module === module));
+  const compared = chosen.filter((g) => g.delta !== null);
+  const positions = new Set(chosen.flatMap((g) => g.positions ?? []));
   const effects: Record<string, PositionEffect> = {};
   for (const position of positions) {
     const including = compared.filter((g) => g.positions?.includes(position));

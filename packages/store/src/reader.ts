@@ -18,7 +18,7 @@ export interface RunFilter {
 // The best epoch's mAPs and the last epoch's time are single-row lookups on metrics' primary key,
 // so the summary of thousands of runs stays one indexed pass.
 const SUMMARY_SQL = `
-  SELECT r.id, s.name AS sweep, r.name, r.key, r.positions, r.grid, r.scale, r.seed, r.status,
+  SELECT r.id, s.name AS sweep, r.name, r.key, r.positions, r.module, r.grid, r.scale, r.seed, r.status,
          r.epoch AS epochs, r.epoch_budget, r.best_epoch, r.params, r.gflops,
          best.map50, best.map50_95, best.fitness, r.reproduces,
          COALESCE(last.time, ROUND((julianday(COALESCE(r.ended_at, r.heartbeat_at)) - julianday(r.started_at)) * 86400, 3)) AS duration,

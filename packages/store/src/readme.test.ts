@@ -15,7 +15,7 @@ function populatedDb(): string {
   const sweep = store.ensureSweep({ name: 'demo' });
   const runs = store.addRuns(sweep.id, [
     newRun('base-0', { name: 'yolov8n', positions: [] }), newRun('base-1', { name: 'yolov8n', positions: [], seed: 1 }),
-    newRun('P5-0', { name: 'yolov8n+P5', positions: ['P5'] }), newRun('P5-1', { name: 'yolov8n+P5', positions: ['P5'], seed: 1 }),
+    newRun('P5-0', { name: 'yolov8n+P5', positions: ['P5'], module: 'ACmix' }), newRun('P5-1', { name: 'yolov8n+P5', positions: ['P5'], module: 'ACmix', seed: 1 }),
   ]);
   for (const run of runs) {
     store.claimRun(who);
@@ -43,7 +43,9 @@ describe('README.md sqlite3 queries', () => {
     for (const sql of queries) expect(reader.db.prepare(sql).all().length, sql).toBeGreaterThan(0);
     const [best] = reader.db.prepare(queries[0]!).all() as { name: string; n: number }[];
     expect(best).toMatchObject({ name: 'yolov8n+P5', n: 2 });
-    const diffs = reader.db.prepare(queries.find((q) => q.includes('reproduces'))!).all() as { d_map50_95: number }[];
+    const diffs = reader.db.prepare(queries.find((q) => q.includes('copy.reproduces'))!).all() as { d_map50_95: number }[];
     expect(diffs.map((d) => d.d_map50_95)).toEqual([0, 0, 0]);
+    const modules = reader.db.prepare(queries.find((q) => q.includes('r.module'))!).all() as { module: string; n: number }[];
+    expect(modules.map((m) => [m.module, m.n])).toEqual([['ACmix', 2], ['(baseline)', 2]]);
   });
 });

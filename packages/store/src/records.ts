@@ -21,6 +21,8 @@ export interface NewRun {
   key: string;
   name: string;
   positions: string[] | null;
+  /** The module placed at the positions (`ACmix`, `CBAM`, …); null or absent for the baseline, which places none. */
+  module?: string | null;
   grid?: Record<string, unknown>;
   scale: string | null;
   seed: number;
@@ -64,6 +66,8 @@ export interface RunRecord {
   name: string;
   /** Position names; [] is the baseline, null unknown (an imported run). */
   positions: string[] | null;
+  /** The module placed at the positions; null for the baseline, and for a run whose module is unknown (positions null). */
+  module: string | null;
   grid: Record<string, unknown>;
   scale: string | null;
   seed: number;
@@ -94,7 +98,7 @@ export interface RunRecord {
 
 /** One row of `acmix-lab runs --json` and of the dashboard's GET /api/runs. */
 export interface RunSummary extends Pick<RunRecord,
-  'id' | 'sweep' | 'name' | 'key' | 'positions' | 'grid' | 'scale' | 'seed' | 'status' | 'epoch_budget' | 'best_epoch' |
+  'id' | 'sweep' | 'name' | 'key' | 'positions' | 'module' | 'grid' | 'scale' | 'seed' | 'status' | 'epoch_budget' | 'best_epoch' |
   'params' | 'gflops' | 'reproduces' | 'host' | 'worker' | 'backend' | 'retries' | 'error' | 'started_at' | 'ended_at'> {
   /** Epochs completed. */
   epochs: number;

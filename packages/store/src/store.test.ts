@@ -195,7 +195,7 @@ describe('epochs', () => {
 
 describe('run summaries', () => {
   it('report the best epoch by fitness (the first on ties) and equal what was logged', () => {
-    const { store, runs } = storeWithRuns(['P3', 'P4', 'P5']);
+    const { store, runs } = storeWithRuns(['P3', 'P4', 'P5'], { module: 'ACmix' });
     const [r1, r2] = runs.map((r) => r.id) as [number, number];
     store.claimRun(alice);
     const peak = resultsRow(2, 0, { 'metrics/mAP50(B)': 0.9, 'metrics/mAP50-95(B)': 0.6 });
@@ -207,7 +207,7 @@ describe('run summaries', () => {
     store.claimRun(bob);
     const summaries = store.listRuns();
     expect(summaries[0]).toEqual({
-      id: r1, sweep: 'neck', name: 'yolov8n+P3', key: 'P3', positions: ['P3'], grid: {}, scale: 'n', seed: 0,
+      id: r1, sweep: 'neck', name: 'yolov8n+P3', key: 'P3', positions: ['P3'], module: 'ACmix', grid: {}, scale: 'n', seed: 0,
       status: 'completed', epochs: 3, epoch_budget: 3, best_epoch: 2, params: 3157200, gflops: 8.9,
       map50: 0.9, map50_95: 0.6, fitness: 0.1 * 0.9 + 0.9 * 0.6, reproduces: null, duration: 34.25,
       host: 'host-a', worker: alice.worker, backend: 'tensorflow', retries: 0, error: null,

@@ -30,12 +30,12 @@ interface RunState {
   heartbeat_at: string | null;
 }
 
-const RUN_COLUMNS = ['name', 'positions', 'grid', 'scale', 'seed', 'model_yaml', 'config', 'epoch_budget', 'run_dir', 'reproduces'] as const;
+const RUN_COLUMNS = ['name', 'positions', 'module', 'grid', 'scale', 'seed', 'model_yaml', 'config', 'epoch_budget', 'run_dir', 'reproduces'] as const;
 
 /** A run's descriptive columns as SQL parameters (JSON columns serialised). */
 function runColumns(run: NewRun): Record<(typeof RUN_COLUMNS)[number], unknown> {
   return {
-    name: run.name, positions: run.positions === null ? null : JSON.stringify(run.positions), grid: JSON.stringify(run.grid ?? {}),
+    name: run.name, positions: run.positions === null ? null : JSON.stringify(run.positions), module: run.module ?? null, grid: JSON.stringify(run.grid ?? {}),
     scale: run.scale, seed: run.seed, model_yaml: run.model_yaml, config: JSON.stringify(run.config),
     epoch_budget: run.epoch_budget, run_dir: run.run_dir ?? null, reproduces: run.reproduces ?? null,
   };

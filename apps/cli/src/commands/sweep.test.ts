@@ -96,7 +96,7 @@ describe('acmix-lab sweep', () => {
     expect(all.map((r) => [r.name, r.status, r.epoch, r.retries])).toEqual([['tiny-t', 'completed', 2, 0], ['tiny-t+P5', 'completed', 2, 0]]);
     for (const run of all) expect(loggedEpochs(db, run)).toEqual({ store: [1, 2], csv: [1, 2] });
     // The comparison ends the output, then where to look next.
-    expect(rerun.stdout).toMatch(/variant\s+scale\s+n\s+params\s+GFLOPs\s+mAP50\s+mAP50-95\s+Δ mAP50 vs baseline/);
+    expect(rerun.stdout).toMatch(/variant\s+module\s+scale\s+n\s+params\s+GFLOPs\s+mAP50\s+mAP50-95\s+Δ mAP50 vs baseline/);
     expect(rerun.stdout.trimEnd().split('\n').slice(-2)).toEqual([`Every run: acmix-lab runs --sweep kill --db ${db}`, `In the browser: acmix-lab dashboard --db ${db}`]);
   });
 
@@ -118,7 +118,7 @@ describe('acmix-lab sweep', () => {
     const listed = JSON.parse(res.stdout) as RunSummary[];
     expect(listed.length).toBeGreaterThanOrEqual(3);
     for (const r of listed) {
-      for (const key of ['id', 'sweep', 'name', 'key', 'positions', 'scale', 'seed', 'status', 'epochs', 'params', 'gflops', 'map50', 'map50_95', 'reproduces']) expect(r).toHaveProperty(key);
+      for (const key of ['id', 'sweep', 'name', 'key', 'positions', 'module', 'scale', 'seed', 'status', 'epochs', 'params', 'gflops', 'map50', 'map50_95', 'reproduces']) expect(r).toHaveProperty(key);
       const { best, epochs } = bestRow(runs().find((x) => x.id === r.id)!.run_dir!);
       // The store keeps full precision; results.csv, Ultralytics' 5 significant digits.
       expect([formatG(r.map50!), formatG(r.map50_95!), r.epochs]).toEqual([formatG(best['metrics/mAP50(B)']), formatG(best['metrics/mAP50-95(B)']), epochs]);
@@ -128,8 +128,9 @@ describe('acmix-lab sweep', () => {
     expect(table.stdout).toMatch(/^id\s+sweep\s+variant\s+positions\s+grid\s+scale\s+seed\s+status\s+epochs\s+params\s+GFLOPs\s+mAP50\s+mAP50-95\s+note$/m);
     expect(table.stdout).toMatch(/ reproduces \d+$/m);
     const groups = cli('runs', '--db', db, '--group', '--json');
-    const parsed = JSON.parse(groups.stdout) as { name: string; n: number; is_baseline: boolean }[];
-    expect(parsed.map((g) => [g.name, g.is_baseline])).toEqual([['tiny-t', true], ['tiny-t+P5', false]]);
+    const parsed = JSON.parse(groups.stdout) as { name: string; module: string | null; is_baseline: boolean }[];
+    expect(parsed.map((g) => [g.name, g.module, g.is_baseline])).toEqual([['tiny-t', null, true], ['tiny-t+P5', 'ACmix', false]]);
+    expect(cli('runs', '--db', db, '--group').stdout).toMatch(/^tiny-t\+P5\s+ACmix\s+t\s+\d+\s/m);
   });
 
   it('runs import: an acmix-lab run folder and an Ultralytics (PyTorch) one, listed with the rest', () => {

@@ -2,10 +2,14 @@
 // and each position's mean effect) and learning curves grouped by variant. The statistics are the
 // store's (groupRuns, positionEffects, variantCurves); this only asks for them.
 import type { FastifyPluginAsync } from 'fastify';
-import { positionEffects, StoreError, sweepModelMap, type MetricColumn, type ModelMap, type StoreReader } from '@acmix-lab/store';
+import { positionEffects, StoreError, sweepModelMaps, type MetricColumn, type ModelMap, type StoreReader } from '@acmix-lab/store';
 import {
   errorSchema, metricColumnSchema, modelMapJsonSchema, positionEffectSchema, sweepSchema, variantGroupSchema,
 } from '../schemas.js';
+
+const strings = { type: 'array', items: { type: 'string' } };
+/** Distinct non-null values, first seen first. */
+const unique = (values: (string | null)[]): string[] => [...new Set(values.filter((v): v is string => v !== null))];
 
 const curveSchema = {
   type: 'object',
@@ -37,15 +41,18 @@ export const sweepRoutes: FastifyPluginAsync<{ reader: StoreReader }> = async (a
     });
   });
 
-  // A sweep's variants over seeds with Δ vs the baseline (Welch 95% intervals), its model map and each position's mean Δ.
-  app.get<{ Params: { name: string } }>('/api/sweeps/:name/placements', {
+  // A sweep's variants over seeds with Δ vs the baseline (Welch 95% intervals), at one scale; the model map
+  // of that scale, with each position's cost and mean Δ for one module (a sweep may compare several).
+  app.get<{ Params: { name: string }; Querystring: { scale?: string; module?: string } }>('/api/sweeps/:name/placements', {
     schema: {
       params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+      querystring: { type: 'object', properties: { scale: { type: 'string' }, module: { type: 'string' } }, additionalProperties: false },
       response: {
         200: {
           type: 'object',
           properties: {
-            sweep: { type: 'string' }, groups: { type: 'array', items: variantGroupSchema },
+            sweep: { type: 'string' }, scales: strings, scale: { type: ['string', 'null'] }, modules: strings, module: { type: ['string', 'null'] },
+            groups: { type: 'array', items: variantGroupSchema },
             model_map: modelMapJsonSchema, model_map_error: { type: ['string', 'null'] },
             position_effects: { type: 'object', additionalProperties: positionEffectSchema },
           },
@@ -56,18 +63,28 @@ export const sweepRoutes: FastifyPluginAsync<{ reader: StoreReader }> = async (a
   }, async (request, reply) => {
     const sweep = reader.getSweep(request.params.name);
     if (!sweep) return reply.code(404).send({ error: 'no such sweep' });
-    let modelMap: ModelMap | null = null;
+    let maps: Record<string, ModelMap> = {};
     let modelMapError: string | null = null;
     try {
-      modelMap = sweepModelMap(sweep);
+      maps = sweepModelMaps(sweep);
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;
       modelMapError = err.message;
     }
-    const groups = reader.groupRuns({ sweep: sweep.name });
+    const all = reader.groupRuns({ sweep: sweep.name });
+    const { scale: askedScale, module: askedModule } = request.query;
+    const scales = unique([...Object.keys(maps), ...all.map((g) => g.scale)]);
+    if (askedScale !== undefined && !scales.includes(askedScale)) return reply.code(404).send({ error: `sweep ${sweep.name} has no scale ${askedScale}` });
+    const scale = askedScale ?? scales[0] ?? null;
+    const map = scale === null ? null : maps[scale] ?? null;
+    // In the sweep's order (each map position's costs), then any module only the runs name.
+    const modules = unique([...Object.values(map?.positions ?? {}).flatMap((p) => Object.keys(p.costs)), ...all.map((g) => g.module)]);
+    if (askedModule !== undefined && !modules.includes(askedModule)) return reply.code(404).send({ error: `sweep ${sweep.name} has no module ${askedModule}` });
+    const module = askedModule ?? modules[0] ?? null;
+    const groups = all.filter((g) => scale === null || g.scale === scale);
     return {
-      sweep: sweep.name, groups, model_map: modelMap, model_map_error: modelMapError,
-      position_effects: positionEffects(groups, { scale: modelMap?.scale }),
+      sweep: sweep.name, scales, scale, modules, module, groups, model_map: map, model_map_error: modelMapError,
+      position_effects: positionEffects(groups, { module: module ?? undefined }),
     };
   });
 

@@ -88,12 +88,12 @@ export function writeFixtureDatabase(root: string): FixtureDatabase {
     const gain = positions.reduce((s, p) => s + (EFFECT[p] ?? 0), 0) + 0.004 * (seed - 1);
     const config = { model: `${name}.yaml`, model_scale: 'n', data: '/data/synth-shapes/data.yaml', epochs: EPOCHS, imgsz: 64, batch: 8, lr0: 0.01, seed };
     const [run] = store.addRuns(sweep, [{
-      key: `${name}/${seed}`, name, positions, grid: {}, scale: 'n', seed, model_yaml: modelYaml(name, positions), config, epoch_budget: EPOCHS,
+      key: `${name}/${seed}`, name, positions, module: positions.length ? 'ACmix' : null, grid: {}, scale: 'n', seed, model_yaml: modelYaml(name, positions), config, epoch_budget: EPOCHS,
     }]);
     const id = run!.id;
     if (epochs === 0) return id;
     store.claimRun(who, { runId: id });
-    const params = yolov8nMap.layers.reduce((s, l) => s + l.params, 0) + positions.reduce((s, p) => s + (yolov8nMap.positions[p as 'P3']?.params_delta ?? 0), 0);
+    const params = yolov8nMap.layers.reduce((s, l) => s + l.params, 0) + positions.reduce((s, p) => s + (yolov8nMap.positions[p as 'P3']?.costs.ACmix.params_delta ?? 0), 0);
     const runDir = path.join(root, 'runs', `run-${id}`);
     store.setRunInfo(id, { backend: 'tensorflow', versions: VERSIONS, params, gflops: 8.856 + positions.length * 0.25, run_dir: runDir });
     const rows = Array.from({ length: epochs }, (_, i) => epochRow(i + 1, gain, overrides?.(i + 1)));

@@ -28,6 +28,12 @@ export interface Sweep {
 
 export interface Placements {
   sweep: string;
+  /** The sweep's scales and modules; `scale` and `module` the ones this answer is for. */
+  scales: string[];
+  scale: string | null;
+  modules: string[];
+  module: string | null;
+  /** The variants at `scale`. */
   groups: Group[];
   model_map: ModelMap | null;
   model_map_error: string | null;
@@ -58,6 +64,7 @@ export const api = {
   run: (id: number) => getJson<RunPage>(`/api/runs/${id}`),
   diff: (id: number, against: number) => getJson<Diff>(`/api/runs/${id}/diff?against=${against}`),
   sweeps: () => getJson<Sweep[]>('/api/sweeps'),
-  placements: (sweep: string) => getJson<Placements>(`/api/sweeps/${encodeURIComponent(sweep)}/placements`),
+  placements: (sweep: string, choice: { scale?: string; module?: string } = {}) =>
+    getJson<Placements>(`/api/sweeps/${encodeURIComponent(sweep)}/placements?${new URLSearchParams(choice as Record<string, string>)}`),
   curves: (ids: number[], column: MetricColumn) => getJson<Curve[]>(`/api/curves?runs=${ids.join(',')}&column=${column}`),
 };

@@ -1,6 +1,6 @@
 // The model map: the base model's layers as a column (backbone, neck, head) with channels, strides
-// and parameters, each candidate position marked beside its layer and coloured by its mean effect
-// across the variants that include it (positionEffects in the store), its cost alongside. Drawn as
+// and parameters, each candidate position marked beside its layer and coloured by the mean effect of
+// one module there across the variants that include it (positionEffects in the store), its cost alongside. Drawn as
 // SVG with inline styles, so the PNG export looks like the page.
 import type { ModelMap, PositionEffect } from '@acmix-lab/store';
 import { svg } from './dom.js';
@@ -26,13 +26,14 @@ function text(x: number, y: number, content: string, attrs: Record<string, strin
   return svg('text', { x, y, ...FONT, fill: '#222', 'dominant-baseline': 'middle', ...attrs }, content);
 }
 
-export function drawModelMap(map: ModelMap, effects: Record<string, PositionEffect>): SVGSVGElement {
+/** The map with `module`'s costs and effects (the sweep's module list may hold several). */
+export function drawModelMap(map: ModelMap, effects: Record<string, PositionEffect>, module: string | null): SVGSVGElement {
   const deltas = Object.keys(map.positions).map((p) => effects[p]?.mean_delta?.map50_95 ?? null);
   const scale = Math.max(0.005, ...deltas.map((d) => Math.abs(d ?? 0)));
   const byLayer = new Map<number, string[]>();
   for (const [name, p] of Object.entries(map.positions)) byLayer.set(p.layer, [...(byLayer.get(p.layer) ?? []), name]);
 
-  const parts: SVGElement[] = [text(8, 14, `${map.model} · scale ${map.scale} · GFLOPs at ${map.imgsz}`, { 'font-weight': 600 })];
+  const parts: SVGElement[] = [text(8, 14, `${map.model} · scale ${map.scale}${module ? ` · ${module}` : ''} · GFLOPs at ${map.imgsz}`, { 'font-weight': 600 })];
   let y = 24;
   let section = '';
   for (const layer of map.layers) {
@@ -59,7 +60,9 @@ export function drawModelMap(map: ModelMap, effects: Record<string, PositionEffe
       parts.push(svg('circle', { cx, cy, r: 7, fill: effectColour(delta, scale), stroke: '#333', 'data-position': name },
         svg('title', {}, `${name}: mean Δ mAP50-95 ${signed(delta)} over ${effect?.variants.length ?? 0} variants`)));
       const effectText = delta === null ? 'no comparison yet' : `Δ ${signed(delta)} (${effect!.variants.length} variant${effect!.variants.length === 1 ? '' : 's'})`;
-      parts.push(text(cx + 12, cy, `${name} ${p.kind} · ${effectText} · +${count(p.params_delta)} params, ${signed(p.gflops_delta, 2)} GFLOPs`, { 'font-size': 11 }));
+      const cost = module === null ? undefined : p.costs[module];
+      const costText = cost ? `+${count(cost.params_delta)} params, ${signed(cost.gflops_delta, 2)} GFLOPs` : 'cost not measured';
+      parts.push(text(cx + 12, cy, `${name} ${p.kind} · ${effectText} · ${costText}`, { 'font-size': 11 }));
     });
     y += ROW;
   }

@@ -23,8 +23,11 @@ function categorical(label: string, runs: Run[], key: (r: Run) => string): Axis 
 function axesOf(runs: Run[]): Axis[] {
   const positions = [...new Set(runs.flatMap((r) => r.positions ?? []))].sort();
   const gridKeys = [...new Set(runs.flatMap((r) => Object.keys(r.grid)))];
+  const modules = new Set(runs.flatMap((r) => r.module ?? []));
   const axes: Axis[] = [
     ...positions.map((p) => ({ label: `+${p}`, value: (r: Run) => (r.positions?.includes(p) ? 1 : 0), categories: ['no', 'yes'] })),
+    // A sweep comparing modules: which one each run places (none for the baseline).
+    ...(modules.size > 1 ? [categorical('module', runs, (r) => r.module ?? 'none')] : []),
     ...gridKeys.map((k) => (runs.every((r) => typeof r.grid[k] === 'number')
       ? { label: k, value: (r: Run) => r.grid[k] as number }
       : categorical(k, runs, (r) => JSON.stringify(r.grid[k] ?? null)))),

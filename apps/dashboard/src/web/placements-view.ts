@@ -1,6 +1,7 @@
 // Placements: for one sweep, each variant's best-epoch mAP (mean over seeds, ±1 std error bars),
 // sorted, the baseline marked; the table of Δ vs the baseline with its 95% interval (Welch, from the
-// store); and the model map coloured by each position's mean effect.
+// store); and the model map coloured by each position's mean effect. A sweep over several scales or
+// modules shows one scale's variants, and the map of that scale for one module, each chosen here.
 import { api, type Group, type Placements } from './api.js';
 import { BASELINE_COLOUR, Chart, colour, pngButton, svgPngButton } from './charts.js';
 import { clear, h } from './dom.js';
@@ -88,6 +89,7 @@ export const placementsView: View = {
       element.append(h('p', { class: 'note' }, 'No sweeps in this database yet.'));
       return { element };
     }
+    const choice: { scale?: string; module?: string } = {};
     let data: Placements = await api.placements(sweep);
     let chart: Chart | undefined;
     let map: SVGSVGElement | undefined;
@@ -99,7 +101,7 @@ export const placementsView: View = {
       chart?.destroy();
       chart = data.groups.length ? barChart(canvas, data.groups, settings.metric) : undefined;
       clear(tableBox, data.groups.length ? groupsTable(data.groups, settings.metric) : h('p', { class: 'note' }, 'No completed runs in this sweep yet.'));
-      map = data.model_map ? drawModelMap(data.model_map, data.position_effects) : undefined;
+      map = data.model_map ? drawModelMap(data.model_map, data.position_effects, data.module) : undefined;
       clear(mapBox, map ?? h('p', { class: 'note' }, data.model_map_error ?? 'This sweep carries no model map (sweeps.spec.model_map).'));
     };
 
@@ -111,20 +113,27 @@ export const placementsView: View = {
       attrs: { 'aria-label': 'metric' },
       on: { change: (e) => { settings.metric = (e.target as HTMLSelectElement).value as Metric; draw(); } },
     }, ...(['map50_95', 'map50'] as Metric[]).map((m) => h('option', { attrs: { value: m, selected: m === settings.metric } }, METRIC_LABEL[m])));
+    const refresh = async () => {
+      data = await api.placements(sweep, choice);
+      draw();
+    };
+    /** A select over the sweep's scales or modules, shown when it has more than one. */
+    const chooser = (what: 'scale' | 'module', values: string[], current: string | null) => (values.length < 2 ? [] : [h('select', {
+      attrs: { 'aria-label': what },
+      on: { change: (e) => { choice[what] = (e.target as HTMLSelectElement).value; void refresh(); } },
+    }, ...values.map((v) => h('option', { attrs: { value: v, selected: v === current } }, `${what} ${v}`)))]);
 
     draw();
     element.append(
-      h('div', { class: 'toolbar' }, sweepSelect, metricSelect, pngButton(() => chart, () => `placements-${sweep}-${settings.metric}`)),
+      h('div', { class: 'toolbar' }, sweepSelect, ...chooser('scale', data.scales, data.scale), metricSelect,
+        pngButton(() => chart, () => `placements-${sweep}${data.scale ? `-${data.scale}` : ''}-${settings.metric}`)),
       h('div', { class: 'chart' }, canvas),
       tableBox,
-      h('h2', {}, 'Model map ', svgPngButton(() => map, () => `model-map-${sweep}`)),
+      h('h2', {}, 'Model map ', ...chooser('module', data.modules, data.module), svgPngButton(() => map, () => `model-map-${sweep}${data.module ? `-${data.module}` : ''}`)),
       mapBox);
     return {
       element,
-      async refresh() {
-        data = await api.placements(sweep);
-        draw();
-      },
+      refresh,
       dispose: () => chart?.destroy(),
     };
   },

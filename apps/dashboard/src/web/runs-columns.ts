@@ -17,6 +17,7 @@ export const COLUMNS: Column[] = [
   { key: 'sweep', label: 'sweep', value: (r) => r.sweep },
   { key: 'name', label: 'variant', value: (r) => r.name },
   { key: 'positions', label: 'placement', value: (r) => (r.positions === null ? '?' : r.positions.length ? r.positions.join('+') : 'baseline') },
+  { key: 'module', label: 'module', value: (r) => r.module },
   { key: 'grid', label: 'grid', value: (r) => gridText(r.grid) },
   { key: 'scale', label: 'scale', value: (r) => r.scale },
   { key: 'seed', label: 'seed', value: (r) => r.seed, numeric: true },
