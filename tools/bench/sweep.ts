@@ -5,11 +5,13 @@
 // and 64 px (the demo's). The time is the runner's wall time, worker start-up (TensorFlow loading) and
 // validation included: what a sweep gets. Each setting runs `--repeats` times, alternating (1, N, N, 1, …),
 // and the best counts: other jobs on a shared machine only ever slow a run down.
-//   npm run bench:sweep [-- --imgsz 128,64 --epochs 3 --images 128 --runs 4 --repeats 3 --no-record]
+//   npm run bench:sweep [-- --imgsz 128,64 --epochs 3 --images 128 --runs 4 --repeats 3 --no-record]  (needs redis-server)
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_WORKERS, runSweep, threadsPerWorker } from '@acmix-lab/orchestrator';
+import { startRedis } from '@acmix-lab/orchestrator/testing/queue';
 import { synthDataset } from '@acmix-lab/trainer';
 import { formatTable, recordBenchmark, repoRoot } from './report.js';
 
@@ -26,7 +28,30 @@ const repeats = Number(flag('repeats', '3'));
 const cpus = os.availableParallelism();
 const load = () => os.loadavg().map((v) => v.toFixed(1)).join(' / ');
 
+interface Setting { label: string; workers: number; queue: boolean }
+const settings: Setting[] = [
+  { label: `1 × ${threadsPerWorker(1)}`, workers: 1, queue: false },
+  { label: `${cpus} × ${threadsPerWorker(cpus)}`, workers: cpus, queue: false },
+  { label: `${cpus} × ${threadsPerWorker(cpus)} over the queue`, workers: cpus, queue: true },
+];
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sweep-'));
+const redis = await startRedis();
+
+/** One sweep with `setting`; over the queue, its workers start with it (start-up counted, as for local workers) and stop after. */
+async function sweepOnce(setting: Setting, sweepFile: string, dbFile: string) {
+  if (!setting.queue) return runSweep(sweepFile, { dbFile, workers: setting.workers });
+  const workers = spawn(process.execPath, [path.join(repoRoot, 'apps/cli/bin/acmix-lab.js'), 'worker', '--queue', redis.url,
+    '--checkpoints', path.join(dir, 'shared'), '--concurrency', String(setting.workers)], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => workers.on('exit', resolve));
+  try {
+    return await runSweep(sweepFile, { dbFile, workers: setting.workers, queue: redis.url });
+  } finally {
+    workers.kill('SIGTERM');
+    await exited;
+  }
+}
+
 try {
   const { yamlFile } = await synthDataset({ out: path.join(dir, 'data'), train: images, val: 8, imgsz: 128, classes: 3, seed: 0 });
   const trained = runs * epochs * images;
@@ -38,32 +63,34 @@ try {
     fs.writeFileSync(sweepFile, `name: bench\nmodel: ${path.join(repoRoot, 'experiments/models/yolov8.yaml')}\nscales: [n]\n`
       + `seeds: [${Array.from({ length: runs }, (_, i) => i).join(', ')}]\ndata: ${yamlFile}\n`
       + `train: {epochs: ${epochs}, batch: 16, imgsz: ${imgsz}, nbs: 16, warmup_epochs: 1, close_mosaic: 0, plots: false}\n`);
-    const times = new Map<number, number[]>([[1, []], [cpus, []]]);
-    const order = Array.from({ length: repeats }, (_, i) => (i % 2 === 0 ? [1, cpus] : [cpus, 1])).flat();
-    for (const [i, workers] of order.entries()) {
+    const times = new Map<Setting, number[]>(settings.map((s) => [s, []]));
+    const order = Array.from({ length: repeats }, (_, i) => settings.map((_s, j) => settings[(i + j) % settings.length]!)).flat();
+    for (const [i, setting] of order.entries()) {
       const t0 = performance.now();
-      const result = await runSweep(sweepFile, { dbFile: path.join(dir, `${imgsz}-${i}.db`), workers });
+      const result = await sweepOnce(setting, sweepFile, path.join(dir, `${imgsz}-${i}.db`));
       const seconds = (performance.now() - t0) / 1000;
       const failed = result.runs.filter((r) => r.status !== 'completed');
       if (failed.length > 0) throw new Error(`${failed.length} runs did not complete: ${failed.map((r) => r.error).join('; ')}`);
-      times.get(workers)!.push(seconds);
+      times.get(setting)!.push(seconds);
       loads.push(load());
-      console.log(`${imgsz} px, ${workers} worker(s) × ${threadsPerWorker(workers)} thread(s): ${(trained / seconds).toFixed(1)} img/s (load ${load()})`);
+      console.log(`${imgsz} px, ${setting.label} (workers × threads): ${(trained / seconds).toFixed(1)} img/s (load ${load()})`);
     }
-    const rate = (workers: number) => trained / Math.min(...times.get(workers)!);
-    const median = (workers: number) => trained / [...times.get(workers)!].sort((a, b) => a - b)[Math.floor(repeats / 2)]!;
-    for (const w of [1, cpus]) {
-      rows.push([imgsz, `${w} × ${threadsPerWorker(w)}`, times.get(w)!.map((t) => t.toFixed(1)).join(', '), rate(w).toFixed(1), median(w).toFixed(1)]);
-    }
-    verdicts.push(`${imgsz} px: ${cpus} workers / 1 worker = ${(rate(cpus) / rate(1)).toFixed(2)}× (best), ${(median(cpus) / median(1)).toFixed(2)}× (median)`);
+    const rate = (s: Setting) => trained / Math.min(...times.get(s)!);
+    const median = (s: Setting) => trained / [...times.get(s)!].sort((a, b) => a - b)[Math.floor(repeats / 2)]!;
+    for (const s of settings) rows.push([imgsz, s.label, times.get(s)!.map((t) => t.toFixed(1)).join(', '), rate(s).toFixed(1), median(s).toFixed(1)]);
+    const [one, local, queue] = settings as [Setting, Setting, Setting];
+    verdicts.push(`${imgsz} px: ${cpus} workers / 1 worker = ${(rate(local) / rate(one)).toFixed(2)}× (best), ${(median(local) / median(one)).toFixed(2)}× (median); `
+      + `${cpus} workers over the queue / without = ${(rate(queue) / rate(local)).toFixed(2)}× (best), ${(median(queue) / median(local)).toFixed(2)}× (median)`);
   }
   const table = formatTable(['imgsz', 'workers × threads', 'wall s (each repeat)', 'images/s (best)', 'images/s (median)'], rows);
   const body = `YOLOv8n, batch 16, ${runs} runs (seeds) × ${epochs} epochs × ${images} synthetic images = ${trained} training images per sweep, `
-    + `trained by \`runSweep\` with each setting ${repeats} times, alternating; wall time of the whole sweep (worker start-up and `
+    + `trained by \`runSweep\` with each setting ${repeats} times, in rotating order (over the queue: ${cpus} \`acmix-lab worker\` processes started `
+    + `with the sweep, redis-server on loopback, the coordinator applying their events); wall time of the whole sweep (worker start-up and `
     + `validation included), the best and the median of the repeats. ${verdicts.join('; ')}. The runner's default is ${DEFAULT_WORKERS} worker(s) (DEFAULT_WORKERS). `
     + `Load average before and after each sweep (other jobs share the machine): ${loads.join(' → ')}.\n\n${table}`;
   console.log(`\n${table}\n${verdicts.join('\n')}`);
-  if (!process.argv.includes('--no-record')) recordBenchmark('bench:sweep', 'npm run bench:sweep', body);
+  if (!process.argv.includes('--no-record')) recordBenchmark('bench:sweep', ['npm run bench:sweep', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '), body);
 } finally {
+  await redis.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -15,6 +15,7 @@ import { registerVariantsCommand } from './commands/variants.js';
 import { registerReproduceCommand } from './commands/reproduce.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerSweepCommand } from './commands/sweep.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { CommandExit, formatError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerValCommand(program);
   registerSweepCommand(program);
+  registerWorkerCommand(program);
   registerRunsCommand(program);
   registerReproduceCommand(program);
   registerDemoCommand(program);

@@ -7,6 +7,14 @@ import type { RungDecision } from './strategy.js';
 import { formatTable } from './table.js';
 import { gridLabels } from './variants.js';
 
+/** `run 3 (yolov8n+P5, seed 0)`: how notices and errors name a run. */
+export const runLabel = (run: Pick<RunSummary, 'id' | 'name' | 'seed'>) => `run ${run.id} (${run.name}, seed ${run.seed})`;
+
+/** A run whose worker died, requeued or failed: `REASON; retry 2 of 3`, `REASON; failed (no retries left of 3)`. */
+export function formatRetry(reason: string, status: string, retry: number, maxRetries: number): string {
+  return `${reason}; ${status === 'queued' ? `retry ${retry} of ${maxRetries}` : `failed (no retries left of ${maxRetries})`}`;
+}
+
 const num = (x: number | null, digits = 4) => (x === null ? '-' : Number.isNaN(x) ? 'nan' : x.toFixed(digits));
 const signed = (x: number, digits = 4) => (x > 0 ? '+' : '') + num(x, digits);
 const count = (x: number | null) => (x === null ? '-' : x.toLocaleString('en-US'));
@@ -44,7 +52,7 @@ export function formatOutcome(runs: readonly RunSummary[]): string {
   const by = new Map<string, number>();
   for (const r of runs) by.set(r.status, (by.get(r.status) ?? 0) + 1);
   const lines = [`${runs.length} runs: ${[...by].map(([status, n]) => `${n} ${status}`).join(', ')}`];
-  for (const r of runs.filter((x) => x.status === 'failed')) lines.push(`  run ${r.id} (${r.name}, seed ${r.seed}) failed: ${r.error}`);
+  for (const r of runs.filter((x) => x.status === 'failed')) lines.push(`  ${runLabel(r)} failed: ${r.error}`);
   return lines.join('\n');
 }
 

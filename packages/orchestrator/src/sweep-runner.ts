@@ -9,7 +9,8 @@ import { initBackend } from '@acmix-lab/runtime';
 import { DEFAULT_DB_PATH, openStore, type NewRun, type Store, type SweepRecord } from '@acmix-lab/store';
 import { resolveTrainConfig, synthDataset } from '@acmix-lab/trainer';
 import { modelMaps } from './model-map.js';
-import { runQueue, type RunnerObserver, type RunnerOptions, type RunnerResult } from './runner.js';
+import { connectRedis } from './queue.js';
+import { runQueue, type RunExecutor, type RunnerObserver, type RunnerOptions, type RunnerResult, type RunnerSink } from './runner.js';
 import { strategyFor, type SweepStrategy } from './strategy.js';
 import { DEFAULT_WORKERS } from './threads.js';
 import { readSweepFile, type Sweep } from './sweep-file.js';
@@ -24,6 +25,8 @@ export interface SweepOptions extends Omit<RunnerOptions, 'dbFile' | 'observer' 
   cwd?: string;
   /** Queue the sweep's failed runs again (after their cause was fixed); by default they stay failed. */
   retryFailed?: boolean;
+  /** redis://HOST:PORT: the runs are trained by `acmix-lab worker`s taking them from this queue, not locally. */
+  queue?: string;
   observer?: RunnerObserver & { log?(line: string): void };
 }
 
@@ -90,13 +93,21 @@ export async function runSweep(file: string, options: SweepOptions = {}): Promis
     options.observer?.log?.(`Generating the synthetic dataset in ${path.dirname(sweep.data)} ...`);
     await synthDataset({ ...sweep.synth, out: path.dirname(sweep.data) });
   }
+  const redis = options.queue ? await connectRedis(options.queue) : null; // an unreachable queue before anything is stored
   const dbFile = options.dbFile ?? DEFAULT_DB_PATH;
   const store = openStore(dbFile);
   try {
     const { record, runIds } = await queueSweep(store, sweep, options);
-    const result = await runQueue(store, runIds, strategyFor(sweep.strategy), { ...options, dbFile, workers: options.workers ?? DEFAULT_WORKERS });
+    const runner = { ...options, dbFile, workers: options.workers ?? DEFAULT_WORKERS };
+    let executor: ((sink: RunnerSink) => RunExecutor) | undefined; // default: local worker processes
+    if (redis) {
+      const { QueueDispatch } = await import('./queue-dispatch.js'); // BullMQ loads for a sweep over a queue only
+      executor = (sink) => new QueueDispatch(store, runIds, redis, runner, sink);
+    }
+    const result = await runQueue(store, runIds, strategyFor(sweep.strategy), runner, executor);
     return { ...result, sweep: record, runIds };
   } finally {
     store.close();
+    redis?.disconnect();
   }
 }

@@ -6,8 +6,9 @@
 // Ctrl-C exits at once.
 import { initBackend } from '@acmix-lab/runtime';
 import { currentWorker, openStore } from '@acmix-lab/store';
-import type { RunnerMessage, WorkerMessage } from './messages.js';
-import { trainRun } from './worker-run.js';
+import type { RunnerMessage, RunOutcome, WorkerMessage } from './messages.js';
+import { storeWriter } from './run-writer.js';
+import { runFolder, trainRun } from './worker-run.js';
 
 const [dbFile, threads, heartbeatMs] = process.argv.slice(2) as [string, string, string];
 const send = (message: WorkerMessage) => {
@@ -29,16 +30,21 @@ let busy = false;
 const store = openStore(dbFile);
 const who = currentWorker();
 const backend = await initBackend();
-const context = {
-  store, who, dbFile, backend, threads: Number(threads), loaderWorkers: Number(threads), heartbeatMs: Number(heartbeatMs), send,
-};
+const context = { who, backend, threads: Number(threads), loaderWorkers: Number(threads), heartbeatMs: Number(heartbeatMs), send };
+
+/** Claims run `runId` and trains it, writing its rows into the store. */
+async function claimAndTrain(runId: number): Promise<{ outcome: RunOutcome; error?: string }> {
+  const run = store.claimRun(who, { runId });
+  if (!run) return { outcome: 'lost', error: `run ${runId} is not queued with epochs left to train (another worker took it?)` };
+  return trainRun(context, run, run.run_dir ?? runFolder(dbFile, run), storeWriter(store, run.id, who.worker), stop.signal);
+}
 
 process.on('message', (message: RunnerMessage) => {
   if (message.type === 'exit') process.exit(0);
   if (message.type === 'stop') exitSoon();
   if (message.type !== 'run' || stop.signal.aborted) return;
   busy = true;
-  void trainRun(context, message.runId, stop.signal).then(({ outcome, error }) => {
+  void claimAndTrain(message.runId).then(({ outcome, error }) => {
     busy = false;
     send({ type: 'done', runId: message.runId, outcome, error });
     if (stop.signal.aborted) process.exit(0);

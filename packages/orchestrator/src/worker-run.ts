@@ -1,23 +1,22 @@
-// One worker's turn with one run: claim it, catch the store up with what the run folder has committed,
+// One worker's turn with one run it holds: catch the store up with what the run folder has committed,
 // train (fresh, or resumed from weights/last) to the run's epoch budget, and write every epoch and the
-// run's end through the store. train()'s epoch callback comes after the epoch is committed on disk
-// (weights/last written last), and each epoch's row goes to the store in the same transaction as any
-// change of the run's state, so a kill anywhere leaves a state the next worker continues from.
+// run's end through its RunWriter (the store, or the queue's events: run-writer.ts). train()'s epoch
+// callback comes after the epoch is committed on disk (weights/last written last), and each epoch's row
+// is written together with any change of the run's state, so a kill anywhere leaves a state the next
+// worker continues from.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BackendInfo } from '@acmix-lab/runtime';
-import { RunStateError, writeTransaction, type RunRecord, type Store, type WorkerIdentity } from '@acmix-lab/store';
+import { RunStateError, type RunRecord, type WorkerIdentity } from '@acmix-lab/store';
 import {
   committedResults, RunFinishedError, runFiles, train, type ResumeInput, type TrainConfigInput, type TrainHooks,
 } from '@acmix-lab/trainer';
 import type { RunOutcome, WorkerMessage } from './messages.js';
+import type { Artifact, RunWriter } from './run-writer.js';
 import { THREADS_VERSION_KEY } from './threads.js';
 
 export interface RunContext {
-  store: Store;
   who: WorkerIdentity;
-  /** The database file: run folders go beside it, in `<dir>/<db name>/<sweep>/`. */
-  dbFile: string;
   backend: BackendInfo;
   /** TensorFlow intra-op threads of this process (recorded with the run). */
   threads: number;
@@ -34,10 +33,12 @@ class Stop extends Error {
   }
 }
 
+/** A run's folder under `base`: `<sweep>/<id>-<name>-seed<seed>`. */
+export const runFolderIn = (base: string, run: Pick<RunRecord, 'sweep' | 'id' | 'name' | 'seed'>) => path.join(base, run.sweep, `${run.id}-${run.name}-seed${run.seed}`);
+
 /** `runs/acmix-lab.db` → `runs/acmix-lab/<sweep>/<id>-<name>-seed<seed>`: unique per database and run. */
-function runFolder(dbFile: string, sweep: string, run: Pick<RunRecord, 'id' | 'name' | 'seed'>): string {
-  const base = path.join(path.dirname(path.resolve(dbFile)), path.basename(dbFile, path.extname(dbFile)));
-  return path.join(base, sweep, `${run.id}-${run.name}-seed${run.seed}`);
+export function runFolder(dbFile: string, run: Pick<RunRecord, 'sweep' | 'id' | 'name' | 'seed'>): string {
+  return runFolderIn(path.join(path.dirname(path.resolve(dbFile)), path.basename(dbFile, path.extname(dbFile))), run);
 }
 
 function bytes(file: string): number {
@@ -46,24 +47,27 @@ function bytes(file: string): number {
   return fs.readdirSync(file).reduce((a, f) => a + bytes(path.join(file, f)), 0);
 }
 
-function recordArtifacts(store: Store, runId: number, dir: string, modelFile: string): void {
+function artifacts(dir: string, modelFile: string): Artifact[] {
   const files = runFiles(dir);
   const kinds: [string, string][] = [['args.yaml', files.args], ['model.yaml', modelFile], ['results.csv', files.results],
     ['results.png', files.plot], ['weights/best', files.best], ['weights/last', files.last]];
-  for (const [kind, file] of kinds) if (fs.existsSync(file)) store.addArtifact(runId, { kind, path: file, bytes: bytes(file) });
+  return kinds.filter(([, file]) => fs.existsSync(file)).map(([kind, file]) => ({ kind, path: file, bytes: bytes(file) }));
 }
 
+/** The run as its worker needs it: what to train, and how far the store has it. */
+export type HeldRun = Pick<RunRecord, 'id' | 'name' | 'seed' | 'model_yaml' | 'config' | 'epoch' | 'epoch_budget'>;
+
 /** Logs the epochs the run folder has committed that the store lacks (a kill came between the two); returns how many it has. */
-function catchUp(store: Store, run: RunRecord, dir: string, worker: string): number {
+function catchUp(writer: RunWriter, run: HeldRun, dir: string): number {
   const committed = committedResults(dir);
   for (const row of committed) {
-    if (row.epoch > run.epoch && row.epoch <= run.epoch_budget) store.logEpoch(run.id, { row, time: null }, { worker });
+    if (row.epoch > run.epoch && row.epoch <= run.epoch_budget) writer.epoch({ row, time: null });
   }
   return committed.length;
 }
 
 /** The input of train(): resume from the folder's checkpoint, or a fresh run in a clean folder. */
-function trainInput(run: RunRecord, dir: string, modelFile: string, committed: number, loaderWorkers: number): TrainConfigInput | ResumeInput {
+function trainInput(run: HeldRun, dir: string, modelFile: string, committed: number, loaderWorkers: number): TrainConfigInput | ResumeInput {
   if (committed > 0) return { resume: dir, workers: loaderWorkers };
   fs.rmSync(dir, { recursive: true, force: true }); // a start killed before its first checkpoint
   fs.mkdirSync(dir, { recursive: true });
@@ -74,57 +78,50 @@ function trainInput(run: RunRecord, dir: string, modelFile: string, committed: n
   };
 }
 
-/** Claims run `runId` and trains it to its budget; `stop` (Ctrl-C, the runner going away) leaves it queued to resume. */
-export async function trainRun(ctx: RunContext, runId: number, stop: AbortSignal): Promise<{ outcome: RunOutcome; error?: string }> {
-  const { store, who: { worker } } = ctx;
-  const run = store.claimRun(ctx.who, { runId });
-  if (!run) return { outcome: 'lost', error: `run ${runId} is not queued with epochs left to train (another worker took it?)` };
+/** Trains run `run`, which this worker holds, to its budget in `dir`; `stop` (Ctrl-C, the runner going away) leaves it queued to resume. */
+export async function trainRun(ctx: RunContext, run: HeldRun, dir: string, writer: RunWriter, stop: AbortSignal): Promise<{ outcome: RunOutcome; error?: string }> {
   const controller = new AbortController();
   const onStop = () => controller.abort(new Stop('released', 'stopped'));
   stop.addEventListener('abort', onStop);
+  const lost = new Stop('lost', `run ${run.id} is no longer held by ${ctx.who.worker}`);
   const heartbeat = setInterval(() => {
-    if (!store.heartbeat(run.id, worker)) controller.abort(new Stop('lost', `run ${run.id} is no longer held by ${worker}`));
+    void Promise.resolve(writer.heartbeat()).then((held) => held || controller.abort(lost), () => {});
   }, ctx.heartbeatMs);
   heartbeat.unref();
-  const dir = run.run_dir ?? runFolder(ctx.dbFile, run.sweep, run);
   const modelFile = path.join(dir, path.basename(String(run.config.model)));
   const target = Number(run.config.epochs);
-  const finish = (status: 'completed' | 'failed', error: string | null = null) => writeTransaction(store.db, () => {
-    recordArtifacts(store, run.id, dir, modelFile);
-    store.finishRun(run.id, status, { error, worker });
-  });
+  const finish = (end: { status: 'completed' } | { status: 'failed'; error: string }) => writer.end(end, artifacts(dir, modelFile));
   /** How training ended when it threw: stopped on purpose, the run lost, nothing left to train, or a failure. */
   const settle = (err: unknown, signal: AbortSignal): { outcome: RunOutcome; error?: string } => {
     if (signal.aborted && err === signal.reason && err instanceof Stop) {
-      if (err.outcome === 'released') store.releaseRun(run.id, { worker });
+      if (err.outcome === 'released') writer.end({ status: 'released' }, []);
       return { outcome: err.outcome };
     }
     if (err instanceof RunStateError) return { outcome: 'lost', error: err.message };
     if (err instanceof RunFinishedError) { // the checkpoint holds the end (stopped by patience): catchUp logged its epochs
-      finish('completed');
+      finish({ status: 'completed' });
       return { outcome: 'completed' };
     }
     const error = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
-    finish('failed', error);
+    finish({ status: 'failed', error });
     return { outcome: 'failed', error };
   };
   try {
     if (run.model_yaml === null) throw new Error(`run ${run.id} has no model yaml (an imported run cannot be trained here)`);
-    store.setRunInfo(run.id, { run_dir: dir });
-    const committed = catchUp(store, run, dir, worker);
+    writer.info({ run_dir: dir });
+    const committed = catchUp(writer, run, dir);
     if (committed >= run.epoch_budget) {
-      if (committed >= target) finish('completed');
-      else writeTransaction(store.db, () => { recordArtifacts(store, run.id, dir, modelFile); store.releaseRun(run.id, { worker }); });
+      writer.end({ status: committed >= target ? 'completed' : 'released' }, artifacts(dir, modelFile));
       return { outcome: committed >= target ? 'completed' : 'parked' };
     }
-    let time = store.runMetrics(run.id).filter((m) => m.epoch <= committed && m.time !== null).at(-1)?.time ?? 0;
+    let time = writer.elapsed(committed);
     let outcome: RunOutcome | null = null;
     const hooks: TrainHooks = {
       log: (line) => fs.appendFileSync(path.join(dir, 'train.log'), `${line}\n`),
       signal: controller.signal,
       start: (s) => {
         const versions = { tensorflow: ctx.backend.tensorflowVersion ?? 'none', tfjs: ctx.backend.tfjsVersion, node: process.versions.node, [THREADS_VERSION_KEY]: String(ctx.threads) };
-        store.setRunInfo(run.id, { backend: s.backend, versions, params: s.params, gflops: s.gflops });
+        writer.info({ backend: s.backend, versions, params: s.params, gflops: s.gflops });
         ctx.send({ type: 'start', runId: run.id, name: run.name, seed: run.seed, startEpoch: s.startEpoch, epochs: s.epochs, budget: run.epoch_budget });
       },
       batch: (p) => ctx.send({ type: 'batch', runId: run.id, epoch: p.epoch, epochs: p.epochs, batch: p.batch, batches: p.batches, losses: p.losses, itPerSec: p.itPerSec }),
@@ -132,19 +129,15 @@ export async function trainRun(ctx: RunContext, runId: number, stop: AbortSignal
         time += r.seconds;
         const final = r.epoch >= target;
         const atBudget = r.epoch >= run.epoch_budget;
-        writeTransaction(store.db, () => {
-          store.logEpoch(run.id, { row: r.row, time }, { worker });
-          if (final || atBudget) recordArtifacts(store, run.id, dir, modelFile);
-          if (final) store.finishRun(run.id, 'completed', { worker });
-          else if (atBudget) store.releaseRun(run.id, { worker });
-        });
+        const end = final ? { status: 'completed' as const } : atBudget ? { status: 'released' as const } : undefined;
+        writer.epoch({ row: r.row, time }, end, end ? artifacts(dir, modelFile) : []);
         ctx.send({ type: 'epoch', runId: run.id, epoch: r.epoch, epochs: r.epochs, map50: r.row['metrics/mAP50(B)'], map50_95: r.row['metrics/mAP50-95(B)'], seconds: r.seconds });
         if (final) outcome = 'completed';
         else if (atBudget) controller.abort(new Stop('parked', `run ${run.id} reached its budget of ${run.epoch_budget} epochs`));
       },
     };
     await train(trainInput(run, dir, modelFile, committed, ctx.loaderWorkers), hooks);
-    if (outcome === null) finish('completed'); // stopped early by patience
+    if (outcome === null) finish({ status: 'completed' }); // stopped early by patience
     return { outcome: 'completed' };
   } catch (err) {
     try {

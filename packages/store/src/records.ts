@@ -4,7 +4,7 @@ import type { ResultsRow } from '@acmix-lab/trainer/results-csv';
 import type { RunStatus } from './run-state.js';
 
 export interface WorkerIdentity {
-  /** Unique among live workers: `host:pid` for a local process, the BullMQ worker id on a queue. */
+  /** Unique among live workers: `host:pid` of the process training the run (a local worker, or a queue worker on its machine). */
   worker: string;
   host: string;
   pid: number;

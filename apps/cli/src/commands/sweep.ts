@@ -1,6 +1,7 @@
-// `acmix-lab sweep SWEEP.yaml [--workers N] [--db FILE]`: the sweep's runs trained in worker processes
-// (packages/orchestrator runSweep), a live line per worker, then the outcome and the variants compared
-// with the baseline. Ctrl-C stops the workers at their next batch (a second Ctrl-C quits at once); the
+// `acmix-lab sweep SWEEP.yaml [--workers N] [--db FILE] [--queue redis://HOST:PORT]`: the sweep's runs
+// trained in worker processes, or by `acmix-lab worker`s taking them from a queue (packages/orchestrator
+// runSweep), a live line per worker, then the outcome and the variants compared with the baseline. Ctrl-C
+// stops local workers at their next batch (a second Ctrl-C quits at once); a queue's workers go on. The
 // same command continues the sweep. Failed runs make it exit 1, an interruption 130.
 import type { Command } from 'commander';
 import { DEFAULT_WORKERS, formatGroups, formatOutcome, runSweep, type SweepOptions } from '@acmix-lab/orchestrator';
@@ -15,6 +16,7 @@ export interface SweepFlags {
   db: string;
   retryFailed?: boolean;
   maxRetries: number;
+  queue?: string;
 }
 
 /** Adds the flags `sweep` and `demo` share. */
@@ -23,7 +25,8 @@ export function addSweepFlags(cmd: Command): Command {
     .option('--workers <n>', 'worker processes, each with an equal share of the CPU threads (fastest here: docs/benchmarks.md, bench:sweep)', positiveInt, DEFAULT_WORKERS)
     .option('--db <file>', 'the runs database', DEFAULT_DB_PATH)
     .option('--retry-failed', "queue the sweep's failed runs again (after fixing their cause)")
-    .option('--max-retries <n>', 'times a run whose worker died is resumed before it is failed', nonNegativeInt, 2);
+    .option('--max-retries <n>', 'times a run whose worker died is resumed before it is failed', nonNegativeInt, 2)
+    .option('--queue <url>', 'redis://HOST:PORT: put the runs on this queue for `acmix-lab worker`s (any machine) instead of training them here (--workers is then unused)');
 }
 
 /** Runs the sweep with a live display, prints the outcome and the comparison; throws CommandExit on failures. */
@@ -33,12 +36,13 @@ export async function sweepAction(file: string, flags: SweepFlags, cmd: Command,
   const onSigint = () => {
     if (stop.signal.aborted) process.exit(130);
     stop.abort();
-    display.notice('stopping: each worker finishes its batch and leaves its run to resume (Ctrl-C again to quit now)');
+    display.notice(flags.queue ? 'stopping: the queue\'s workers go on; the same command re-attaches to the sweep'
+      : 'stopping: each worker finishes its batch and leaves its run to resume (Ctrl-C again to quit now)');
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   const options: SweepOptions = {
-    dbFile: flags.db, workers: flags.workers, maxRetries: flags.maxRetries, retryFailed: flags.retryFailed, cwd,
+    dbFile: flags.db, workers: flags.workers, maxRetries: flags.maxRetries, retryFailed: flags.retryFailed, queue: flags.queue, cwd,
     backend: globalOptions(cmd).backend, signal: stop.signal,
     observer: {
       log: (line) => display.notice(line),

@@ -11,7 +11,7 @@ const column = (key: string) => COLUMNS.find((c) => c.key === key)!;
 const ids = (runs: Run[]) => runs.map((r) => r.id);
 
 describe('runs table columns', () => {
-  const runs = [run(1, { map50_95: 0.3, name: 'yolov8n+P10' }), run(2, { map50_95: null, status: 'queued' }), run(3, { map50_95: 0.1, name: 'yolov8n+P9' }), run(4, { map50_95: 0.3, positions: ['P5'], module: 'CBAM' }), run(5, { map50_95: 0.2, positions: ['P5'], module: 'ACmix' })];
+  const runs = [run(1, { map50_95: 0.3, name: 'yolov8n+P10' }), run(2, { map50_95: null, status: 'queued', host: null }), run(3, { map50_95: 0.1, name: 'yolov8n+P9', host: 'gpu-2' }), run(4, { map50_95: 0.3, positions: ['P5'], module: 'CBAM', host: 'gpu-1' }), run(5, { map50_95: 0.2, positions: ['P5'], module: 'ACmix' })];
 
   it('sorts numbers as numbers, text in natural order, nulls last either way, ties by id', () => {
     expect(ids(sortRuns(runs, column('map50_95'), false))).toEqual([3, 5, 1, 4, 2]);
@@ -25,6 +25,7 @@ describe('runs table columns', () => {
     ['map50_95', '!=0.3', [2, 3, 5]], ['status', 'QUEUE', [2]], ['status', '!queued', [1, 3, 4, 5]], ['name', '=yolov8n', [2, 4, 5]],
     ['positions', 'P5', [4, 5]], ['positions', 'baseline', [1, 2, 3]], ['name', '', [1, 2, 3, 4, 5]],
     ['module', 'cbam', [4]], ['module', '=ACmix', [5]], ['module', '!cbam', [1, 2, 3, 5]],
+    ['host', 'gpu', [3, 4]], ['host', '=gpu-1', [4]], ['host', '!gpu', [1, 2, 5]],
   ])('filters %s by "%s"', (key, filter, want) => {
     expect(ids(runs.filter(matcher(column(key), filter)))).toEqual(want);
   });

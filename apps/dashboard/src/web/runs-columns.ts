@@ -29,6 +29,8 @@ export const COLUMNS: Column[] = [
   { key: 'epochs', label: 'epochs', value: (r) => r.epochs, show: (r) => `${r.epochs}/${r.epoch_budget}`, numeric: true },
   { key: 'duration', label: 'duration', value: (r) => r.duration, show: (r) => duration(r.duration), numeric: true },
   { key: 'backend', label: 'backend', value: (r) => r.backend },
+  // Where the run trains (or trained): a local worker's host, or the machine of a queue's `acmix-lab worker`.
+  { key: 'host', label: 'host', value: (r) => r.host },
   { key: 'reproduces', label: 'reproduces', value: (r) => r.reproduces, numeric: true },
   { key: 'error', label: 'error', value: (r) => r.error },
 ];
