@@ -3,22 +3,17 @@
 // sweep (testing/browser-db.ts). Every view renders without a console error; the table sorts, filters
 // (by module too), pages and updates live; two selected runs give two curves; the placements view shows
 // the baseline and Δ as the store computes them, and the model map per module; stored HTML stays text.
-// ACMIX_LAB_SCREENSHOTS=1 also writes the README's screenshots to docs/images/.
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '@acmix-lab/store';
 import { startDashboard, type RunningDashboard } from './start.js';
 import { SCALES_SWEEP, SWEEP, writeBrowserDatabase, type BrowserDatabase } from './testing/browser-db.js';
+import { launchChromium, viewRendered, VIEWPORT } from './testing/chromium.js';
 import { XSS_NAME, XSS_SWEEP } from './testing/fixture-db.js';
 import type { Placements, Run } from './web/api.js';
-import { count, signed } from './web/format.js';
+import { signed, signedCount } from './web/format.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const SCREENSHOTS = process.env.ACMIX_LAB_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../../docs/images/', import.meta.url)) : null;
 
 let fixture: BrowserDatabase;
 let dashboard: RunningDashboard;
@@ -26,12 +21,9 @@ let browser: Browser;
 const open: { page: Page; errors: string[]; dialogs: string[] }[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM}: install it with \`apt-get install chromium\` (the dashboard's browser tests drive it; no browser is downloaded)`);
-  }
   fixture = await writeBrowserDatabase();
   dashboard = await startDashboard({ db: fixture.dbFile, pollMs: 100 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 600_000);
 
 afterAll(async () => {
@@ -50,24 +42,15 @@ afterEach(async () => {
 
 /** A new page at `hash`, once its view has rendered; console errors, page errors and dialogs are collected. */
 async function visit(hash: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+  const page = await browser.newPage({ viewport: VIEWPORT });
   const watched = { page, errors: [] as string[], dialogs: [] as string[] };
   open.push(watched);
   page.on('console', (m) => { if (m.type() === 'error') watched.errors.push(m.text()); });
   page.on('pageerror', (e) => watched.errors.push(e.message));
   page.on('dialog', (d) => { watched.dialogs.push(d.message()); void d.dismiss(); });
   await page.goto(`${dashboard.url}${hash}`);
-  await page.waitForSelector('main[aria-busy="false"]');
+  await viewRendered(page);
   return page;
-}
-
-/** A PNG of the region from the top of `from` to the bottom of `to` (kept small: tens of KB). */
-async function screenshot(page: Page, name: string, from: string, to = from, maxHeight = 1000): Promise<void> {
-  if (!SCREENSHOTS) return;
-  const [top, bottom] = [(await page.locator(from).first().boundingBox())!, (await page.locator(to).first().boundingBox())!];
-  const height = Math.min(maxHeight, bottom.y + bottom.height - top.y);
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `dashboard-${name}.png`), fullPage: true, clip: { x: 0, y: top.y, width: 1100, height } });
 }
 
 const column = (page: Page, key: string) => page.locator(`tbody tr td:nth-child(${2 + ['id', 'sweep', 'name', 'positions', 'module'].indexOf(key)})`).allTextContents();
@@ -92,7 +75,6 @@ describe('runs', () => {
     const page = await visit('#/runs');
     expect(await page.locator('tbody tr').count()).toBe(50);
     expect(await summary(page)).toMatch(new RegExp(`^1–50 of ${runs.length} runs \\(${runs.length} in all\\)`));
-    await screenshot(page, 'runs', 'main', 'main', 420);
 
     const firstRun = async () => {
       const id = Number(await page.locator('tbody tr').first().getAttribute('data-run'));
@@ -163,13 +145,12 @@ describe('curves', () => {
     expect(png.bytes.subarray(1, 4).toString()).toBe('PNG');
 
     await page.goto(`${dashboard.url}#/runs`);
-    await page.waitForSelector('main[aria-busy="false"]');
+    await viewRendered(page);
     for (const name of ['tiny-t', 'tiny-t+ACmix@P5']) await page.check(`tr[data-run="${pick(name, 1)}"] input[type=checkbox]`);
     await page.goto(`${dashboard.url}#/curves`);
-    await page.waitForSelector('main[aria-busy="false"]');
+    await viewRendered(page);
     await page.check('section.curves input[type=checkbox]');
     await expect.poll(() => page.locator('section.curves canvas').getAttribute('aria-label')).toMatch(/2 curves: tiny-t \(mean of 2 seeds\); tiny-t\+ACmix@P5 \(mean of 2 seeds\)/);
-    await screenshot(page, 'curves', 'main');
   });
 });
 
@@ -186,16 +167,14 @@ describe('placements', () => {
     expect(await rows.locator('td:first-child').allTextContents()).toEqual(variants.map((g) => g.name));
     expect(await rows.locator('td.delta').allTextContents()).toEqual(variants.map(deltaText));
     expect(await page.locator('section.placements canvas').getAttribute('aria-label')).toContain('tiny-t (baseline)');
-    await screenshot(page, 'placements', 'section.placements', 'section.placements > .table-scroll');
 
     // P5 is coloured by ACmix's mean Δ there; P3, a candidate no variant uses, stays white.
     const mapText = () => page.locator('svg.model-map').textContent();
     expect(await page.locator('svg.model-map circle[data-position="P5"]').getAttribute('fill')).not.toBe('#ffffff');
     expect(await page.locator('svg.model-map circle[data-position="P3"]').getAttribute('fill')).toBe('#ffffff');
-    const costOf = (module: string) => `+${count(data.model_map!.positions.P5!.costs[module]!.params_delta)} params`;
+    const costOf = (module: string) => `${signedCount(data.model_map!.positions.P5!.costs[module]!.params_delta)} params`;
     expect(costOf('ACmix')).not.toBe(costOf('SE'));
     expect(await mapText()).toContain(`P5 after · Δ ${signed(data.position_effects.P5!.mean_delta!.map50_95)} (1 variant) · ${costOf('ACmix')}`);
-    await screenshot(page, 'model-map', 'svg.model-map');
     await page.selectOption('select[aria-label="module"]', 'SE');
     const se = await getJson<Placements>(`/api/sweeps/${SWEEP}/placements?module=SE`);
     await expect.poll(mapText).toContain(`P5 after · Δ ${signed(se.position_effects.P5!.mean_delta!.map50_95)} (1 variant) · ${costOf('SE')}`);
@@ -242,7 +221,7 @@ describe('parallel coordinates and the run page', () => {
     expect(await page.locator('pre.yaml-diff span.added').allTextContents()).toContainEqual(expect.stringMatching(/\[-1, 1, SE, \[\]\]/));
 
     await page.goto(`${dashboard.url}#/run/${original}`);
-    await page.waitForSelector('main[aria-busy="false"]');
+    await viewRendered(page);
     await expect.poll(() => page.locator('img.artifact-image').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(100);
     const files = await page.locator('.artifact li a').allTextContents();
     expect(files.filter((f) => f.startsWith('weights/best/')).length).toBeGreaterThan(0);
@@ -261,7 +240,7 @@ describe('stored strings are text', () => {
       [`#/parallel/${encodeURIComponent(XSS_SWEEP)}`, XSS_SWEEP]];
     for (const [hash, stored] of views) {
       await page.goto(`${dashboard.url}${hash}`);
-      await page.waitForSelector('main[aria-busy="false"]');
+      await viewRendered(page);
       // As text or, on a canvas, in its description.
       const shown = await page.locator('main').evaluate((main) => [main.textContent, ...[...main.querySelectorAll('[aria-label]')].map((e) => e.getAttribute('aria-label'))].join(' '));
       expect(shown, hash).toContain(stored);

@@ -23,6 +23,11 @@ export function count(x: number | null | undefined): string {
   return String(x);
 }
 
+/** A count's change: +17.8k, −38.3k (a parameter cost can be negative: a module replacing a wider layer). */
+export function signedCount(x: number | null | undefined): string {
+  return x === null || x === undefined ? DASH : `${x >= 0 ? '+' : '−'}${count(Math.abs(x))}`;
+}
+
 export function duration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return DASH;
   const s = Math.round(seconds);

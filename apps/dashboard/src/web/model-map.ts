@@ -4,7 +4,7 @@
 // SVG with inline styles, so the PNG export looks like the page.
 import type { ModelMap, PositionEffect } from '@acmix-lab/store';
 import { svg } from './dom.js';
-import { count, signed } from './format.js';
+import { count, signed, signedCount } from './format.js';
 
 const ROW = 20;
 /** Room above each section for its name. */
@@ -61,7 +61,7 @@ export function drawModelMap(map: ModelMap, effects: Record<string, PositionEffe
         svg('title', {}, `${name}: mean Δ mAP50-95 ${signed(delta)} over ${effect?.variants.length ?? 0} variants`)));
       const effectText = delta === null ? 'no comparison yet' : `Δ ${signed(delta)} (${effect!.variants.length} variant${effect!.variants.length === 1 ? '' : 's'})`;
       const cost = module === null ? undefined : p.costs[module];
-      const costText = cost ? `+${count(cost.params_delta)} params, ${signed(cost.gflops_delta, 2)} GFLOPs` : 'cost not measured';
+      const costText = cost ? `${signedCount(cost.params_delta)} params, ${signed(cost.gflops_delta, 2)} GFLOPs` : 'cost not measured';
       parts.push(text(cx + 12, cy, `${name} ${p.kind} · ${effectText} · ${costText}`, { 'font-size': 11 }));
     });
     y += ROW;
