@@ -42,7 +42,7 @@ try {
   for (const run of compared) await page.check(`tr[data-run="${run.id}"] input[type=checkbox]`);
   await visit('#/curves');
   await page.check('section.curves input[type=checkbox]'); // group by variant: mean ± std over seeds
-  await page.waitForFunction(() => document.querySelector('section.curves canvas')?.getAttribute('aria-label')?.includes('mean of'));
+  await page.waitForSelector('section.curves canvas[aria-label*="mean of"]');
   await shot('curves', 'main');
 
   await visit(`#/placements/${encodeURIComponent(values.sweep)}`);
