@@ -1,9 +1,11 @@
 // The dashboard in a real browser: Debian's Chromium driven by playwright-core (no browser is
 // downloaded), against the server on a free loopback port, over a database written by a real tiny
 // sweep (testing/browser-db.ts). Every view renders without a console error; the table sorts, filters
-// (by module too), pages and updates live; two selected runs give two curves; the placements view shows
-// the baseline and Δ as the store computes them, and the model map per module; stored HTML stays text.
+// (by module too), pages and updates live; the host column shows where each run trained; two selected
+// runs give two curves; the placements view shows the baseline and Δ as the store computes them, and the
+// model map per module; stored HTML stays text.
 import fs from 'node:fs';
+import os from 'node:os';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '@acmix-lab/store';
@@ -13,6 +15,7 @@ import { launchChromium, viewRendered, VIEWPORT } from './testing/chromium.js';
 import { XSS_NAME, XSS_SWEEP } from './testing/fixture-db.js';
 import type { Placements, Run } from './web/api.js';
 import { signed, signedCount } from './web/format.js';
+import { COLUMNS } from './web/runs-columns.js';
 
 
 let fixture: BrowserDatabase;
@@ -53,7 +56,9 @@ async function visit(hash: string): Promise<Page> {
   return page;
 }
 
-const column = (page: Page, key: string) => page.locator(`tbody tr td:nth-child(${2 + ['id', 'sweep', 'name', 'positions', 'module'].indexOf(key)})`).allTextContents();
+/** The cells of column `key` on the table's page (the first cell of a row is its checkbox). */
+const cells = (page: Page, key: string) => page.locator(`tbody tr td:nth-child(${2 + COLUMNS.findIndex((c) => c.key === key)})`);
+const column = (page: Page, key: string) => cells(page, key).allTextContents();
 const getJson = async <T>(url: string): Promise<T> => (await fetch(new URL(url, dashboard.url))).json() as Promise<T>;
 /** The store's Δ as the placements table prints it: Δ [95% interval]. */
 const deltaText = (g: Placements['groups'][number]) => {
@@ -119,6 +124,29 @@ describe('runs', () => {
     writer.addRuns(writer.getSweep(SWEEP)!.id, [{ key: 'live', name: 'tiny-t+SE@P3', positions: ['P3'], module: 'SE', scale: 't', seed: 7, model_yaml: '', config: {}, epoch_budget: 2 }]);
     writer.close();
     await expect.poll(() => summary(page), { timeout: 15_000 }).toMatch(new RegExp(`of ${runs.length + 1} runs`));
+  });
+
+  it('shows the host each run trained on, as text, and nothing for an imported run', async () => {
+    const runs = await getJson<Run[]>('/api/runs');
+    const trained = runs.filter((r) => r.sweep === SWEEP && r.status === 'completed');
+    expect(trained.length).toBe(Object.keys(fixture.runs).length + 1); // its runs and the reproduction, trained by worker processes here
+    const page = await visit('#/runs');
+    await page.fill('input[data-filter="sweep"]', `=${SWEEP}`);
+    await page.fill('input[data-filter="status"]', '=completed');
+    expect((await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-run'))))).sort((a, b) => a - b))
+      .toEqual(trained.map((r) => r.id).sort((a, b) => a - b));
+    expect(await column(page, 'host')).toEqual(trained.map(() => os.hostname()));
+    expect(await cells(page, 'host').evaluateAll((tds) => tds.map((td) => td.children.length))).toEqual(trained.map(() => 0)); // text, no markup
+
+    await page.fill('input[data-filter="sweep"]', '');
+    await page.fill('input[data-filter="status"]', '');
+    await page.fill('input[data-filter="id"]', `=${fixture.xss}`);
+    expect(runs.find((r) => r.id === fixture.xss)!.host).toBeNull(); // imported from an Ultralytics run folder: no host
+    expect(await column(page, 'id')).toEqual([String(fixture.xss)]);
+    expect(await column(page, 'host')).toEqual(['']);
+    await page.fill('input[data-filter="id"]', '');
+    await page.fill('input[data-filter="host"]', `=${os.hostname()}`);
+    expect(await page.locator('tbody tr').count()).toBe(runs.filter((r) => r.host === os.hostname()).length);
   });
 });
 

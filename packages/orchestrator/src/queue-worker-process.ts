@@ -1,8 +1,8 @@
 // One queue worker process of `acmix-lab worker` (queue-workers.ts starts them): a BullMQ worker on
 // RUNS_QUEUE with concurrency 1 that trains each job's run in the shared checkpoint folder and reports
 // everything through the job's coordinator's event stream (queue-events.ts); it never opens the database.
-// Started as `node --import tsx queue-worker-process.ts URL CHECKPOINTS THREADS LOCK_MS` with TensorFlow's
-// thread variables in its environment (threads.ts).
+// Started as `node --import tsx queue-worker-process.ts URL CHECKPOINTS THREADS LOCK_MS DATA_MAP_JSON` with
+// TensorFlow's thread variables in its environment (threads.ts).
 //   - Its job lock is renewed while it trains (BullMQ's, every LOCK_MS / 2, and by the run's heartbeat);
 //     a worker that dies stops renewing it, and after LOCK_MS another worker's stalled-job check hands the
 //     job on: that worker resumes the run from the checkpoint in the shared folder. A worker that finds it
@@ -16,6 +16,7 @@ import path from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { initBackend } from '@acmix-lab/runtime';
 import { currentWorker } from '@acmix-lab/store';
+import { mapDataPath, type DataMap } from './data-map.js';
 import type { WorkerMessage } from './messages.js';
 import { connectRedis, queueVersion, RUNS_QUEUE, type RunJob } from './queue.js';
 import { sendEvent, type QueueEvent } from './queue-events.js';
@@ -23,7 +24,8 @@ import { runLabel } from './report.js';
 import type { RunWriter } from './run-writer.js';
 import { trainRun } from './worker-run.js';
 
-const [url, checkpoints, threads, lockMs] = process.argv.slice(2) as [string, string, string, string];
+const [url, checkpoints, threads, lockMs, dataMapJson] = process.argv.slice(2) as [string, string, string, string, string];
+const dataMap = JSON.parse(dataMapJson) as DataMap;
 const lockDuration = Number(lockMs);
 const stop = new AbortController();
 const who = currentWorker();
@@ -83,7 +85,8 @@ async function processJob(job: Job<RunJob>, token?: string): Promise<string> {
     if (message.type === 'epoch') log(`${runLabel(data.run)}: epoch ${message.epoch}/${message.epochs} mAP50-95 ${message.map50_95.toFixed(4)}`);
     emit({ type: 'progress', worker: who.worker, message });
   };
-  const context = { who, backend, threads: Number(threads), loaderWorkers: Number(threads), heartbeatMs: Math.max(1000, lockDuration / 3), send };
+  const context = { who, backend, threads: Number(threads), loaderWorkers: Number(threads), heartbeatMs: Math.max(1000, lockDuration / 3), send,
+    localPath: (file: string) => mapDataPath(dataMap, file) };
   const { outcome, error } = await trainRun(context, data.run, path.join(checkpoints, data.folder), queueWriter(job, token!, emit, track), stop.signal);
   send({ type: 'done', runId, outcome, error });
   log(`${runLabel(data.run)}: ${outcome}${error ? `: ${error}` : ''}`);
@@ -107,4 +110,5 @@ const onSignal = async () => {
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
-log(`taking runs from ${url} (${backend.backend}, ${threads} threads, checkpoints in ${checkpoints})`);
+const mapped = dataMap.map((m) => `, data ${m.from} at ${m.to}`).join('');
+log(`taking runs from ${url} (${backend.backend}, ${threads} threads, checkpoints in ${checkpoints}${mapped})`);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { BackendInfo } from '@acmix-lab/runtime';
 import { RunStateError, type RunRecord, type WorkerIdentity } from '@acmix-lab/store';
 import {
-  committedResults, RunFinishedError, runFiles, train, type ResumeInput, type TrainConfigInput, type TrainHooks,
+  committedResults, RunFinishedError, runFiles, train, type LocalPath, type ResumeInput, type TrainConfigInput, type TrainHooks,
 } from '@acmix-lab/trainer';
 import type { RunOutcome, WorkerMessage } from './messages.js';
 import type { Artifact, RunWriter } from './run-writer.js';
@@ -24,6 +24,8 @@ export interface RunContext {
   loaderWorkers: number;
   heartbeatMs: number;
   send: (message: WorkerMessage) => void;
+  /** Where the run's dataset is on this machine (a queue worker's --data-map); default where its config says. */
+  localPath?: LocalPath;
 }
 
 /** Why a run's training was stopped through its AbortSignal. */
@@ -119,6 +121,7 @@ export async function trainRun(ctx: RunContext, run: HeldRun, dir: string, write
     const hooks: TrainHooks = {
       log: (line) => fs.appendFileSync(path.join(dir, 'train.log'), `${line}\n`),
       signal: controller.signal,
+      localPath: ctx.localPath,
       start: (s) => {
         const versions = { tensorflow: ctx.backend.tensorflowVersion ?? 'none', tfjs: ctx.backend.tfjsVersion, node: process.versions.node, [THREADS_VERSION_KEY]: String(ctx.threads) };
         writer.info({ backend: s.backend, versions, params: s.params, gflops: s.gflops });

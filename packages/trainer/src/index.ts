@@ -34,7 +34,7 @@ export { ModelEMA } from './optim/ema.js';
 export type { EmaOptions, EmaState } from './optim/ema.js';
 export { ParamGroupError, OptimizerConfigError, OptimStateError } from './optim/errors.js';
 export { loadDataYaml } from './data/data-yaml.js';
-export type { DataConfig } from './data/data-yaml.js';
+export type { DataConfig, LocalPath } from './data/data-yaml.js';
 export { listImageFiles, labelPathFor, IMG_FORMATS, DatasetPathError } from './data/image-files.js';
 export { checkImageLabel } from './data/labels.js';
 export type { LabeledImage, LabelFault, PairCheck } from './data/labels.js';

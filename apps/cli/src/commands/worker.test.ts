@@ -2,9 +2,11 @@
 // tiny model, with two worker processes: a worker SIGKILLed mid-run has its job handed on by BullMQ's
 // stalled-job check and the run resumed by the other worker from the shared checkpoint folder, to the
 // weights of an uninterrupted run; the coordinator SIGKILLed and started again re-attaches and completes
-// the sweep; halving decides across workers; a second coordinator on the same queue whose dataset the
-// workers lack has its run failed with the path while the first sweep goes on; a job from another version
-// is refused naming both; an unreachable Redis is one line. In every case each epoch is in the store once.
+// the sweep; halving decides across workers, on a dataset the coordinator names by a path the workers
+// do not have (their --data-map puts it where they keep it); a second coordinator on the same queue whose
+// dataset the workers lack has its run failed with both paths while the first sweep goes on; a job from
+// another version is refused naming both; an unreachable Redis and a bad flag are one line. In every case
+// each epoch is in the store once.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +20,8 @@ import { CLI_BIN, differingWeights, writeTinyModelYaml } from '@acmix-lab/traine
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-queue-'));
 const checkpoints = path.join(tmp, 'shared');
+/** Where the coordinator's datasets are, for the workers: `<tmp>/coordinator/X` is their `<tmp>/X` (--data-map). */
+const coordinatorView = path.join(tmp, 'coordinator');
 const env = { ...process.env, ACMIX_LAB_BACKEND: '', TF_CPP_MIN_LOG_LEVEL: undefined };
 const TRAIN = 'train: {epochs: 3, batch: 4, imgsz: 64, warmup_epochs: 0.5, close_mosaic: 1, plots: false}\n';
 let redis: Awaited<ReturnType<typeof startRedis>>;
@@ -35,7 +39,8 @@ function start(name: string, ...args: string[]): Proc {
   procs.push(proc);
   return proc;
 }
-const startWorker = (name: string) => start(name, 'worker', '--queue', redis.url, '--checkpoints', checkpoints, '--threads', '1', '--stalled-after', '6');
+const startWorker = (name: string) => start(name, 'worker', '--queue', redis.url, '--checkpoints', checkpoints, '--threads', '1', '--stalled-after', '6',
+  '--data-map', `${coordinatorView}=${tmp}`);
 const text = (p: Proc) => fs.readFileSync(p.log, 'utf8');
 const killGroup = (p: Proc) => process.kill(-p.child.pid!, 'SIGKILL');
 
@@ -121,15 +126,19 @@ describe('sweeps over a BullMQ queue', () => {
     workers.splice(workers.indexOf(dead), 1, startWorker('worker-3'));
   });
 
-  it('halves across workers while another coordinator on the queue has its run fail on a dataset the workers lack', async () => {
+  it('halves across workers on a dataset they map to where they keep it, while another coordinator\'s run fails on a dataset they lack', async () => {
+    // The coordinator's data.yaml, and the absolute `path` in it, are under <tmp>/coordinator: the workers have them under <tmp>.
+    const dataYaml = path.join(coordinatorView, 'data', 'mapped.yaml');
+    const synth = fs.readFileSync(path.join(tmp, 'data', 'data.yaml'), 'utf8');
+    fs.writeFileSync(path.join(tmp, 'data', 'mapped.yaml'), synth.replace(/^path: .*$/m, `path: ${path.join(coordinatorView, 'data')}`));
+    expect(fs.existsSync(coordinatorView)).toBe(false);
     const db = path.join(tmp, 'halving.db');
     const halving = start('halving', 'sweep', sweepFile('halving', 'positions:\n  P3: {after: neck.P3}\n  P4: {after: neck.P4}\n  P5: {after: neck.P5}\n'
-      + 'combine: [[], [P3], [P4], [P5]]\ndata: data/data.yaml\nstrategy: halving\nmin_epochs: 1\neta: 2\n'), '--queue', redis.url, '--db', db);
-    const missing = path.join(tmp, 'elsewhere', 'data.yaml');
+      + `combine: [[], [P3], [P4], [P5]]\ndata: ${dataYaml}\nstrategy: halving\nmin_epochs: 1\neta: 2\n`), '--queue', redis.url, '--db', db);
+    const missing = path.join(coordinatorView, 'elsewhere', 'data.yaml');
     const nodata = start('nodata', 'sweep', sweepFile('nodata', `data: ${missing}\n`), '--queue', redis.url, '--db', path.join(tmp, 'nodata.db'));
     expect(await nodata.exited).toBe(1);
-    expect(text(nodata)).toContain(`run 1 (tiny-t, seed 0) failed`);
-    expect(text(nodata)).toContain(missing);
+    expect(text(nodata)).toContain(`run 1 (tiny-t, seed 0) failed: ${missing}:0:0: ${path.join(tmp, 'elsewhere', 'data.yaml')} on this machine does not exist`);
     expect(await halving.exited).toBe(0);
 
     expect(text(halving)).toMatch(/halving at 1 epochs .* continue to 2 epochs/);
@@ -137,6 +146,9 @@ describe('sweeps over a BullMQ queue', () => {
     const runs = runsOf(db);
     expect(runs.map((r) => r.status).sort()).toEqual(['completed', 'pruned', 'pruned', 'pruned']);
     expect(runs.map((r) => r.epoch).sort()).toEqual([1, 1, 2, 3]);
+    // The run keeps the coordinator's path (its key, its config, its args.yaml): a resume on any worker maps it again.
+    for (const run of runs) expect(run.config.data).toBe(dataYaml);
+    for (const run of runs) expect(fs.readFileSync(path.join(run.run_dir!, 'args.yaml'), 'utf8')).toContain(`data: ${dataYaml}\n`);
     for (const run of runs) {
       const epochs = Array.from({ length: run.epoch }, (_, i) => i + 1);
       expect(loggedEpochs(db, run)).toEqual({ store: epochs, csv: epochs });
@@ -168,5 +180,10 @@ describe('sweeps over a BullMQ queue', () => {
     }
     const bad = spawnSync(process.execPath, [CLI_BIN, 'worker', '--queue', 'localhost:6379', '--checkpoints', checkpoints], { encoding: 'utf8', cwd: tmp, env });
     expect(bad.stderr.trim()).toBe('acmix-lab: error: --queue localhost:6379: expected a Redis URL, redis://HOST:PORT');
+    const map = (value: string) => spawnSync(process.execPath, [CLI_BIN, 'worker', '--queue', url, '--checkpoints', checkpoints, '--data-map', value],
+      { encoding: 'utf8', cwd: tmp, env }).stderr.trim();
+    expect(map('/srv/data')).toBe('acmix-lab: error: --data-map /srv/data: expected FROM=TO, the coordinator\'s dataset folder = this machine\'s');
+    expect(map('data=/srv')).toBe('acmix-lab: error: --data-map data=/srv: FROM must be an absolute path (the coordinator\'s), got "data"');
+    expect(map('/srv/data=nowhere')).toBe(`acmix-lab: error: --data-map /srv/data=nowhere: ${path.join(tmp, 'nowhere')} does not exist on this machine`);
   });
 });

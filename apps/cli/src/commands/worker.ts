@@ -1,5 +1,6 @@
-// `acmix-lab worker --queue redis://HOST:PORT --checkpoints DIR [--concurrency N]`: trains runs that sweeps
-// started with `--queue` put on the queue, on this machine, until Ctrl-C (packages/orchestrator serveQueue).
+// `acmix-lab worker --queue redis://HOST:PORT --checkpoints DIR [--concurrency N] [--data-map FROM=TO…]`: trains
+// runs that sweeps started with `--queue` put on the queue, on this machine, until Ctrl-C (packages/orchestrator
+// serveQueue).
 import type { Command } from 'commander';
 import { DEFAULT_STALLED_AFTER_MS, serveQueue } from '@acmix-lab/orchestrator';
 import { CommandExit } from '../errors.js';
@@ -12,6 +13,7 @@ interface WorkerFlags {
   concurrency: number;
   threads?: number;
   stalledAfter: number;
+  dataMap: string[];
 }
 
 export function registerWorkerCommand(program: Command): void {
@@ -24,10 +26,13 @@ export function registerWorkerCommand(program: Command): void {
     .option('--threads <n>', 'TensorFlow threads per run (default: an equal share)', positiveInt)
     .option('--stalled-after <seconds>', 'a run whose worker gave no sign of life for this long is handed to another worker (longer than a batch takes)',
       positiveInt, DEFAULT_STALLED_AFTER_MS / 1000)
+    .option('--data-map <from=to>', 'the coordinator\'s dataset folder FROM is TO on this machine (repeatable; the longest FROM wins)',
+      (value: string, previous: string[]) => [...previous, value], [])
     .action(async (flags: WorkerFlags, cmd: Command) => {
       const code = await serveQueue({
         url: flags.queue, checkpoints: flags.checkpoints, concurrency: flags.concurrency, threads: flags.threads,
         stalledAfterMs: flags.stalledAfter * 1000, backend: globalOptions(cmd).backend,
+        dataMap: flags.dataMap,
       });
       if (code !== 0) throw new CommandExit(code === 130 ? 'stopped' : `a worker process exited with code ${code}`, code);
     });

@@ -63,6 +63,23 @@ describe('loadDataYaml', () => {
     expect(errorOf(() => loadDataYaml(yamlAt('i.yaml', 'train: images/train\nval: images/val\n'))).message)
       .toMatch(/i\.yaml:1:1: either 'names' or 'nc' is required/);
   });
+
+  it('reads the dataset where a data map puts it: the data.yaml and the absolute path, train, val in it', () => {
+    // The coordinator's /coordinator/ds is `root/ds` here (a queue worker's --data-map).
+    const local = (p: string) => (p.startsWith('/coordinator/') ? path.join(root, p.slice('/coordinator/'.length)) : p);
+    yamlAt('abs.yaml', 'path: /coordinator/ds\ntrain: images/train\nval: /coordinator/ds/images/val\nnames: [a]\n');
+    const cfg = loadDataYaml('/coordinator/ds/abs.yaml', local);
+    expect(cfg).toMatchObject({ yamlFile: path.join(root, 'ds/abs.yaml'), path: path.join(root, 'ds') });
+    expect(cfg.train).toEqual([path.join(root, 'ds/images/train')]);
+    expect(cfg.val).toEqual([path.join(root, 'ds/images/val')]);
+    // Missing here: errors name the coordinator's path and this machine's.
+    expect(errorOf(() => loadDataYaml('/coordinator/other/data.yaml', local)).message)
+      .toBe(`/coordinator/other/data.yaml:0:0: ${path.join(root, 'other/data.yaml')} on this machine does not exist`);
+    expect(errorOf(() => loadDataYaml(yamlAt('abs2.yaml', 'path: /coordinator/gone\ntrain: a\nval: b\nnames: [a]\n'), local)).message)
+      .toBe(`${path.join(root, 'ds/abs2.yaml')}:1:7: path: /coordinator/gone (${path.join(root, 'gone')} on this machine) does not exist`);
+    expect(errorOf(() => loadDataYaml(yamlAt('abs3.yaml', 'train: images/train\nval: /coordinator/ds/nope\nnames: [a]\n'), local)).message)
+      .toBe(`${path.join(root, 'ds/abs3.yaml')}:2:6: val: /coordinator/ds/nope (${path.join(root, 'ds/nope')} on this machine) does not exist`);
+  });
 });
 
 describe('image files and label paths', () => {

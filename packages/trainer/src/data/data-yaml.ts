@@ -4,10 +4,12 @@
 // root that split paths are joined to, defaulting to the yaml's folder. No downloads.
 // Differences, on purpose: a relative `path` is looked up next to the yaml before the working
 // directory (Ultralytics: working directory, then its datasets dir), and every split path must exist.
+// `local` says where an absolute path of the dataset is on this machine (a queue worker's data map): it is
+// applied to the data.yaml and to the absolute `path` and split entries in it, and errors name both paths.
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { configErrorAt, readYamlFile, validateYaml, type ParsedYaml } from '@acmix-lab/runtime';
+import { ConfigError, configErrorAt, readYamlFile, validateYaml, type ParsedYaml } from '@acmix-lab/runtime';
 
 const splitSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
@@ -63,32 +65,40 @@ function namesList(parsed: ParsedYaml, names: string[] | Record<string, string> 
   return list;
 }
 
-function resolveRoot(root: string | null | undefined, yamlDir: string): string {
+/** Where an absolute dataset path is on this machine. */
+export type LocalPath = (absolute: string) => string;
+
+/** `p`, and what it is on this machine when a data map moved it: for errors. */
+const both = (p: string, local: string) => (p === local ? p : `${p} (${local} on this machine)`);
+
+function resolveRoot(root: string | null | undefined, yamlDir: string, local: LocalPath): string {
   if (!root) return yamlDir;
-  if (path.isAbsolute(root)) return root;
+  if (path.isAbsolute(root)) return local(root);
   const candidates = [path.resolve(yamlDir, root), path.resolve(root)];
   return candidates.find((c) => fs.existsSync(c)) ?? candidates[0]!;
 }
 
 /** Join a split entry to the root; like Ultralytics, retry without a leading "../" if that misses. */
-function resolveSplit(parsed: ParsedYaml, root: string, key: 'train' | 'val' | 'validation' | 'test', value: string | string[]): string[] {
+function resolveSplit(parsed: ParsedYaml, root: string, key: 'train' | 'val' | 'validation' | 'test', value: string | string[], local: LocalPath): string[] {
   const entries = Array.isArray(value) ? value : [value];
   return entries.map((entry, i) => {
-    let p = path.resolve(root, entry);
+    let p = path.isAbsolute(entry) ? local(entry) : path.resolve(root, entry);
     if (!fs.existsSync(p) && entry.startsWith('../')) {
       const retry = path.resolve(root, entry.slice(3));
       if (fs.existsSync(retry)) p = retry;
     }
     if (!fs.existsSync(p)) {
-      throw configErrorAt(parsed, Array.isArray(value) ? [key, i] : [key], `${p} does not exist`);
+      throw configErrorAt(parsed, Array.isArray(value) ? [key, i] : [key], `${path.isAbsolute(entry) ? both(entry, p) : p} does not exist`);
     }
     return p;
   });
 }
 
 /** Read and check a data.yaml; errors are ConfigError naming file:line:column and the field. */
-export function loadDataYaml(file: string): DataConfig {
-  const yamlFile = path.resolve(file);
+export function loadDataYaml(file: string, local: LocalPath = (p) => p): DataConfig {
+  const asked = path.resolve(file);
+  const yamlFile = local(asked);
+  if (yamlFile !== asked && !fs.existsSync(yamlFile)) throw new ConfigError(asked, 0, 0, '', `${yamlFile} on this machine does not exist`);
   const parsed = readYamlFile(yamlFile);
   if (parsed.value === null || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {
     throw configErrorAt(parsed, [], 'a data.yaml must be a mapping with train, val and names');
@@ -98,13 +108,14 @@ export function loadDataYaml(file: string): DataConfig {
   const val = data.val ?? data.validation;
   if (val === undefined) throw configErrorAt(parsed, [], "'val' is required ('train' and 'val' are required in all data YAMLs)");
   const names = namesList(parsed, data.names, data.nc);
-  const root = resolveRoot(data.path, path.dirname(yamlFile));
+  const root = resolveRoot(data.path, path.dirname(yamlFile), local);
+  if (data.path && path.isAbsolute(data.path) && !fs.existsSync(root)) throw configErrorAt(parsed, ['path'], `${both(data.path, root)} does not exist`);
   return {
     yamlFile,
     path: root,
-    train: resolveSplit(parsed, root, 'train', data.train),
-    val: resolveSplit(parsed, root, valKey, val),
-    test: data.test ? resolveSplit(parsed, root, 'test', data.test) : null,
+    train: resolveSplit(parsed, root, 'train', data.train, local),
+    val: resolveSplit(parsed, root, valKey, val, local),
+    test: data.test ? resolveSplit(parsed, root, 'test', data.test, local) : null,
     names,
     nc: names.length,
   };

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@acmix-lab/runtime';
 import { buildModel, modelImgsz, modelSummary, type YoloModel } from '@acmix-lab/yolo';
 import { DEFAULT_AUGMENT, type AugmentHyp } from '../data/augment.js';
-import { loadDataYaml } from '../data/data-yaml.js';
+import { loadDataYaml, type LocalPath } from '../data/data-yaml.js';
 import { DataLoader, mosaicForEpoch } from '../data/loader.js';
 import { scanSplit } from '../data/scan.js';
 import type { LossGains } from '../loss/detection-loss.js';
@@ -68,6 +68,11 @@ export interface TrainHooks {
   epoch?: (r: EpochReport) => void;
   /** Stops after the current batch; the last complete epoch stays resumable. */
   signal?: AbortSignal;
+  /**
+   * Where the dataset's absolute paths (config.data, and those in the data.yaml) are on this machine (a queue
+   * worker's data map); config.data and args.yaml keep the path as given, so another machine can resume the run.
+   */
+  localPath?: LocalPath;
 }
 
 export interface TrainResult {
@@ -109,7 +114,7 @@ export async function train(input: TrainConfigInput | ResumeInput, hooks: TrainH
   const backend = await initBackend(config.backend ?? undefined);
   config.backend = backend.backend;
 
-  const data = loadDataYaml(config.data);
+  const data = loadDataYaml(config.data, hooks.localPath);
   const trainSplit = scanSplit(data.train, data.nc, { prefix: 'train', log, strict: config.strict });
   const valSplit = scanSplit(data.val, data.nc, { prefix: 'val', log, strict: config.strict });
   const build = { scale: config.model_scale ?? undefined, nc: data.nc, imgsz: config.imgsz, seed: config.seed };
