@@ -1,38 +1,45 @@
-// npm run bench:train — training throughput of YOLOv8n and the seed's version-one yaml (three ACmix
-// in the neck) at imgsz 320, batch 16, in one run on this machine:
-//   * the training step alone (forward, v8 loss with the assigner, backward, optimizer loop with
-//     accumulation to nbs 64 and the EMA) on a fixed batch;
+// npm run bench:train [-- --profile] — training speed of YOLOv8n and the seed's version-one yaml (three
+// ACmix in the neck) at imgsz 320, batch 16, against PyTorch on the same batch in the same run:
+//   * our full step (TrainingStep: forward, v8 loss with the assigner, backward, the optimizer loop with
+//     accumulation to nbs 64, SGD nesterov with weight-decay groups, EMA) and PyTorch's full step
+//     (train_torch.py: the same, with tools/fixtures' ports of the loss, assigner, optimizer and EMA),
+//     alternating one accumulation cycle (4 batches, one optimizer step) of each per round; best and median;
+//   * beside it PyTorch's forward + backward of a plain loss (the network's compute alone);
 //   * the same step fed by the DataLoader (mosaic augmentation in worker threads);
-//   * the share of the machine's conv throughput the step achieves: 3 × forward FLOPs × img/s
-//     ÷ the fwd+bwd GFLOP/s of bench:backend's 3×3 conv, measured in this run;
-//   * the reference: the same network in PyTorch 2 threads, forward + backward of a plain loss;
+//   * the share of the machine's conv throughput the step achieves (bench:backend's 3×3 conv, this run);
 //   * the step with tfjs-node's stock Conv2D kernels against the 1×1-as-MatMul route initBackend
-//     installs (docs/onednn-sigfpe.md), alternating in this process so both see the same load.
-import { execFileSync } from 'node:child_process';
+//     installs (docs/onednn-sigfpe.md), alternating in this process;
+//   * with --profile, where our step's time goes by op family and phase (step-profile.ts).
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { initBackend, registerNativeKernelFixes, unregisterNativeKernelFixes } from '@acmix-lab/runtime';
 import { buildModel, modelSummary, type YoloModel } from '@acmix-lab/yolo';
 import {
-  DataLoader, loadDataYaml, resolveTrainConfig, scanSplit, synthDataset, TrainingStep, type Batch,
+  DataLoader, loadDataYaml, resolveTrainConfig, scanSplit, synthDataset, TrainingStep, type Batch, type StepPhase,
 } from '@acmix-lab/trainer';
 import { measureConv } from './backend.js';
 import { formatTable, recordBenchmark, repoRoot } from './report.js';
+import { StepProfiler } from './step-profile.js';
 
 const BATCH = 16;
 const IMGSZ = 320;
 const NC = 3;
-const STEPS = Number(process.env.BENCH_STEPS ?? 8);
+/** Batches per optimizer step at batch 16 (nbs 64): one timed cycle. */
+const CYCLE = 4;
+const PROFILE = process.argv.includes('--profile');
 const MODELS = [
-  { name: 'yolov8n', yaml: 'experiments/models/yolov8.yaml' },
-  { name: 'yolov8n + 3 ACmix (seed v1)', yaml: 'experiments/models/yolov8-acmix-neck.yaml' },
+  { name: 'yolov8n', yaml: 'experiments/models/yolov8.yaml', rounds: Number(process.env.BENCH_ROUNDS ?? 5) },
+  // PyTorch's official ACmix takes 5–20 s a step here: fewer rounds.
+  { name: 'yolov8n + 3 ACmix (seed v1)', yaml: 'experiments/models/yolov8-acmix-neck.yaml', rounds: 2 },
 ];
 
 /** The training step train() runs, past warmup, accumulating 4 batches per optimizer step as at batch 16. */
-function trainer(model: YoloModel, images: number) {
+function trainer(model: YoloModel, images: number, onPhase?: (p: StepPhase) => void) {
   const config = resolveTrainConfig({ model: 'bench', data: 'bench', batch: BATCH, imgsz: IMGSZ, epochs: 100 });
-  const step = new TrainingStep(model, config, { nc: NC, images, nb: Math.ceil(images / BATCH) });
+  const step = new TrainingStep(model, config, { nc: NC, images, nb: Math.ceil(images / BATCH) }, { onPhase });
   let ni = 300;
   return {
     step: (b: Batch) => { step.run(b, ni++, 3); },
@@ -41,6 +48,31 @@ function trainer(model: YoloModel, images: number) {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** train_torch.py as a child answering `full N` / `fwdbwd N` with per-iteration ms. */
+function torchReference(yaml: string, batchDir: string) {
+  const child = spawn('python3', [path.join(repoRoot, 'tools/bench/train_torch.py'), path.join(repoRoot, yaml), 'n', String(NC), batchDir],
+    { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  return {
+    async run(cmd: 'full' | 'fwdbwd', n: number): Promise<number[]> {
+      child.stdin.write(`${cmd} ${n}\n`);
+      const line = await lines.next();
+      if (line.done) throw new Error(`train_torch.py exited (${child.exitCode}) before answering "${cmd} ${n}"`);
+      return (JSON.parse(line.value) as { ms: number[] }).ms;
+    },
+    close: () => { child.stdin.end(); },
+  };
+}
+
+/** The batch for PyTorch: images as raw float32 NHWC, targets as Ultralytics' batch_idx / cls / bboxes. */
+function writeBatch(b: Batch, dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'images.f32'), Buffer.from(b.images.buffer, b.images.byteOffset, b.images.byteLength));
+  fs.writeFileSync(path.join(dir, 'targets.json'), JSON.stringify({ batch: b.size, imgsz: b.imgsz,
+    batch_idx: [...b.targets.batchIndex], cls: [...b.targets.cls], bboxes: [...b.targets.boxes] }));
+}
 
 /** Step ms with the stock conv kernels and with the 1×1 MatMul route: medians of single steps, alternating ABBA. */
 function pointwiseRouteAB(step: () => void, rounds = 10): { stock: number; matmul: number } {
@@ -60,21 +92,19 @@ function pointwiseRouteAB(step: () => void, rounds = 10): { stock: number; matmu
   return { stock: median(times.stock), matmul: median(times.matmul) };
 }
 
-async function timeSteps(run: () => Promise<void> | void, steps: number): Promise<number> {
-  await run(); // warm-up: kernels, graph shapes
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) await run();
-  return (performance.now() - t0) / steps;
-}
-
-function torchReference(yaml: string): { ms: number; img_s: number } | null {
-  try {
-    const out = execFileSync('python3', [path.join(repoRoot, 'tools/bench/train_torch.py'), path.join(repoRoot, yaml), 'n', String(NC), String(BATCH), String(IMGSZ)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    return JSON.parse(out.trim().split('\n').pop()!);
-  } catch (err) {
-    console.warn(`PyTorch reference skipped: ${(err as Error).message.split('\n')[0]}`);
-    return null;
+/** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
+async function alternate(ours: () => void, torch: ReturnType<typeof torchReference>, rounds: number) {
+  const cycle = () => { const ms: number[] = []; for (let i = 0; i < CYCLE; i++) { const t0 = performance.now(); ours(); ms.push(performance.now() - t0); } return ms; };
+  cycle(); // warm-up: kernels, primitives, the optimizer's buffers
+  await torch.run('full', 2 * CYCLE); // PyTorch's first few steps are several times slower (allocator, oneDNN primitives)
+  await torch.run('fwdbwd', 2);
+  const out = { ours: [] as number[], full: [] as number[], fwdbwd: [] as number[] };
+  for (let r = 0; r < rounds; r++) {
+    out.ours.push(mean(cycle()));
+    out.full.push(mean(await torch.run('full', CYCLE)));
+    out.fwdbwd.push(mean(await torch.run('fwdbwd', CYCLE)));
   }
+  return out;
 }
 
 async function main() {
@@ -86,44 +116,77 @@ async function main() {
   const items = scanSplit(data.train, data.nc, { log: () => {} }).items;
   const rows: (string | number)[][] = [];
   const abRows: (string | number)[][] = [];
+  const profiles: string[] = [];
+  const loadAt: string[] = [];
   for (const m of MODELS) {
     const model = buildModel(path.join(repoRoot, m.yaml), { scale: 'n', nc: NC, seed: 0 });
     const gflops = modelSummary(model, IMGSZ).gflops;
-    const t = trainer(model, items.length);
+    const profiler = PROFILE ? new StepProfiler() : null;
+    const t = trainer(model, items.length, profiler?.onPhase);
     const loader = new DataLoader({ items, imgsz: IMGSZ, batchSize: BATCH, augment: true, seed: 0 });
     const first = (await loader.epoch(0).next()).value as Batch;
-    const stepMs = await timeSteps(() => t.step(first), STEPS);
+    const batchDir = path.join(os.tmpdir(), `acmix-lab-bench-train-${process.pid}`);
+    writeBatch(first, batchDir);
+    const torch = torchReference(m.yaml, batchDir);
+    loadAt.push(os.loadavg()[0]!.toFixed(1));
+    const times = await alternate(() => t.step(first), torch, m.rounds);
+    torch.close();
+    fs.rmSync(batchDir, { recursive: true, force: true });
     let epoch = 1;
     let it = loader.epoch(epoch);
-    const withData = await timeSteps(async () => {
+    const waits: number[] = [];
+    const withData: number[] = [];
+    for (let i = 0; i < 2 * CYCLE; i++) {
+      const t0 = performance.now();
       let r = await it.next();
       if (r.done) { it = loader.epoch(++epoch); r = await it.next(); }
+      waits.push(performance.now() - t0);
       const b = r.value as Batch;
       if (b.size === BATCH) t.step(b);
-    }, STEPS);
+      withData.push(performance.now() - t0);
+    }
     await loader.close();
-    if (backend.backend === 'tensorflow') {
+    if (profiler) {
+      profiler.run(() => t.step(first), 2 * CYCLE);
+      profiler.dispose();
+      profiles.push(`**${m.name}**, ms per step (mean of ${2 * CYCLE} steps on the fixed batch, two optimizer steps):\n\n${profiler.table(mean(waits))}`);
+      console.log(`\n${profiles.at(-1)}\n`);
+    }
+    if (backend.backend === 'tensorflow' && !PROFILE) {
       const ab = pointwiseRouteAB(() => t.step(first));
       abRows.push([m.name, ab.stock.toFixed(0), ab.matmul.toFixed(0), (ab.stock / ab.matmul).toFixed(2)]);
     }
     t.dispose();
     model.dispose();
-    const torch = torchReference(m.yaml);
-    const imgS = (BATCH * 1000) / stepMs;
-    const util = (3 * gflops * imgS) / peak;
-    rows.push([m.name, gflops.toFixed(2), stepMs.toFixed(0), imgS.toFixed(1), ((BATCH * 1000) / withData).toFixed(1),
-      `${(100 * util).toFixed(0)}%`, torch ? torch.img_s.toFixed(1) : '-', torch ? `${(imgS / torch.img_s).toFixed(2)}×` : '-']);
+    const best = (xs: number[]) => Math.min(...xs);
+    const ratio = (f: (xs: number[]) => number, ref: number[]) => `${(f(ref) / f(times.ours)).toFixed(2)}× (${(best(ref) / best(times.ours)).toFixed(2)}×)`;
+    const util = (3 * gflops * BATCH * 1000) / median(times.ours) / peak;
+    const ms = (xs: number[]) => `${median(xs).toFixed(0)} (${best(xs).toFixed(0)})`;
+    rows.push([m.name, gflops.toFixed(2), ms(times.ours), ms(times.full), ratio(median, times.full), ms(times.fwdbwd), ratio(median, times.fwdbwd),
+      ((BATCH * 1000) / median(withData)).toFixed(1), `${(100 * util).toFixed(0)}%`]);
     console.log(rows.at(-1)!.join('  '));
   }
-  const table = formatTable(['model (imgsz 320, batch 16)', 'GFLOPs/img', 'step ms', 'img/s step', 'img/s with data', 'of conv peak',
-    'PyTorch fwd+bwd img/s', 'ours ÷ PyTorch'], rows);
-  const note = `conv peak (bench:backend 3×3 conv fwd+bwd, this run): ${peak.toFixed(1)} GFLOP/s; ${STEPS} timed steps after one warm-up. ` +
-    'Our step includes the v8 loss, assigner, optimizer and EMA; the PyTorch reference is forward + backward of a plain loss only.';
+  const table = formatTable(['model (imgsz 320, batch 16)', 'GFLOPs/img', 'ours: full step ms', 'PyTorch: full step ms', 'ours ÷ PyTorch, full step',
+    'PyTorch: fwd+bwd ms', 'ours ÷ PyTorch fwd+bwd', 'ours img/s with data', 'of conv peak'], rows);
+  const note = `Step ms: median (best) over rounds (yolov8n ${MODELS[0]!.rounds}, seed v1 ${MODELS[1]!.rounds}) of the mean of one accumulation ` +
+    `cycle (${CYCLE} batches, one optimizer step and EMA update), ours and PyTorch (2 threads) alternating; load average at the start ${loadAt.join(' / ')}. ` +
+    'Ratios are speed, PyTorch ms ÷ our ms (above 1: we are faster), of medians (of bests). ' +
+    `PyTorch's full step: forward, v8DetectionLoss with the TaskAlignedAssigner, backward, clip_grad_norm_, SGD nesterov with three ` +
+    `weight-decay groups, ModelEMA (tools/bench/train_torch.py); fwd+bwd: a plain loss only. ` +
+    `Conv peak (bench:backend 3×3 conv fwd+bwd, this run): ${peak.toFixed(1)} GFLOP/s.`;
   const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'step ms, stock conv kernels', 'step ms, 1×1 as MatMul', 'speed-up'], abRows)}\n\n` +
     '1×1 convolutions through tfjs-node\'s stock Conv2D kernels or as MatMul (the route initBackend installs against ' +
     'oneDNN\'s SIGFPE, docs/onednn-sigfpe.md): medians of 10 single steps each, alternating (ABBA), in this process.';
   console.log(`\n${table}\n\n${note}${ab}`);
-  recordBenchmark('bench:train', 'npm run bench:train', `${table}\n\n${note}${ab}`);
+  if (PROFILE) {
+    recordBenchmark('bench:train --profile', 'npm run bench:train -- --profile', `${table}\n\n${note}\n\n${profiles.join('\n\n')}\n\n${PROFILE_NOTE}`);
+  } else {
+    recordBenchmark('bench:train', 'npm run bench:train', `${table}\n\n${note}${ab}`);
+  }
 }
+
+const PROFILE_NOTE = 'Every native op timed through the tfjs-node binding (executeOp, tensor create/delete/read), filed by op family ' +
+  'and by the step phase TrainingStep reports; JavaScript is each phase\'s wall time minus its native ops (in the loss phase: the ' +
+  'assigner and loss bookkeeping; elsewhere: tape and dispatch). Timing every op adds a little overhead to each.';
 
 await main();
