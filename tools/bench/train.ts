@@ -30,6 +30,8 @@ const NC = 3;
 /** Batches per optimizer step at batch 16 (nbs 64): one timed cycle. */
 const CYCLE = 4;
 const PROFILE = process.argv.includes('--profile');
+/** `--only yolov8n`: only the models whose name starts with it (printed, not recorded in docs/benchmarks.md). */
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]! : '';
 const MODELS = [
   { name: 'yolov8n', yaml: 'experiments/models/yolov8.yaml', rounds: Number(process.env.BENCH_ROUNDS ?? 5) },
   // PyTorch's official ACmix takes 5–20 s a step here: fewer rounds.
@@ -52,8 +54,10 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** train_torch.py as a child answering `full N` / `fwdbwd N` with per-iteration ms. */
 function torchReference(yaml: string, batchDir: string) {
+  // OpenMP's threads otherwise spin while waiting: on this shared 2-core machine PyTorch's step then ran 5× slower
+  // (12–18 s instead of 2.5–4 s at load 9), which would flatter our ratio.
   const child = spawn('python3', [path.join(repoRoot, 'tools/bench/train_torch.py'), path.join(repoRoot, yaml), 'n', String(NC), batchDir],
-    { stdio: ['pipe', 'pipe', 'inherit'] });
+    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
   const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   return {
     async run(cmd: 'full' | 'fwdbwd', n: number): Promise<number[]> {
@@ -118,7 +122,7 @@ async function main() {
   const abRows: (string | number)[][] = [];
   const profiles: string[] = [];
   const loadAt: string[] = [];
-  for (const m of MODELS) {
+  for (const m of MODELS.filter((x) => x.name.startsWith(ONLY))) {
     const model = buildModel(path.join(repoRoot, m.yaml), { scale: 'n', nc: NC, seed: 0 });
     const gflops = modelSummary(model, IMGSZ).gflops;
     const profiler = PROFILE ? new StepProfiler() : null;
@@ -172,12 +176,14 @@ async function main() {
     `cycle (${CYCLE} batches, one optimizer step and EMA update), ours and PyTorch (2 threads) alternating; load average at the start ${loadAt.join(' / ')}. ` +
     'Ratios are speed, PyTorch ms ÷ our ms (above 1: we are faster), of medians (of bests). ' +
     `PyTorch's full step: forward, v8DetectionLoss with the TaskAlignedAssigner, backward, clip_grad_norm_, SGD nesterov with three ` +
-    `weight-decay groups, ModelEMA (tools/bench/train_torch.py); fwd+bwd: a plain loss only. ` +
+    `weight-decay groups, ModelEMA (tools/bench/train_torch.py); fwd+bwd: a plain loss only. PyTorch runs with OMP_WAIT_POLICY=PASSIVE ` +
+    '(spinning OpenMP threads made it 5× slower on this shared machine). ' +
     `Conv peak (bench:backend 3×3 conv fwd+bwd, this run): ${peak.toFixed(1)} GFLOP/s.`;
   const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'step ms, stock conv kernels', 'step ms, 1×1 as MatMul', 'speed-up'], abRows)}\n\n` +
     '1×1 convolutions through tfjs-node\'s stock Conv2D kernels or as MatMul (the route initBackend installs against ' +
     'oneDNN\'s SIGFPE, docs/onednn-sigfpe.md): medians of 10 single steps each, alternating (ABBA), in this process.';
   console.log(`\n${table}\n\n${note}${ab}`);
+  if (ONLY) return; // a partial run is printed, not recorded
   if (PROFILE) {
     recordBenchmark('bench:train --profile', 'npm run bench:train -- --profile', `${table}\n\n${note}\n\n${profiles.join('\n\n')}\n\n${PROFILE_NOTE}`);
   } else {
