@@ -7,8 +7,8 @@
 //   * beside it PyTorch's forward + backward of a plain loss (the network's compute alone);
 //   * the same step fed by the DataLoader (mosaic augmentation in worker threads);
 //   * the share of the machine's conv throughput the step achieves (bench:backend's 3×3 conv, this run);
-//   * the step with tfjs-node's stock Conv2D kernels against the 1×1-as-MatMul route initBackend
-//     installs (docs/onednn-sigfpe.md), alternating in this process;
+//   * routes against what they replace, step against step in this process: the 1×1-as-MatMul kernels initBackend
+//     installs (docs/onednn-sigfpe.md) against the stock Conv2D kernels, the fused SiLU against the composed one;
 //   * with --profile, where our step's time goes by op family and phase (step-profile.ts).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -78,23 +78,29 @@ function writeBatch(b: Batch, dir: string): void {
     batch_idx: [...b.targets.batchIndex], cls: [...b.targets.cls], bboxes: [...b.targets.boxes] }));
 }
 
-/** Step ms with the stock conv kernels and with the 1×1 MatMul route: medians of single steps, alternating ABBA. */
-function pointwiseRouteAB(step: () => void, rounds = 10): { stock: number; matmul: number } {
-  const times = { stock: [] as number[], matmul: [] as number[] };
-  const run = (route: 'stock' | 'matmul') => {
-    if (route === 'stock') unregisterNativeKernelFixes();
+/** Step ms without and with a route (`on`/`off` switch it): medians of single steps, alternating ABBA. */
+function routeAB(step: () => void, route: { on: () => void; off: () => void }, rounds = 10): { without: number; with: number } {
+  const times = { without: [] as number[], with: [] as number[] };
+  const run = (which: 'without' | 'with') => {
+    if (which === 'without') route.off();
     const t0 = performance.now();
     step();
-    times[route].push(performance.now() - t0);
-    registerNativeKernelFixes();
+    times[which].push(performance.now() - t0);
+    route.on();
   };
-  run('stock'); // warm-up: the stock primitives for these shapes
-  times.stock.length = 0;
+  run('without'); // warm-up: the other kernels' primitives for these shapes
+  times.without.length = 0;
   for (let round = 0; round < rounds; round++) {
-    for (const route of round % 2 ? ['matmul', 'stock'] as const : ['stock', 'matmul'] as const) run(route);
+    for (const which of round % 2 ? ['with', 'without'] as const : ['without', 'with'] as const) run(which);
   }
-  return { stock: median(times.stock), matmul: median(times.matmul) };
+  return { without: median(times.without), with: median(times.with) };
 }
+
+/** The routes compared step against step: initBackend's 1×1-as-MatMul kernels, the fused SiLU kernels. */
+const ROUTES = [
+  { name: '1×1 conv as MatMul', without: 'stock conv kernels', on: registerNativeKernelFixes, off: unregisterNativeKernelFixes },
+  { name: 'fused SiLU', without: 'composed SiLU', on: () => { delete process.env.ACMIX_LAB_FUSED; }, off: () => { process.env.ACMIX_LAB_FUSED = '0'; } },
+];
 
 /** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
 async function alternate(ours: () => void, torch: ReturnType<typeof torchReference>, rounds: number) {
@@ -157,8 +163,10 @@ async function main() {
       console.log(`\n${profiles.at(-1)}\n`);
     }
     if (backend.backend === 'tensorflow' && !PROFILE) {
-      const ab = pointwiseRouteAB(() => t.step(first));
-      abRows.push([m.name, ab.stock.toFixed(0), ab.matmul.toFixed(0), (ab.stock / ab.matmul).toFixed(2)]);
+      for (const r of ROUTES) {
+        const ab = routeAB(() => t.step(first), r);
+        abRows.push([m.name, `${r.name} (against ${r.without})`, ab.without.toFixed(0), ab.with.toFixed(0), (ab.without / ab.with).toFixed(2)]);
+      }
     }
     t.dispose();
     model.dispose();
@@ -179,9 +187,10 @@ async function main() {
     `weight-decay groups, ModelEMA (tools/bench/train_torch.py); fwd+bwd: a plain loss only. PyTorch runs with OMP_WAIT_POLICY=PASSIVE ` +
     '(spinning OpenMP threads made it 5× slower on this shared machine). ' +
     `Conv peak (bench:backend 3×3 conv fwd+bwd, this run): ${peak.toFixed(1)} GFLOP/s.`;
-  const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'step ms, stock conv kernels', 'step ms, 1×1 as MatMul', 'speed-up'], abRows)}\n\n` +
-    '1×1 convolutions through tfjs-node\'s stock Conv2D kernels or as MatMul (the route initBackend installs against ' +
-    'oneDNN\'s SIGFPE, docs/onednn-sigfpe.md): medians of 10 single steps each, alternating (ABBA), in this process.';
+  const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'route', 'step ms without', 'step ms with', 'speed-up'], abRows)}\n\n` +
+    'Each route against what it replaces, in this process: medians of 10 single steps each, alternating (ABBA). 1×1 as MatMul: ' +
+    'the kernels initBackend installs against oneDNN\'s SIGFPE (docs/onednn-sigfpe.md); fused SiLU: @acmix-lab/acmix native/silu.cc ' +
+    '(ACMIX_LAB_FUSED=0 also turns off the fused ACmix kernels, so on the seed v1 row it measures both).';
   console.log(`\n${table}\n\n${note}${ab}`);
   if (ONLY) return; // a partial run is printed, not recorded
   if (PROFILE) {
