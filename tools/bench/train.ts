@@ -30,7 +30,7 @@ const NC = 3;
 /** Batches per optimizer step at batch 16 (nbs 64): one timed cycle. */
 const CYCLE = 4;
 const PROFILE = process.argv.includes('--profile');
-/** `--only yolov8n`: only the models whose name starts with it (printed, not recorded in docs/benchmarks.md). */
+/** `--only yolov8n`: only the model of that name (printed, not recorded in docs/benchmarks.md). */
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]! : '';
 const MODELS = [
   { name: 'yolov8n', yaml: 'experiments/models/yolov8.yaml', rounds: Number(process.env.BENCH_ROUNDS ?? 5) },
@@ -128,7 +128,7 @@ async function main() {
   const abRows: (string | number)[][] = [];
   const profiles: string[] = [];
   const loadAt: string[] = [];
-  for (const m of MODELS.filter((x) => x.name.startsWith(ONLY))) {
+  for (const m of MODELS.filter((x) => !ONLY || x.name === ONLY)) {
     const model = buildModel(path.join(repoRoot, m.yaml), { scale: 'n', nc: NC, seed: 0 });
     const gflops = modelSummary(model, IMGSZ).gflops;
     const profiler = PROFILE ? new StepProfiler() : null;
@@ -166,6 +166,7 @@ async function main() {
       for (const r of ROUTES) {
         const ab = routeAB(() => t.step(first), r);
         abRows.push([m.name, `${r.name} (against ${r.without})`, ab.without.toFixed(0), ab.with.toFixed(0), (ab.without / ab.with).toFixed(2)]);
+        console.log(abRows.at(-1)!.join('  '));
       }
     }
     t.dispose();
