@@ -172,10 +172,10 @@ async function main() {
     t.dispose();
     model.dispose();
     const best = (xs: number[]) => Math.min(...xs);
-    const ratio = (f: (xs: number[]) => number, ref: number[]) => `${(f(ref) / f(times.ours)).toFixed(2)}× (${(best(ref) / best(times.ours)).toFixed(2)}×)`;
+    const ratio = (ref: number[]) => `${(median(ref) / median(times.ours)).toFixed(2)}× (${(best(ref) / best(times.ours)).toFixed(2)}×)`;
     const util = (3 * gflops * BATCH * 1000) / median(times.ours) / peak;
     const ms = (xs: number[]) => `${median(xs).toFixed(0)} (${best(xs).toFixed(0)})`;
-    rows.push([m.name, gflops.toFixed(2), ms(times.ours), ms(times.full), ratio(median, times.full), ms(times.fwdbwd), ratio(median, times.fwdbwd),
+    rows.push([m.name, gflops.toFixed(2), ms(times.ours), ms(times.full), ratio(times.full), ms(times.fwdbwd), ratio(times.fwdbwd),
       ((BATCH * 1000) / median(withData)).toFixed(1), `${(100 * util).toFixed(0)}%`]);
     console.log(rows.at(-1)!.join('  '));
   }
