@@ -1,38 +1,47 @@
-// npm run bench:train — training throughput of YOLOv8n and the seed's version-one yaml (three ACmix
-// in the neck) at imgsz 320, batch 16, in one run on this machine:
-//   * the training step alone (forward, v8 loss with the assigner, backward, optimizer loop with
-//     accumulation to nbs 64 and the EMA) on a fixed batch;
+// npm run bench:train [-- --profile] — training speed of YOLOv8n and the seed's version-one yaml (three
+// ACmix in the neck) at imgsz 320, batch 16, against PyTorch on the same batch in the same run:
+//   * our full step (TrainingStep: forward, v8 loss with the assigner, backward, the optimizer loop with
+//     accumulation to nbs 64, SGD nesterov with weight-decay groups, EMA) and PyTorch's full step
+//     (train_torch.py: the same, with tools/fixtures' ports of the loss, assigner, optimizer and EMA),
+//     alternating one accumulation cycle (4 batches, one optimizer step) of each per round; best and median;
+//   * beside it PyTorch's forward + backward of a plain loss (the network's compute alone);
 //   * the same step fed by the DataLoader (mosaic augmentation in worker threads);
-//   * the share of the machine's conv throughput the step achieves: 3 × forward FLOPs × img/s
-//     ÷ the fwd+bwd GFLOP/s of bench:backend's 3×3 conv, measured in this run;
-//   * the reference: the same network in PyTorch 2 threads, forward + backward of a plain loss;
-//   * the step with tfjs-node's stock Conv2D kernels against the 1×1-as-MatMul route initBackend
-//     installs (docs/onednn-sigfpe.md), alternating in this process so both see the same load.
-import { execFileSync } from 'node:child_process';
+//   * the share of the machine's conv throughput the step achieves (bench:backend's 3×3 conv, this run);
+//   * routes against what they replace, step against step in this process: the 1×1-as-MatMul kernels initBackend
+//     installs (docs/onednn-sigfpe.md) against the stock Conv2D kernels, the fused SiLU against the composed one;
+//   * with --profile, where our step's time goes by op family and phase (step-profile.ts).
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { initBackend, registerNativeKernelFixes, unregisterNativeKernelFixes } from '@acmix-lab/runtime';
 import { buildModel, modelSummary, type YoloModel } from '@acmix-lab/yolo';
 import {
-  DataLoader, loadDataYaml, resolveTrainConfig, scanSplit, synthDataset, TrainingStep, type Batch,
+  DataLoader, loadDataYaml, resolveTrainConfig, scanSplit, synthDataset, TrainingStep, type Batch, type StepPhase,
 } from '@acmix-lab/trainer';
 import { measureConv } from './backend.js';
 import { formatTable, recordBenchmark, repoRoot } from './report.js';
+import { StepProfiler } from './step-profile.js';
 
 const BATCH = 16;
 const IMGSZ = 320;
 const NC = 3;
-const STEPS = Number(process.env.BENCH_STEPS ?? 8);
+/** Batches per optimizer step at batch 16 (nbs 64): one timed cycle. */
+const CYCLE = 4;
+const PROFILE = process.argv.includes('--profile');
+/** `--only yolov8n`: only the model of that name (printed, not recorded in docs/benchmarks.md). */
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]! : '';
 const MODELS = [
-  { name: 'yolov8n', yaml: 'experiments/models/yolov8.yaml' },
-  { name: 'yolov8n + 3 ACmix (seed v1)', yaml: 'experiments/models/yolov8-acmix-neck.yaml' },
+  { name: 'yolov8n', yaml: 'experiments/models/yolov8.yaml', rounds: Number(process.env.BENCH_ROUNDS ?? 5) },
+  // PyTorch's official ACmix takes 5–20 s a step here: fewer rounds.
+  { name: 'yolov8n + 3 ACmix (seed v1)', yaml: 'experiments/models/yolov8-acmix-neck.yaml', rounds: 2 },
 ];
 
 /** The training step train() runs, past warmup, accumulating 4 batches per optimizer step as at batch 16. */
-function trainer(model: YoloModel, images: number) {
+function trainer(model: YoloModel, images: number, onPhase?: (p: StepPhase) => void) {
   const config = resolveTrainConfig({ model: 'bench', data: 'bench', batch: BATCH, imgsz: IMGSZ, epochs: 100 });
-  const step = new TrainingStep(model, config, { nc: NC, images, nb: Math.ceil(images / BATCH) });
+  const step = new TrainingStep(model, config, { nc: NC, images, nb: Math.ceil(images / BATCH) }, { onPhase });
   let ni = 300;
   return {
     step: (b: Batch) => { step.run(b, ni++, 3); },
@@ -41,40 +50,71 @@ function trainer(model: YoloModel, images: number) {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-/** Step ms with the stock conv kernels and with the 1×1 MatMul route: medians of single steps, alternating ABBA. */
-function pointwiseRouteAB(step: () => void, rounds = 10): { stock: number; matmul: number } {
-  const times = { stock: [] as number[], matmul: [] as number[] };
-  const run = (route: 'stock' | 'matmul') => {
-    if (route === 'stock') unregisterNativeKernelFixes();
+/** train_torch.py as a child answering `full N` / `fwdbwd N` with per-iteration ms. */
+function torchReference(yaml: string, batchDir: string) {
+  // OpenMP's threads otherwise spin while waiting: on this shared 2-core machine PyTorch's step then ran 5× slower
+  // (12–18 s instead of 2.5–4 s at load 9), which would flatter our ratio.
+  const child = spawn('python3', [path.join(repoRoot, 'tools/bench/train_torch.py'), path.join(repoRoot, yaml), 'n', String(NC), batchDir],
+    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
+  const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  return {
+    async run(cmd: 'full' | 'fwdbwd', n: number): Promise<number[]> {
+      child.stdin.write(`${cmd} ${n}\n`);
+      const line = await lines.next();
+      if (line.done) throw new Error(`train_torch.py exited (${child.exitCode}) before answering "${cmd} ${n}"`);
+      return (JSON.parse(line.value) as { ms: number[] }).ms;
+    },
+    close: () => { child.stdin.end(); },
+  };
+}
+
+/** The batch for PyTorch: images as raw float32 NHWC, targets as Ultralytics' batch_idx / cls / bboxes. */
+function writeBatch(b: Batch, dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'images.f32'), Buffer.from(b.images.buffer, b.images.byteOffset, b.images.byteLength));
+  fs.writeFileSync(path.join(dir, 'targets.json'), JSON.stringify({ batch: b.size, imgsz: b.imgsz,
+    batch_idx: [...b.targets.batchIndex], cls: [...b.targets.cls], bboxes: [...b.targets.boxes] }));
+}
+
+/** Step ms without and with a route (`on`/`off` switch it): medians of single steps, alternating ABBA. */
+function routeAB(step: () => void, route: { on: () => void; off: () => void }, rounds = 10): { without: number; with: number } {
+  const times = { without: [] as number[], with: [] as number[] };
+  const run = (which: 'without' | 'with') => {
+    if (which === 'without') route.off();
     const t0 = performance.now();
     step();
-    times[route].push(performance.now() - t0);
-    registerNativeKernelFixes();
+    times[which].push(performance.now() - t0);
+    route.on();
   };
-  run('stock'); // warm-up: the stock primitives for these shapes
-  times.stock.length = 0;
+  run('without'); // warm-up: the other kernels' primitives for these shapes
+  times.without.length = 0;
   for (let round = 0; round < rounds; round++) {
-    for (const route of round % 2 ? ['matmul', 'stock'] as const : ['stock', 'matmul'] as const) run(route);
+    for (const which of round % 2 ? ['with', 'without'] as const : ['without', 'with'] as const) run(which);
   }
-  return { stock: median(times.stock), matmul: median(times.matmul) };
+  return { without: median(times.without), with: median(times.with) };
 }
 
-async function timeSteps(run: () => Promise<void> | void, steps: number): Promise<number> {
-  await run(); // warm-up: kernels, graph shapes
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) await run();
-  return (performance.now() - t0) / steps;
-}
+/** The routes compared step against step: initBackend's 1×1-as-MatMul kernels, the fused SiLU kernels. */
+const ROUTES = [
+  { name: '1×1 conv as MatMul', without: 'stock conv kernels', on: registerNativeKernelFixes, off: unregisterNativeKernelFixes },
+  { name: 'fused SiLU', without: 'composed SiLU', on: () => { delete process.env.ACMIX_LAB_FUSED; }, off: () => { process.env.ACMIX_LAB_FUSED = '0'; } },
+];
 
-function torchReference(yaml: string): { ms: number; img_s: number } | null {
-  try {
-    const out = execFileSync('python3', [path.join(repoRoot, 'tools/bench/train_torch.py'), path.join(repoRoot, yaml), 'n', String(NC), String(BATCH), String(IMGSZ)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    return JSON.parse(out.trim().split('\n').pop()!);
-  } catch (err) {
-    console.warn(`PyTorch reference skipped: ${(err as Error).message.split('\n')[0]}`);
-    return null;
+/** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
+async function alternate(ours: () => void, torch: ReturnType<typeof torchReference>, rounds: number) {
+  const cycle = () => { const ms: number[] = []; for (let i = 0; i < CYCLE; i++) { const t0 = performance.now(); ours(); ms.push(performance.now() - t0); } return ms; };
+  cycle(); // warm-up: kernels, primitives, the optimizer's buffers
+  await torch.run('full', 2 * CYCLE); // PyTorch's first few steps are several times slower (allocator, oneDNN primitives)
+  await torch.run('fwdbwd', 2);
+  const out = { ours: [] as number[], full: [] as number[], fwdbwd: [] as number[] };
+  for (let r = 0; r < rounds; r++) {
+    out.ours.push(mean(cycle()));
+    out.full.push(mean(await torch.run('full', CYCLE)));
+    out.fwdbwd.push(mean(await torch.run('fwdbwd', CYCLE)));
   }
+  return out;
 }
 
 async function main() {
@@ -86,44 +126,83 @@ async function main() {
   const items = scanSplit(data.train, data.nc, { log: () => {} }).items;
   const rows: (string | number)[][] = [];
   const abRows: (string | number)[][] = [];
-  for (const m of MODELS) {
+  const profiles: string[] = [];
+  const loadAt: string[] = [];
+  for (const m of MODELS.filter((x) => !ONLY || x.name === ONLY)) {
     const model = buildModel(path.join(repoRoot, m.yaml), { scale: 'n', nc: NC, seed: 0 });
     const gflops = modelSummary(model, IMGSZ).gflops;
-    const t = trainer(model, items.length);
+    const profiler = PROFILE ? new StepProfiler() : null;
+    const t = trainer(model, items.length, profiler?.onPhase);
     const loader = new DataLoader({ items, imgsz: IMGSZ, batchSize: BATCH, augment: true, seed: 0 });
     const first = (await loader.epoch(0).next()).value as Batch;
-    const stepMs = await timeSteps(() => t.step(first), STEPS);
+    const batchDir = path.join(os.tmpdir(), `acmix-lab-bench-train-${process.pid}`);
+    writeBatch(first, batchDir);
+    const torch = torchReference(m.yaml, batchDir);
+    loadAt.push(os.loadavg()[0]!.toFixed(1));
+    const times = await alternate(() => t.step(first), torch, m.rounds);
+    torch.close();
+    fs.rmSync(batchDir, { recursive: true, force: true });
     let epoch = 1;
     let it = loader.epoch(epoch);
-    const withData = await timeSteps(async () => {
+    const waits: number[] = [];
+    const withData: number[] = [];
+    for (let i = 0; i < 2 * CYCLE; i++) {
+      const t0 = performance.now();
       let r = await it.next();
       if (r.done) { it = loader.epoch(++epoch); r = await it.next(); }
+      waits.push(performance.now() - t0);
       const b = r.value as Batch;
       if (b.size === BATCH) t.step(b);
-    }, STEPS);
+      withData.push(performance.now() - t0);
+    }
     await loader.close();
-    if (backend.backend === 'tensorflow') {
-      const ab = pointwiseRouteAB(() => t.step(first));
-      abRows.push([m.name, ab.stock.toFixed(0), ab.matmul.toFixed(0), (ab.stock / ab.matmul).toFixed(2)]);
+    if (profiler) {
+      profiler.run(() => t.step(first), 2 * CYCLE);
+      profiler.dispose();
+      profiles.push(`**${m.name}**, ms per step (mean of ${2 * CYCLE} steps on the fixed batch, two optimizer steps):\n\n${profiler.table(mean(waits))}`);
+      console.log(`\n${profiles.at(-1)}\n`);
+    }
+    if (backend.backend === 'tensorflow' && !PROFILE) {
+      for (const r of ROUTES) {
+        const ab = routeAB(() => t.step(first), r);
+        abRows.push([m.name, `${r.name} (against ${r.without})`, ab.without.toFixed(0), ab.with.toFixed(0), (ab.without / ab.with).toFixed(2)]);
+        console.log(abRows.at(-1)!.join('  '));
+      }
     }
     t.dispose();
     model.dispose();
-    const torch = torchReference(m.yaml);
-    const imgS = (BATCH * 1000) / stepMs;
-    const util = (3 * gflops * imgS) / peak;
-    rows.push([m.name, gflops.toFixed(2), stepMs.toFixed(0), imgS.toFixed(1), ((BATCH * 1000) / withData).toFixed(1),
-      `${(100 * util).toFixed(0)}%`, torch ? torch.img_s.toFixed(1) : '-', torch ? `${(imgS / torch.img_s).toFixed(2)}×` : '-']);
+    const best = (xs: number[]) => Math.min(...xs);
+    const ratio = (ref: number[]) => `${(median(ref) / median(times.ours)).toFixed(2)}× (${(best(ref) / best(times.ours)).toFixed(2)}×)`;
+    const util = (3 * gflops * BATCH * 1000) / median(times.ours) / peak;
+    const ms = (xs: number[]) => `${median(xs).toFixed(0)} (${best(xs).toFixed(0)})`;
+    rows.push([m.name, gflops.toFixed(2), ms(times.ours), ms(times.full), ratio(times.full), ms(times.fwdbwd), ratio(times.fwdbwd),
+      ((BATCH * 1000) / median(withData)).toFixed(1), `${(100 * util).toFixed(0)}%`]);
     console.log(rows.at(-1)!.join('  '));
   }
-  const table = formatTable(['model (imgsz 320, batch 16)', 'GFLOPs/img', 'step ms', 'img/s step', 'img/s with data', 'of conv peak',
-    'PyTorch fwd+bwd img/s', 'ours ÷ PyTorch'], rows);
-  const note = `conv peak (bench:backend 3×3 conv fwd+bwd, this run): ${peak.toFixed(1)} GFLOP/s; ${STEPS} timed steps after one warm-up. ` +
-    'Our step includes the v8 loss, assigner, optimizer and EMA; the PyTorch reference is forward + backward of a plain loss only.';
-  const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'step ms, stock conv kernels', 'step ms, 1×1 as MatMul', 'speed-up'], abRows)}\n\n` +
-    '1×1 convolutions through tfjs-node\'s stock Conv2D kernels or as MatMul (the route initBackend installs against ' +
-    'oneDNN\'s SIGFPE, docs/onednn-sigfpe.md): medians of 10 single steps each, alternating (ABBA), in this process.';
+  const table = formatTable(['model (imgsz 320, batch 16)', 'GFLOPs/img', 'ours: full step ms', 'PyTorch: full step ms', 'ours ÷ PyTorch, full step',
+    'PyTorch: fwd+bwd ms', 'ours ÷ PyTorch fwd+bwd', 'ours img/s with data', 'of conv peak'], rows);
+  const note = `Step ms: median (best) over rounds (yolov8n ${MODELS[0]!.rounds}, seed v1 ${MODELS[1]!.rounds}) of the mean of one accumulation ` +
+    `cycle (${CYCLE} batches, one optimizer step and EMA update), ours and PyTorch (2 threads) alternating; load average at the start ${loadAt.join(' / ')}. ` +
+    'Ratios are speed, PyTorch ms ÷ our ms (above 1: we are faster), of medians (of bests). ' +
+    `PyTorch's full step: forward, v8DetectionLoss with the TaskAlignedAssigner, backward, clip_grad_norm_, SGD nesterov with three ` +
+    `weight-decay groups, ModelEMA (tools/bench/train_torch.py); fwd+bwd: a plain loss only. PyTorch runs with OMP_WAIT_POLICY=PASSIVE ` +
+    '(spinning OpenMP threads made it 5× slower on this shared machine). ' +
+    `Conv peak (bench:backend 3×3 conv fwd+bwd, this run): ${peak.toFixed(1)} GFLOP/s.`;
+  const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'route', 'step ms without', 'step ms with', 'speed-up'], abRows)}\n\n` +
+    'Each route against what it replaces, in this process: medians of 10 single steps each, alternating (ABBA). 1×1 as MatMul: ' +
+    'the kernels initBackend installs against oneDNN\'s SIGFPE (docs/onednn-sigfpe.md); fused SiLU: @acmix-lab/acmix native/silu.cc ' +
+    '(ACMIX_LAB_FUSED=0 also turns off the fused ACmix kernels, so on the seed v1 row it measures both).';
   console.log(`\n${table}\n\n${note}${ab}`);
-  recordBenchmark('bench:train', 'npm run bench:train', `${table}\n\n${note}${ab}`);
+  if (ONLY) return; // a partial run is printed, not recorded
+  if (PROFILE) {
+    recordBenchmark('bench:train --profile', 'npm run bench:train -- --profile', `${table}\n\n${note}\n\n${profiles.join('\n\n')}\n\n${PROFILE_NOTE}`);
+  } else {
+    recordBenchmark('bench:train', 'npm run bench:train', `${table}\n\n${note}${ab}`);
+  }
 }
+
+const PROFILE_NOTE = 'Every native op timed through the tfjs-node binding (executeOp, tensor create/delete/read), filed by op family ' +
+  'and by the step phase TrainingStep reports; JavaScript is each phase\'s wall time minus its native ops (in the loss phase: the ' +
+  'assigner and loss bookkeeping; elsewhere: tape and dispatch). Timing every op adds a little overhead to each.';
 
 await main();

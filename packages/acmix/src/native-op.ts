@@ -1,4 +1,4 @@
-// The fused TensorFlow kernels (native/window_attention.cc, native/grouped_conv.cc), when they are
+// The fused TensorFlow kernels (native/window_attention.cc, native/grouped_conv.cc, native/silu.cc), when they are
 // built and the native backend is in use. attention.ts and the dense conv in layer.ts compute the
 // same things from stock TensorFlow.js ops and are the fallback everywhere else (cpu backend, no
 // compiler at install, ACMIX_LAB_FUSED=0).
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const NATIVE_ADDON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../native/build/Release/acmix_ops.node');
 
-interface NativeAddon { attention: string; attentionGrad: string; groupedConv: string; groupedConvGrad: string }
+interface NativeAddon { attention: string; attentionGrad: string; groupedConv: string; groupedConvGrad: string; silu: string; siluGrad: string }
 interface TfBackend {
   binding: { TF_ATTR_INT: number };
   executeMultipleOutputs(name: string, attrs: unknown[], inputs: tf.Tensor[], outputs: number): tf.Tensor[];
@@ -77,4 +77,9 @@ export function fusedWindowAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, a
  */
 export function fusedGroupedConv(f: tf.Tensor, w: tf.Tensor, kernelConv: number, stride: number): tf.Tensor {
   return fusedOp('groupedConv', 'groupedConvGrad', { kernel: kernelConv, stride }, (inputs) => inputs, 1)(f, w);
+}
+
+/** nn.SiLU x·σ(x) and its gradient, one pass each (native/silu.cc); the backward recomputes σ from x. */
+export function fusedSilu(x: tf.Tensor): tf.Tensor {
+  return fusedOp('silu', 'siluGrad', {}, (inputs) => inputs, 1)(x);
 }

@@ -82,5 +82,5 @@ export type { DetectionTargets, PaddedTargets } from './loss/targets.js';
 export { makeAnchors } from '@acmix-lab/yolo';
 export type { AnchorGrid } from '@acmix-lab/yolo';
 export { trainableParams, variablesByKey } from './train/model-state.js';
-export { TrainingStep } from './train/step.js';
+export { TrainingStep, type StepPhase, type TrainingStepOptions } from './train/step.js';
 export type { StepResult } from './train/step.js';

@@ -20,6 +20,14 @@ export interface StepResult {
   outcome: BatchOutcome | null;
 }
 
+/** The parts of a step, in order, as reported to a profiler (bench:train --profile). */
+export type StepPhase = 'forward' | 'loss' | 'backward' | 'optimizer' | 'ema' | 'done';
+
+export interface TrainingStepOptions {
+  /** Called as each phase starts; 'done' when the step returns. */
+  onPhase?: (phase: StepPhase) => void;
+}
+
 export class TrainingStep {
   readonly ema: ModelEMA;
   readonly loop: OptimizerLoop;
@@ -27,34 +35,43 @@ export class TrainingStep {
   readonly log: string[];
   private readonly dispose_: () => void;
   private readonly vars: tf.Variable[];
+  private readonly phase: (phase: StepPhase) => void;
 
-  constructor(private readonly model: YoloModel, private readonly config: TrainConfig, data: { nc: number; images: number; nb: number }) {
+  constructor(private readonly model: YoloModel, private readonly config: TrainConfig, data: { nc: number; images: number; nb: number },
+    options: TrainingStepOptions = {}) {
+    this.phase = options.onPhase ?? (() => {});
     const params = trainableParams(model);
     const setup = buildOptimizer(params, config, data);
     this.log = setup.log;
     // Ultralytics' ModelEMA averages the whole state_dict: parameters and BatchNorm statistics.
     this.ema = new ModelEMA(variablesByKey(model));
-    this.loop = new OptimizerLoop({ optimizer: setup.optimizer, schedule: setup.schedule, ema: { model: this.ema, modelState: () => variablesByKey(model) } });
+    this.loop = new OptimizerLoop({ optimizer: setup.optimizer, schedule: setup.schedule, ema: { model: this.ema, modelState: () => { this.phase('ema'); return variablesByKey(model); } } });
     this.vars = params.map((p) => p.variable).filter((v) => v.trainable);
     this.dispose_ = () => setup.optimizer.dispose();
   }
 
   /** One batch at iteration ni = i + nb·epoch. */
   run(batch: Pick<Batch, 'images' | 'size' | 'imgsz' | 'targets'>, ni: number, epoch: number): StepResult {
+    this.phase('forward');
     const featureSizes = this.model.levelShapes(batch.imgsz);
     let items: LossGains = { box: 0, cls: 0, dfl: 0 };
     const x = tf.tensor4d(batch.images, [batch.size, batch.imgsz, batch.imgsz, 3]);
     const { value, grads } = tf.variableGrads(() => {
-      const res = v8DetectionLoss(this.model.forwardTrain(x, true), featureSizes, batch.targets, { nc: this.model.nc ?? 0, strides: this.model.strides, hyp: this.config });
+      const preds = this.model.forwardTrain(x, true);
+      this.phase('loss');
+      const res = v8DetectionLoss(preds, featureSizes, batch.targets, { nc: this.model.nc ?? 0, strides: this.model.strides, hyp: this.config });
       items = res.items;
+      this.phase('backward');
       return res.loss;
     }, this.vars);
     const loss = value.dataSync()[0]!;
     tf.dispose([x, value]);
+    this.phase('optimizer');
     try {
       return { loss, items, outcome: Number.isFinite(loss) ? this.loop.batch(ni, epoch, grads) : null };
     } finally {
       tf.dispose(grads);
+      this.phase('done');
     }
   }
 

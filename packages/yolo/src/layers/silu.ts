@@ -2,11 +2,14 @@
 // differentiates through Multiply, whose gradient copies both operands (a float32 → float32 Cast
 // each) on tfjs-node: three extra full-size passes per activation in every training step. On native
 // TensorFlow the gradient is dy·σ + x·SigmoidGrad(σ, dy): four passes instead of five (~10% less time).
+// With the fused kernels built (@acmix-lab/acmix native/silu.cc) forward and backward are one pass each.
 import * as tf from '@tensorflow/tfjs';
+import { fusedAttentionUnavailable, fusedSilu } from '@acmix-lab/acmix';
 import { oneShape, oneTensor, type BaseLayerArgs } from './kwargs.js';
 import { nativeOpsAvailable, sigmoidGrad } from './native-ops.js';
 
 export function silu(x: tf.Tensor): tf.Tensor {
+  if (x.dtype === 'float32' && fusedAttentionUnavailable() === null) return fusedSilu(x);
   const native = nativeOpsAvailable();
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, save] = args as [tf.Tensor, tf.GradSaveFunc];

@@ -1,0 +1,104 @@
+// Where a training step's time goes, for `npm run bench:train -- --profile`: every native op the
+// tfjs-node backend executes is timed (by wrapping its binding's executeOp, so it sees exactly the kernels
+// the step runs) and filed under an op family and the step phase TrainingStep reports (forward, loss,
+// backward, optimizer, EMA). A phase's wall time minus its native ops is JavaScript: the assigner and
+// loss bookkeeping in the loss phase, tape and per-op dispatch elsewhere.
+import * as tf from '@tensorflow/tfjs';
+import type { StepPhase } from '@acmix-lab/trainer';
+import { formatTable } from './report.js';
+
+const FAMILIES: [string, RegExp][] = [
+  ['conv forward', /^Conv2D$|^DepthwiseConv2dNative$/],
+  ['conv backprop input', /^Conv2DBackpropInput$|^DepthwiseConv2dNativeBackpropInput$/],
+  ['conv backprop filter', /^Conv2DBackpropFilter$|^DepthwiseConv2dNativeBackpropFilter$/],
+  ['1×1 conv as MatMul (and loss matmuls)', /MatMul/],
+  ['BatchNorm', /BatchNorm/],
+  ['concat / split / pad / slice', /^(ConcatV2|SplitV|Split|Slice|StridedSlice|Pad|PadV2|Reshape|Transpose|Tile|GatherV2|Pack|Unpack)$/],
+  ['upsample', /ResizeNearestNeighbor/],
+  ['max pool (SPPF)', /MaxPool/],
+  ['fused ACmix kernels', /^ACmix/],
+  ['tensor create / delete / read', /^#/],
+];
+const ELEMENTWISE = 'elementwise and reductions';
+const PHASES: Exclude<StepPhase, 'done'>[] = ['forward', 'loss', 'backward', 'optimizer', 'ema'];
+
+function familyOf(op: string): string {
+  return FAMILIES.find(([, re]) => re.test(op))?.[0] ?? ELEMENTWISE;
+}
+
+interface Binding { [fn: string]: (...args: unknown[]) => unknown }
+
+export class StepProfiler {
+  private phase: StepPhase = 'done';
+  private phaseStart = 0;
+  private on = false;
+  private steps = 0;
+  /** ms by `${phase}\t${family}`, and wall ms by phase. */
+  private readonly native = new Map<string, number>();
+  private readonly wall = new Map<string, number>();
+  private readonly restore: () => void;
+
+  constructor() {
+    const backend = tf.backend() as unknown as { binding?: Binding };
+    const original = backend.binding;
+    if (original === undefined) throw new Error('bench:train --profile needs the native tensorflow backend');
+    const wrapped = Object.create(original) as Binding;
+    for (const fn of ['executeOp', 'createTensor', 'deleteTensor', 'tensorDataSync']) {
+      const call = original[fn]!.bind(original);
+      const label = (args: unknown[]) => (fn === 'executeOp' ? String(args[0]) : `#${fn}`);
+      Object.defineProperty(wrapped, fn, {
+        value: (...args: unknown[]) => {
+          if (!this.on) return call(...args);
+          const t0 = performance.now();
+          try {
+            return call(...args);
+          } finally {
+            const key = `${this.phase}\t${familyOf(label(args))}`;
+            this.native.set(key, (this.native.get(key) ?? 0) + performance.now() - t0);
+          }
+        },
+      });
+    }
+    backend.binding = wrapped;
+    this.restore = () => { backend.binding = original; };
+  }
+
+  /** TrainingStep's onPhase hook. */
+  readonly onPhase = (phase: StepPhase): void => {
+    const now = performance.now();
+    if (this.on && this.phase !== 'done') this.wall.set(this.phase, (this.wall.get(this.phase) ?? 0) + now - this.phaseStart);
+    this.phase = phase;
+    this.phaseStart = now;
+  };
+
+  /** Profiles `steps` calls of `step` (which must call onPhase). */
+  run(step: () => void, steps: number): void {
+    this.on = true;
+    for (let i = 0; i < steps; i++) step();
+    this.steps += steps;
+    this.on = false;
+  }
+
+  dispose(): void {
+    this.restore();
+  }
+
+  /** ms per step: family rows × phase columns, JS (wall − native) per phase, and the data wait passed in. */
+  table(dataWaitMs: number): string {
+    const per = (ms: number) => (ms / this.steps).toFixed(1);
+    const families = [...FAMILIES.map(([f]) => f), ELEMENTWISE];
+    const rows: (string | number)[][] = [];
+    const nativeOf = (phase: string, family?: string) => [...this.native].filter(([k]) =>
+      k.startsWith(`${phase}\t`) && (family === undefined || k.endsWith(`\t${family}`))).reduce((s, [, v]) => s + v, 0);
+    for (const f of families) {
+      const cells = PHASES.map((p) => nativeOf(p, f));
+      if (cells.some((c) => c > 0)) rows.push([f, ...cells.map(per), per(cells.reduce((a, b) => a + b, 0))]);
+    }
+    const js = PHASES.map((p) => (this.wall.get(p) ?? 0) - nativeOf(p));
+    rows.push(['JavaScript (assigner and loss in the loss phase; dispatch, tape)', ...js.map(per), per(js.reduce((a, b) => a + b, 0))]);
+    const walls = PHASES.map((p) => this.wall.get(p) ?? 0);
+    rows.push(['**phase wall**', ...walls.map(per), per(walls.reduce((a, b) => a + b, 0))]);
+    rows.push(['data wait (DataLoader, per batch)', '', '', '', '', '', dataWaitMs.toFixed(1)]);
+    return formatTable(['ms per step', ...PHASES, 'all'], rows);
+  }
+}
