@@ -13,9 +13,9 @@ export const THREADS_VERSION_KEY = 'tf_intra_op_threads';
 
 /**
  * Workers when --workers is not given: on this 2-core machine two workers with one thread each train more
- * images/s than one with both (`npm run bench:sweep`, docs/benchmarks.md: 1.60–2.13× at 128 px, 2.22×
- * at 64 px on the idle machine; 1.08–2.05× under load): a step's JavaScript (the assigner, the optimizer's bookkeeping) runs beside the other worker's
- * TensorFlow ops instead of leaving a core idle. On more cores the two split them (threadsPerWorker).
+ * images/s than one with both (`npm run bench:sweep`, docs/benchmarks.md: 1.60–2.13× at 128 px, 2.22× at
+ * 64 px on the idle machine; 1.08–2.05× under load): a step's JavaScript (the assigner, the optimizer's
+ * bookkeeping) runs beside the other worker's TensorFlow ops instead of leaving a core idle. On more cores the two split them (threadsPerWorker).
  */
 export const DEFAULT_WORKERS = 2;
 
