@@ -2,23 +2,19 @@
 // c = int(c2·e); a, b = cv1(x).chunk(2) (cv1 = Conv(c1, 2c, 1)); cv2(cat(m(a), b)) with
 // cv2 = Conv(2c, c2, 1) and m = n × Bottleneck(c, c, shortcut, g, k=(3, 3), e=1.0) in sequence.
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
 import { ChannelSlice } from '../layers/channel-slice.js';
 import { bottleneck } from './bottleneck.js';
 import { convBlock } from './conv.js';
-import { posInt, type ModuleDef } from './module.js';
-
-type C2Args = [c1: number, c2: number, n: number, shortcut?: boolean, g?: number, e?: number];
+import { bottleneckStackArgs, type BottleneckStackArgs, type ModuleDef } from './module.js';
 
 export const C2: ModuleDef = {
   type: 'ultralytics.nn.modules.block.C2',
   role: 'channels',
   repeats: true,
-  args: z.tuple([posInt(), z.boolean().optional(), posInt().optional(), z.number().positive().optional()]),
-  argNames: ['c2', 'shortcut', 'g', 'e'],
+  ...bottleneckStackArgs,
   torchModules: (args) => 8 + 7 * (args[2] as number), // C2, cv1, cv2, Sequential, n Bottlenecks
   build(ctx, [x], args) {
-    const [, c2, n, shortcut = true, g, e = 0.5] = args as C2Args;
+    const [, c2, n, shortcut = true, g, e = 0.5] = args as BottleneckStackArgs;
     const c = Math.trunc(c2 * e);
     const y = convBlock(ctx.child('cv1'), x!, { c2: 2 * c, k: 1 });
     let a = ctx.apply(new ChannelSlice({ name: ctx.name('chunk0'), begin: 0, size: c }), y);

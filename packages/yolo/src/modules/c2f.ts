@@ -4,11 +4,10 @@
 // are concatenated back in order, cat(chunk0, chunk1, …) = cat(cv1(x), …): only the second chunk
 // is sliced out (`<prefix>.chunk1`).
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
 import { ChannelSlice } from '../layers/channel-slice.js';
 import { bottleneck } from './bottleneck.js';
 import { convBlock } from './conv.js';
-import { posInt, type ModuleContext, type ModuleDef } from './module.js';
+import { bottleneckStackArgs, type BottleneckStackArgs, type ModuleContext, type ModuleDef } from './module.js';
 
 export interface C2fOptions {
   c2: number;
@@ -32,17 +31,14 @@ export function c2f(ctx: ModuleContext, x: tf.SymbolicTensor, o: C2fOptions, inn
   return convBlock(ctx.child('cv2'), cat, { c2: o.c2, k: 1 });
 }
 
-type C2fArgs = [c1: number, c2: number, n: number, shortcut?: boolean, g?: number, e?: number];
-
 export const C2f: ModuleDef = {
   type: 'ultralytics.nn.modules.block.C2f',
   role: 'channels',
   repeats: true,
-  args: z.tuple([posInt(), z.boolean().optional(), posInt().optional(), z.number().positive().optional()]),
-  argNames: ['c2', 'shortcut', 'g', 'e'],
+  ...bottleneckStackArgs,
   torchModules: (args) => 8 + 7 * (args[2] as number), // C2f, cv1, cv2, ModuleList, n Bottlenecks
   build(ctx, [x], args) {
-    const [, c2, n, shortcut = false, g, e = 0.5] = args as C2fArgs;
+    const [, c2, n, shortcut = false, g, e = 0.5] = args as BottleneckStackArgs;
     const inner: C2fInner = (m, y, c) => bottleneck(m, y, { c2: c, shortcut, g, k: [3, 3], e: 1.0 });
     return { output: c2f(ctx, x!, { c2, n, e }, inner) };
   },

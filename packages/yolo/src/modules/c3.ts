@@ -2,10 +2,9 @@
 // cv3(cat(m(cv1(x)), cv2(x))) with cv1, cv2 = Conv(c1, c_, 1), cv3 = Conv(2c_, c2, 1) and
 // m = n × Bottleneck(c_, c_, shortcut, g, k=(1, 3), e=1.0). C3k (c3k.ts) is this with 3×3 bottlenecks.
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
 import { bottleneck, type BottleneckOptions } from './bottleneck.js';
 import { convBlock } from './conv.js';
-import { posInt, type ModuleContext, type ModuleDef } from './module.js';
+import { bottleneckStackArgs, type BottleneckStackArgs, type ModuleContext, type ModuleDef } from './module.js';
 
 export interface C3Options {
   c2: number;
@@ -29,17 +28,14 @@ export function c3(ctx: ModuleContext, x: tf.SymbolicTensor, o: C3Options): tf.S
 /** Modules of a C3 or C3k with n bottlenecks: itself, cv1..cv3, the Sequential, n Bottlenecks. */
 export const c3Modules = (n: number) => 11 + 7 * n;
 
-type C3Args = [c1: number, c2: number, n: number, shortcut?: boolean, g?: number, e?: number];
-
 export const C3: ModuleDef = {
   type: 'ultralytics.nn.modules.block.C3',
   role: 'channels',
   repeats: true,
-  args: z.tuple([posInt(), z.boolean().optional(), posInt().optional(), z.number().positive().optional()]),
-  argNames: ['c2', 'shortcut', 'g', 'e'],
+  ...bottleneckStackArgs,
   torchModules: (args) => c3Modules(args[2] as number),
   build(ctx, [x], args) {
-    const [, c2, n, shortcut = true, g, e = 0.5] = args as C3Args;
+    const [, c2, n, shortcut = true, g, e = 0.5] = args as BottleneckStackArgs;
     return { output: c3(ctx, x!, { c2, n, shortcut, g, e, k: [1, 3] }) };
   },
   example: { ch: 8, layers: [[-1, 2, 'C3', [16]], [-1, 1, 'C3', [16, false, 1, 0.25]], [-1, 1, 'C3', [16, true, 2]]] },

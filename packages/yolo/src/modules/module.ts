@@ -103,3 +103,13 @@ export function channels(x: tf.SymbolicTensor): number {
 
 /** Schema piece shared by the module arg tuples. */
 export const posInt = () => z.int().positive();
+
+/**
+ * The yaml args of Ultralytics' bottleneck stacks C2, C2f and C3, `(c2, shortcut, g=1, e=0.5)` after c1 and
+ * n (the layer's repeats); each module keeps its own shortcut default (C2f False, C2 and C3 True).
+ */
+export const bottleneckStackArgs = {
+  args: z.tuple([posInt(), z.boolean().optional(), posInt().optional(), z.number().positive().optional()]),
+  argNames: ['c2', 'shortcut', 'g', 'e'],
+};
+export type BottleneckStackArgs = [c1: number, c2: number, n: number, shortcut?: boolean, g?: number, e?: number];
