@@ -218,11 +218,11 @@ describe('placements', () => {
     expect(await page.locator('select[aria-label="scale"] option').allTextContents()).toEqual(['scale t', 'scale u']);
     expect(await page.locator('select[aria-label="module"]').count()).toBe(0); // one module: nothing to choose
     expect(await page.locator('tr.baseline td').first().textContent()).toBe('tiny-t');
-    expect(await mapText()).toContain('two-scales/tiny.yaml · scale t · ACmix');
+    expect(await mapText()).toMatch(/^tiny\.yaml · scale t · ACmix/); // the file's name, not the path it was stored with
     expect(await mapText()).not.toContain('128 ch');
     await page.selectOption('select[aria-label="scale"]', 'u');
     await expect.poll(() => page.locator('table.groups tbody td:first-child').allTextContents()).toEqual(['tiny-u']);
-    expect(await mapText()).toContain('two-scales/tiny.yaml · scale u · ACmix');
+    expect(await mapText()).toMatch(/^tiny\.yaml · scale u · ACmix/);
     expect(await mapText()).toContain('128 ch'); // twice t's width at P5
   });
 });

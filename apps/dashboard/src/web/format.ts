@@ -28,6 +28,11 @@ export function signedCount(x: number | null | undefined): string {
   return x === null || x === undefined ? DASH : `${x >= 0 ? '+' : '−'}${count(Math.abs(x))}`;
 }
 
+/** A file path's last part: `/data/experiments/models/yolov8.yaml` → `yolov8.yaml` (the run page shows the whole path). */
+export function fileName(path: string): string {
+  return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
+}
+
 export function duration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return DASH;
   const s = Math.round(seconds);

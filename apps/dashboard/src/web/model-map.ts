@@ -4,7 +4,7 @@
 // SVG with inline styles, so the PNG export looks like the page.
 import type { ModelMap, PositionEffect } from '@acmix-lab/store';
 import { svg } from './dom.js';
-import { count, signed, signedCount } from './format.js';
+import { count, fileName, signed, signedCount } from './format.js';
 
 const ROW = 20;
 /** Room above each section for its name. */
@@ -33,7 +33,7 @@ export function drawModelMap(map: ModelMap, effects: Record<string, PositionEffe
   const byLayer = new Map<number, string[]>();
   for (const [name, p] of Object.entries(map.positions)) byLayer.set(p.layer, [...(byLayer.get(p.layer) ?? []), name]);
 
-  const parts: SVGElement[] = [text(8, 14, `${map.model} · scale ${map.scale}${module ? ` · ${module}` : ''} · GFLOPs at ${map.imgsz}`, { 'font-weight': 600 })];
+  const parts: SVGElement[] = [text(8, 14, `${fileName(map.model)} · scale ${map.scale}${module ? ` · ${module}` : ''} · GFLOPs at ${map.imgsz}`, { 'font-weight': 600 })];
   let y = 24;
   let section = '';
   for (const layer of map.layers) {
@@ -76,6 +76,6 @@ export function drawModelMap(map: ModelMap, effects: Record<string, PositionEffe
   parts.push(text(BOX.x + 220, y + 5, 'mean Δ mAP50-95 vs baseline of the variants with the position; white: none compared yet'));
   const height = y + 36;
   const width = BOX.x + BOX.width + 24 + POSITION_WIDTH * Math.max(1, ...[...byLayer.values()].map((names) => names.length));
-  return svg('svg', { class: 'model-map', viewBox: `0 0 ${width} ${height}`, width, height, xmlns: 'http://www.w3.org/2000/svg', role: 'img', 'aria-label': `model map of ${map.model}` },
+  return svg('svg', { class: 'model-map', viewBox: `0 0 ${width} ${height}`, width, height, xmlns: 'http://www.w3.org/2000/svg', role: 'img', 'aria-label': `model map of ${fileName(map.model)}` },
     svg('rect', { x: 0, y: 0, width, height, fill: '#fff' }), ...parts);
 }
