@@ -72,8 +72,22 @@ const conv2dBackpropInput: KernelFunc = (args) => {
   });
 };
 
+/**
+ * A faster filter gradient for any conv, from a package above runtime (@acmix-lab/acmix's native kernel,
+ * installed by setNativeFilterGradient); it returns null for the convs it leaves to the kernels here.
+ */
+export type NativeFilterGradient = (x: tf.Tensor4D, dy: tf.Tensor4D, attrs: NamedAttrMap) => tf.Tensor | null;
+let nativeFilterGradient: NativeFilterGradient | null = null;
+
+/** Route every Conv2DBackpropFilter through `gradient` first (null: back to MatMul for 1×1, stock otherwise). */
+export function setNativeFilterGradient(gradient: NativeFilterGradient | null): void {
+  nativeFilterGradient = gradient;
+}
+
 const conv2dBackpropFilter: KernelFunc = (args) => {
   const { x, dy } = args.inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
+  const native = nativeFilterGradient?.(x, dy, args.attrs!);
+  if (native) return native;
   const { filterShape } = args.attrs as unknown as { filterShape: [number, number, number, number] };
   const p = pointwise(filterShape, args.attrs!);
   if (!p) return stockKernel(tf.Conv2DBackpropFilter)(args);
