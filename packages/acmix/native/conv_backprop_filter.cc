@@ -4,10 +4,10 @@
 // 1.3–2.7× the forward's time for the same FLOPs, and the 1×1 convs' gradient as MatMul (X^T·dY over N·H·W
 // pixels, small C_in × C_out) reached ~11 GFLOP/s (docs/benchmarks.md, issue 12).
 //
-// No im2col: per tap, dW is a sum of outer products of an x row (C_in contiguous floats) and a dy row (C_out
-// contiguous). A tile of mr input channels × nv·16 output channels is held in mr·nv vector accumulators
-// (≤ 24 registers): each pixel broadcasts mr x values and loads nv dy vectors. Output channels beyond a multiple
-// of 16 are masked.
+// No im2col: per kernel row, dW is a sum of outer products of x rows (the kw·C_in floats a pixel's taps read,
+// contiguous) and dy rows (C_out contiguous). A tile of mr of those × nv·16 output channels is held in mr·nv
+// vector accumulators (≤ 24 registers): each pixel broadcasts mr x values and loads nv dy vectors. Output
+// channels beyond a multiple of 16 are masked.
 //
 // Deterministic, whatever the thread count: the output rows (n, oh) are split into groups and chunks whose
 // boundaries depend on the shapes only; each group sums its pixels chunk by chunk, in order, into its own
@@ -70,10 +70,11 @@ inline void StoreFirst(float* p, vf v, int n) {
 struct Geometry {
   int64_t batch, h, w, cin, ho, wo, cout;
   int kh, kw, sh, sw, pad_top, pad_left;
-  int nv_main, mr, ci_blocks, taps;
-  int64_t rows() const { return batch * ho; }  // output rows (n, oh)
+  int nv_main, mr;
+  int64_t row_width() const { return kw * cin; }  // one kernel row's (kx, ci), contiguous in x and in dW
+  int64_t rows() const { return batch * ho; }      // output rows (n, oh)
   // Output columns whose tap kx reads a column inside the image: [first, end).
-  std::pair<int64_t, int64_t> Columns(int kx) const {
+  std::pair<int64_t, int64_t> Columns(int64_t kx) const {
     const int64_t first = std::max<int64_t>(0, (pad_left - kx + sw - 1) / sw);
     const int64_t last = (w - 1 + pad_left - kx);  // ow·sw ≤ last
     const int64_t end = last < 0 ? 0 : std::min<int64_t>(wo, last / sw + 1);
@@ -81,13 +82,16 @@ struct Geometry {
   }
 };
 
-// One tile: dW[tap, c0 .. c0+MR, o0 .. o0+NV·16) += Σ over output rows [r0, r1) of the chunk. `tail` is how many
-// channels of the last vector are real (16 but for the last block). With `first` the accumulators start at zero.
+// One tile: dW[ky, j0 .. j0+MR, o0 .. o0+NV·16) += Σ over output rows [r0, r1) and columns [ow0, ow1), where
+// j = kx·C_in + ci indexes a kernel row: x[n, ih, ow·s − pad_left + kx, ci] is j floats past
+// x[n, ih, ow·s − pad_left, 0], so one tile may span taps (small C_in, or C_in not a multiple of the block) at
+// the columns where all of them are inside the image. `tail` is how many channels of the last vector are real (16 but for the last
+// block). With `first` the accumulators start at zero, else at dW's value.
 template <int MR, int NV>
-void Tile(const Geometry& g, const float* x, const float* dy, float* dw, int ky, int kx, int64_t c0, int64_t o0,
-          int tail, int64_t r0, int64_t r1, bool first) {
+void Tile(const Geometry& g, const float* x, const float* dy, float* dw, int ky, int64_t j0, int64_t o0, int tail,
+          int64_t r0, int64_t r1, int64_t ow0, int64_t ow1, bool first) {
   vf acc[MR][NV];
-  float* out = dw + ((static_cast<int64_t>(ky) * g.kw + kx) * g.cin + c0) * g.cout + o0;
+  float* out = dw + (ky * g.row_width() + j0) * g.cout + o0;
 #pragma GCC unroll 24
   for (int i = 0; i < MR; ++i) {
 #pragma GCC unroll 4
@@ -96,13 +100,12 @@ void Tile(const Geometry& g, const float* x, const float* dy, float* dw, int ky,
       else acc[i][v] = v == NV - 1 ? LoadFirst(out + i * g.cout + v * V, tail) : Load(out + i * g.cout + v * V);
     }
   }
-  const auto [ow0, ow1] = g.Columns(kx);
   const int64_t xstep = g.sw * g.cin;
   for (int64_t r = r0; r < r1 && ow0 < ow1; ++r) {
     const int64_t n = r / g.ho, oh = r % g.ho;
     const int64_t ih = oh * g.sh + ky - g.pad_top;
     if (ih < 0 || ih >= g.h) continue;
-    const float* xp = x + ((n * g.h + ih) * g.w + ow0 * g.sw + kx - g.pad_left) * g.cin + c0;
+    const float* xp = x + ((n * g.h + ih) * g.w + ow0 * g.sw - g.pad_left) * g.cin + j0;
     const float* dp = dy + (r * g.wo + ow0) * g.cout + o0;
     for (int64_t ow = ow0; ow < ow1; ++ow, xp += xstep, dp += g.cout) {
       vf d[NV];
@@ -126,8 +129,8 @@ void Tile(const Geometry& g, const float* x, const float* dy, float* dw, int ky,
   }
 }
 
-using TileFn = void (*)(const Geometry&, const float*, const float*, float*, int, int, int64_t, int64_t, int, int64_t,
-                        int64_t, bool);
+using TileFn = void (*)(const Geometry&, const float*, const float*, float*, int, int64_t, int64_t, int, int64_t,
+                        int64_t, int64_t, int64_t, bool);
 
 // TILES[nv][mr] = Tile<mr, nv> for mr ≤ kMaxMr[nv].
 template <int NV, int... M>
@@ -163,13 +166,12 @@ class Conv2DBackpropFilterOp : public OpKernel {
     }
     g.nv_main = static_cast<int>(std::min<int64_t>(kMaxNv, (g.cout + V - 1) / V));
     g.mr = kMaxMr[g.nv_main];
-    g.ci_blocks = static_cast<int>((g.cin + g.mr - 1) / g.mr);
-    g.taps = kh_ * kw_;
+    const int64_t row_blocks = (g.row_width() + g.mr - 1) / g.mr;
 
     const int64_t rows = g.rows();
     const int64_t pixels = rows * g.wo;
     const int groups = static_cast<int>(std::clamp<int64_t>(pixels / kGroupPixels, 1, std::min<int64_t>(rows, kMaxGroups)));
-    const int64_t tap_blocks = static_cast<int64_t>(g.taps) * g.ci_blocks;
+    const int64_t tap_blocks = kh_ * row_blocks;
     const int splits = static_cast<int>(std::min<int64_t>(tap_blocks, (kItems + groups - 1) / groups));
     const int64_t chunk_rows = std::max<int64_t>(1, kChunkPixels / std::max<int64_t>(1, g.wo));
     const int64_t size = dw->NumElements();
@@ -181,29 +183,40 @@ class Conv2DBackpropFilterOp : public OpKernel {
     const float* px = x.flat<float>().data();
     const float* pdy = dy.flat<float>().data();
 
+    // dW[ky, j0 .. j1, co ..] over output rows [r0, r1): the columns where every tap of the block is inside the
+    // image in one tile, then each tap's remaining columns (near the left and right edges) with its channels.
+    auto block = [&](float* pdw, int ky, int64_t j0, int64_t j1, int64_t r0, int64_t r1, bool first) {
+      const int64_t kx0 = j0 / g.cin, kx1 = (j1 - 1) / g.cin;
+      const int64_t inner0 = g.Columns(kx0).first, inner1 = g.Columns(kx1).second;
+      for (int64_t co = 0; co < g.cout; co += g.nv_main * V) {
+        const int64_t width = std::min<int64_t>(g.nv_main * V, g.cout - co);
+        const int nv = static_cast<int>((width + V - 1) / V);
+        const int tail = static_cast<int>(width - (nv - 1) * V);
+        kTiles[nv][j1 - j0](g, px, pdy, pdw, ky, j0, co, tail, r0, r1, inner0, std::max(inner0, inner1), first);
+        for (int64_t kx = kx0; kx <= kx1; ++kx) {
+          const auto [f, e] = g.Columns(kx);
+          const int64_t c0 = std::max(j0, kx * g.cin), c1 = std::min(j1, (kx + 1) * g.cin);
+          const int64_t left_end = std::min(e, inner0), right = std::max({f, inner1, left_end});
+          if (f < left_end) kTiles[nv][c1 - c0](g, px, pdy, pdw, ky, c0, co, tail, r0, r1, f, left_end, false);
+          if (right < e) kTiles[nv][c1 - c0](g, px, pdy, pdw, ky, c0, co, tail, r0, r1, right, e, false);
+        }
+      }
+    };
     auto item = [&](int64_t index) {
       const int group = static_cast<int>(index / splits), split = static_cast<int>(index % splits);
       const int64_t r0 = rows * group / groups, r1 = rows * (group + 1) / groups;
       const int64_t t0 = tap_blocks * split / splits, t1 = tap_blocks * (split + 1) / splits;
-      float* pdw = part + group * size;
       for (int64_t c = r0; c < r1; c += chunk_rows) {
-        const int64_t ce = std::min(r1, c + chunk_rows);
         for (int64_t t = t0; t < t1; ++t) {
-          const int tap = static_cast<int>(t / g.ci_blocks);
-          const int64_t ci = (t % g.ci_blocks) * g.mr;
-          const int mr = static_cast<int>(std::min<int64_t>(g.mr, g.cin - ci));
-          for (int64_t co = 0; co < g.cout; co += g.nv_main * V) {
-            const int64_t width = std::min<int64_t>(g.nv_main * V, g.cout - co);
-            const int nv = static_cast<int>((width + V - 1) / V);
-            const int tail = static_cast<int>(width - (nv - 1) * V);
-            kTiles[nv][mr](g, px, pdy, pdw, tap / kw_, tap % kw_, ci, co, tail, c, ce, c == r0);
-          }
+          const int64_t j0 = (t % row_blocks) * g.mr;
+          block(part + group * size, static_cast<int>(t / row_blocks), j0, std::min(g.row_width(), j0 + g.mr), c,
+                std::min(r1, c + chunk_rows), c == r0);
         }
       }
     };
     auto* workers = ctx->device()->tensorflow_cpu_worker_threads()->workers;
     const int64_t items = static_cast<int64_t>(groups) * splits;
-    const double item_flops = 2.0 * pixels * g.taps * g.cin * g.cout / items;
+    const double item_flops = 2.0 * pixels * kh_ * g.row_width() * g.cout / items;
     workers->ParallelFor(items, static_cast<int64_t>(item_flops / 16),
                          [&](int64_t first, int64_t end) { for (int64_t i = first; i < end; ++i) item(i); });
     if (groups == 1) return;
