@@ -91,16 +91,21 @@ describe('native conv filter gradient', () => {
     expect(leaked).toBe(0);
   });
 
-  it.skipIf(fusedAttentionUnavailable() !== null)('declines NCHW and a dy that does not fit, and turns off with ACMIX_LAB_FUSED=0', () => {
+  it.skipIf(fusedAttentionUnavailable() !== null)('declines NCHW and a dy that does not fit, and with ACMIX_LAB_FUSED=0 leaves the gradient to TensorFlow', () => {
     tf.tidy(() => {
       const { x, dy, filterShape } = inputs(CASES[2]!);
       expect(nativeConv2DBackpropFilter(x, dy, { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape })).toBeNull();
       // A dy of the wrong size is left to the stock kernel, which reports it.
       expect(nativeConv2DBackpropFilter(x, tf.slice(dy, 0, [1, 6, 9, 33]), { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape })).toBeNull();
+      let stock!: tf.Tensor, declined!: tf.Tensor;
+      withKernels('stock', () => { stock = filterGradient(CASES[2]!, x, dy); });
       process.env.ACMIX_LAB_FUSED = '0';
       try {
         expect(nativeConv2DBackpropFilter(x, dy, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape })).toBeNull();
+        // Installed but declining: the kernel it replaced runs (TensorFlow's, for a 3×3 conv).
+        withKernels('native', () => { declined = filterGradient(CASES[2]!, x, dy); });
       } finally { delete process.env.ACMIX_LAB_FUSED; }
+      expect(declined.dataSync()).toEqual(stock.dataSync());
     });
   });
 });

@@ -8,9 +8,10 @@
 // died with SIGFPE on machines that report such a cache.
 // A 1×1 conv is a matmul over pixels, which TensorFlow runs through oneDNN's matmul instead, as fast
 // (bench:backend, bench:train). Conv2D and both backprop kernels are replaced for unpadded 1×1 NHWC
-// filters at any stride; every other conv runs tfjs-node's stock kernel. Kernel functions may call
-// ops: nested ops are not recorded on the gradient tape, and the gradients stay tfjs' own Conv2D
-// gradient, computed by these kernels.
+// filters at any stride; every other conv runs tfjs-node's stock kernel. The filter gradient first asks a
+// native kernel installed from above (setNativeFilterGradient: @acmix-lab/acmix's, installed by the trainer).
+// Kernel functions may call ops: nested ops are not recorded on the gradient tape, and the gradients stay
+// tfjs' own Conv2D gradient, computed by these kernels.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap } from '@tensorflow/tfjs';
 
