@@ -25,24 +25,32 @@ function convAttrs({ x, filter, out }: StepConv) {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Median ms of each route's filter gradient for one conv, the routes taking turns (ABBA…) every round. */
-function filterGradientMs(conv: StepConv, routes: Route[]): Record<Route, number> {
+interface Times { wall: number; cpu: number }
+
+/**
+ * Median wall and CPU ms (the process's user + system time, all threads: steadier than wall time on a shared
+ * machine) of each route's filter gradient for one conv, the routes taking turns (ABBA…) every round.
+ */
+function filterGradientMs(conv: StepConv, routes: Route[]): Record<Route, Times> {
   const x = tf.randomNormal(conv.x) as tf.Tensor4D;
   const dy = tf.randomNormal(conv.out) as tf.Tensor4D;
   const attrs = convAttrs(conv);
-  const times = Object.fromEntries(routes.map((r) => [r, [] as number[]])) as Record<Route, number[]>;
+  const times = Object.fromEntries(routes.map((r) => [r, { wall: [] as number[], cpu: [] as number[] }]));
   const run = (route: Route) => {
     ROUTE_ON[route]();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     tf.tidy(() => (tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs) as tf.Tensor).sum().dataSync());
-    times[route].push(performance.now() - t0);
+    times[route]!.wall.push(performance.now() - t0);
+    const cpu = process.cpuUsage(cpu0);
+    times[route]!.cpu.push((cpu.user + cpu.system) / 1000);
   };
   routes.forEach(run); // warm-up: oneDNN primitives, our partial buffers
-  for (const r of routes) times[r].length = 0;
+  for (const r of routes) times[r] = { wall: [], cpu: [] };
   for (let round = 0; round < ROUNDS; round++) (round % 2 ? [...routes].reverse() : routes).forEach(run);
   tf.dispose([x, dy]);
   ROUTE_ON.matmul(); // initBackend's default
-  return Object.fromEntries(routes.map((r) => [r, median(times[r])])) as Record<Route, number>;
+  return Object.fromEntries(routes.map((r) => [r, { wall: median(times[r]!.wall), cpu: median(times[r]!.cpu) }])) as Record<Route, Times>;
 }
 
 async function main() {
@@ -50,30 +58,34 @@ async function main() {
   const unavailable = fusedAttentionUnavailable();
   if (unavailable) throw new Error(`bench:kernels needs the native kernels: ${unavailable}`);
   const rows: (string | number)[][] = [];
-  const total = { before: 0, native: 0, tensorflow: 0 };
+  const total = { before: 0, native: 0, tensorflow: 0, cpuBefore: 0, cpuNative: 0 };
   for (const conv of convs) {
     const pointwise = conv.filter[0] === 1 && conv.filter[1] === 1;
     const ms = filterGradientMs(conv, pointwise ? ['tensorflow', 'matmul', 'native'] : ['tensorflow', 'native']);
     const before = pointwise ? ms.matmul : ms.tensorflow;
-    total.before += conv.count * before;
-    total.native += conv.count * ms.native;
-    total.tensorflow += conv.count * ms.tensorflow;
-    const [, kh, kw, cin, cout] = [0, ...conv.filter];
-    const gflops = (t: number) => ((2 * conv.out[0] * conv.out[1] * conv.out[2] * kh! * kw! * cin! * cout!) / t / 1e6).toFixed(0);
+    total.before += conv.count * before.wall;
+    total.native += conv.count * ms.native.wall;
+    total.tensorflow += conv.count * ms.tensorflow.wall;
+    total.cpuBefore += conv.count * before.cpu;
+    total.cpuNative += conv.count * ms.native.cpu;
+    const [kh, kw, cin, cout] = conv.filter;
+    const flops = 2 * conv.out[0] * conv.out[1] * conv.out[2] * kh * kw * cin * cout;
+    const cell = (t: Times) => `${t.wall.toFixed(2)} (${(flops / t.wall / 1e6).toFixed(0)})`;
     const s = (convAttrs(conv) as { strides: number }).strides;
-    rows.push([`${conv.x.join('×')} ${kh}×${kw}/${s} → ${cout}`, conv.count, `${ms.tensorflow.toFixed(2)} (${gflops(ms.tensorflow)})`,
-      pointwise ? `${ms.matmul.toFixed(2)} (${gflops(ms.matmul)})` : '', `${ms.native.toFixed(2)} (${gflops(ms.native)})`,
-      (before / ms.native).toFixed(2)]);
+    rows.push([`${conv.x.join('×')} ${kh}×${kw}/${s} → ${cout}`, conv.count, cell(ms.tensorflow), pointwise ? cell(ms.matmul) : '',
+      cell(ms.native), (before.wall / ms.native.wall).toFixed(2), (before.cpu / ms.native.cpu).toFixed(2)]);
     console.log(rows.at(-1)!.join('  '));
   }
-  rows.push(['all convs of the step (× count)', convs.reduce((a, c) => a + c.count, 0), total.tensorflow.toFixed(1), '',
-    total.native.toFixed(1), (total.before / total.native).toFixed(2)]);
+  rows.push(['all convs of the step (× count)', convs.reduce((a, c) => a + c.count, 0), total.tensorflow.toFixed(1),
+    `today's route: ${total.before.toFixed(1)}`, total.native.toFixed(1), (total.before / total.native).toFixed(2),
+    (total.cpuBefore / total.cpuNative).toFixed(2)]);
   const table = formatTable(['conv (x, kernel/stride → c_out)', 'count', 'TensorFlow ms (GFLOP/s)', 'MatMul route ms (GFLOP/s)',
-    'native ms (GFLOP/s)', 'speed-up over today\'s route'], rows);
+    'native ms (GFLOP/s)', 'speed-up over today\'s route', 'same, CPU time'], rows);
   const note = `Conv2DBackpropFilter of every conv of a YOLOv8n step (imgsz 320, batch 16; shapes from the model's forward), ` +
     `median of ${ROUNDS} runs per route and shape, the routes alternating every round. Today's route: TensorFlow's kernel ` +
     '(oneDNN) for k > 1, the MatMul route (docs/onednn-sigfpe.md) for 1×1; native: @acmix-lab/acmix native/conv_backprop_filter.cc. ' +
-    'The total row sums ms × count; its speed-up is today\'s route against native.';
+    'Speed-up: today\'s route ms ÷ native ms, by wall time and by the process\'s CPU time (steadier on a loaded machine). ' +
+    'The total row sums ms × count.';
   console.log(`\n${table}\n\n${note}`);
   recordBenchmark('bench:kernels', 'npm run bench:kernels', `${table}\n\n${note}`);
 }
