@@ -56,7 +56,7 @@ async function main() {
   recordBenchmark('bench:backend', 'npm run bench:backend', `${table}\n${ratio}\n${note}${pointwise}`);
 }
 
-export type Shape4 = [number, number, number, number];
+type Shape4 = [number, number, number, number];
 export interface StepConv { x: Shape4; filter: Shape4; out: Shape4; count: number }
 
 /** The convolutions of a YOLOv8n forward pass at imgsz 320, batch 16 (as tf.profile sees them), by shape. */
