@@ -57,21 +57,21 @@ async function main() {
 }
 
 type Shape4 = [number, number, number, number];
-interface PointwiseConv { x: Shape4; filter: Shape4; count: number }
+export interface StepConv { x: Shape4; filter: Shape4; out: Shape4; count: number }
 
-/** The 1×1 convolutions of a YOLOv8n forward pass at imgsz 320, batch 16 (as tf.profile sees them), by shape. */
-async function yolov8nPointwiseConvs(): Promise<PointwiseConv[]> {
+/** The convolutions of a YOLOv8n forward pass at imgsz 320, batch 16 (as tf.profile sees them), by shape. */
+export async function yolov8nConvs(): Promise<StepConv[]> {
   await initBackend('tensorflow');
   const m = buildModel(path.join(repoRoot, 'experiments/models/yolov8.yaml'), { scale: 'n', nc: 3 });
   const x = tf.zeros([16, 320, 320, 3]) as tf.Tensor4D;
   const { kernels } = await tf.profile(() => { tf.tidy(() => { m.forwardTrain(x); }); });
   tf.dispose(x);
   m.dispose();
-  const byShape = new Map<string, PointwiseConv>();
+  const byShape = new Map<string, StepConv>();
   for (const k of kernels) {
+    if (k.name !== tf.Conv2D) continue;
     const [xs, fs] = k.inputShapes as Shape4[];
-    if (k.name !== tf.Conv2D || fs![0] !== 1 || fs![1] !== 1) continue;
-    const conv = byShape.get(`${xs}/${fs}`) ?? { x: xs!, filter: fs!, count: 0 };
+    const conv = byShape.get(`${xs}/${fs}`) ?? { x: xs!, filter: fs!, out: k.outputShapes[0] as Shape4, count: 0 };
     conv.count++;
     byShape.set(`${xs}/${fs}`, conv);
   }
@@ -79,7 +79,7 @@ async function yolov8nPointwiseConvs(): Promise<PointwiseConv[]> {
 }
 
 /** ms of each conv kernel for one shape: medians of 5 runs. */
-async function pointwiseKernelMs({ x: xShape, filter: filterShape }: PointwiseConv): Promise<Record<'fwd' | 'dx' | 'dw', number>> {
+async function pointwiseKernelMs({ x: xShape, filter: filterShape }: StepConv): Promise<Record<'fwd' | 'dx' | 'dw', number>> {
   const dyShape: Shape4 = [xShape[0], xShape[1], xShape[2], filterShape[3]];
   const [x, w, dy] = [xShape, filterShape, dyShape].map((s) => tf.randomNormal(s)) as tf.Tensor4D[];
   const dwAttrs = { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape } as unknown as tf.NamedAttrMap;
@@ -94,7 +94,7 @@ async function pointwiseKernelMs({ x: xShape, filter: filterShape }: PointwiseCo
 
 /** Each kernel summed over the step's 1×1 convs, stock and MatMul alternately, the best of 3 rounds per shape. */
 async function pointwiseTable(): Promise<string> {
-  const convs = await yolov8nPointwiseConvs();
+  const convs = (await yolov8nConvs()).filter((c) => c.filter[0] === 1 && c.filter[1] === 1);
   const kernels = ['fwd', 'dx', 'dw'] as const;
   const total = { stock: { fwd: 0, dx: 0, dw: 0 }, matmul: { fwd: 0, dx: 0, dw: 0 } };
   for (const conv of convs) {

@@ -8,7 +8,8 @@
 //   * the same step fed by the DataLoader (mosaic augmentation in worker threads);
 //   * the share of the machine's conv throughput the step achieves (bench:backend's 3×3 conv, this run);
 //   * routes against what they replace, step against step in this process: the 1×1-as-MatMul kernels initBackend
-//     installs (docs/onednn-sigfpe.md) against the stock Conv2D kernels, the fused SiLU against the composed one;
+//     installs (docs/onednn-sigfpe.md) against the stock Conv2D kernels, the fused SiLU against the composed one,
+//     the native conv filter gradient against TensorFlow's;
 //   * with --profile, where our step's time goes by op family and phase (step-profile.ts).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { initBackend, registerNativeKernelFixes, unregisterNativeKernelFixes } from '@acmix-lab/runtime';
+import { useNativeFilterGradient } from '@acmix-lab/acmix';
 import { buildModel, modelSummary, type YoloModel } from '@acmix-lab/yolo';
 import {
   DataLoader, loadDataYaml, resolveTrainConfig, scanSplit, synthDataset, TrainingStep, type Batch, type StepPhase,
@@ -96,10 +98,15 @@ function routeAB(step: () => void, route: { on: () => void; off: () => void }, r
   return { without: median(times.without), with: median(times.with) };
 }
 
-/** The routes compared step against step: initBackend's 1×1-as-MatMul kernels, the fused SiLU kernels. */
+/**
+ * The routes compared step against step: initBackend's 1×1-as-MatMul kernels, the fused SiLU kernels, the native
+ * conv filter gradient TrainingStep installs. That one is off in the other rows, whose 'without' sides would turn
+ * it off as well (stock kernels, ACMIX_LAB_FUSED=0).
+ */
 const ROUTES = [
   { name: '1×1 conv as MatMul', without: 'stock conv kernels', on: registerNativeKernelFixes, off: unregisterNativeKernelFixes },
   { name: 'fused SiLU', without: 'composed SiLU', on: () => { delete process.env.ACMIX_LAB_FUSED; }, off: () => { process.env.ACMIX_LAB_FUSED = '0'; } },
+  { name: 'native backprop filter', without: 'TensorFlow\'s', on: () => useNativeFilterGradient(true), off: () => useNativeFilterGradient(false) },
 ];
 
 /** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
@@ -164,6 +171,7 @@ async function main() {
     }
     if (backend.backend === 'tensorflow' && !PROFILE) {
       for (const r of ROUTES) {
+        useNativeFilterGradient(false);
         const ab = routeAB(() => t.step(first), r);
         abRows.push([m.name, `${r.name} (against ${r.without})`, ab.without.toFixed(0), ab.with.toFixed(0), (ab.without / ab.with).toFixed(2)]);
         console.log(abRows.at(-1)!.join('  '));
@@ -191,7 +199,9 @@ async function main() {
   const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'route', 'step ms without', 'step ms with', 'speed-up'], abRows)}\n\n` +
     'Each route against what it replaces, in this process: medians of 10 single steps each, alternating (ABBA). 1×1 as MatMul: ' +
     'the kernels initBackend installs against oneDNN\'s SIGFPE (docs/onednn-sigfpe.md); fused SiLU: @acmix-lab/acmix native/silu.cc ' +
-    '(ACMIX_LAB_FUSED=0 also turns off the fused ACmix kernels, so on the seed v1 row it measures both).';
+    '(ACMIX_LAB_FUSED=0 also turns off the fused ACmix kernels, so on the seed v1 row it measures both); native backprop filter: ' +
+    '@acmix-lab/acmix native/conv_backprop_filter.cc for every conv\'s filter gradient against TensorFlow\'s Conv2DBackpropFilter ' +
+    '(and the MatMul route for 1×1 convs). The first two rows run without the native backprop filter.';
   console.log(`\n${table}\n\n${note}${ab}`);
   if (ONLY) return; // a partial run is printed, not recorded
   if (PROFILE) {

@@ -5,3 +5,4 @@ export { ACmixConfigError } from './errors.js';
 export { acmixParamCount, acmixFlops } from './cost.js';
 export type { ACmixShape, ACmixFlopsArgs } from './cost.js';
 export { fusedAttentionUnavailable, fusedSilu } from './native-op.js';
+export { nativeConv2DBackpropFilter, useNativeFilterGradient } from './native-filter-gradient.js';

@@ -1,7 +1,7 @@
-// The fused TensorFlow kernels (native/window_attention.cc, native/grouped_conv.cc, native/silu.cc), when they are
-// built and the native backend is in use. attention.ts and the dense conv in layer.ts compute the
-// same things from stock TensorFlow.js ops and are the fallback everywhere else (cpu backend, no
-// compiler at install, ACMIX_LAB_FUSED=0).
+// The fused TensorFlow kernels (native/window_attention.cc, native/grouped_conv.cc, native/silu.cc,
+// native/conv_backprop_filter.cc), when they are built and the native backend is in use. attention.ts
+// and the dense conv in layer.ts compute the same things from stock TensorFlow.js ops and are the
+// fallback everywhere else (cpu backend, no compiler at install, ACMIX_LAB_FUSED=0).
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 
 export const NATIVE_ADDON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../native/build/Release/acmix_ops.node');
 
-interface NativeAddon { attention: string; attentionGrad: string; groupedConv: string; groupedConvGrad: string; silu: string; siluGrad: string }
+interface NativeAddon {
+  attention: string; attentionGrad: string; groupedConv: string; groupedConvGrad: string; silu: string; siluGrad: string;
+  conv2dBackpropFilter: string;
+}
 interface TfBackend {
   binding: { TF_ATTR_INT: number };
   executeMultipleOutputs(name: string, attrs: unknown[], inputs: tf.Tensor[], outputs: number): tf.Tensor[];
@@ -36,20 +39,25 @@ export function fusedAttentionUnavailable(): string | null {
 
 type IntAttrs = Record<string, number>;
 
-/** Runs a registered op by name with int attributes, differentiable through its gradient op. */
-function fusedOp(forward: keyof NativeAddon, backward: keyof NativeAddon, attrs: IntAttrs, saved: (inputs: tf.Tensor[], outputs: tf.Tensor[]) => tf.Tensor[], nOut: number) {
+/** Runs a registered op by name with int attributes (not differentiable: fusedOp adds the gradient). */
+export function runNativeOp(name: keyof NativeAddon, attrs: IntAttrs, inputs: tf.Tensor[], nOut: number): tf.Tensor[] {
   const unavailable = fusedAttentionUnavailable();
   if (unavailable) throw new Error(`fused ACmix kernels unavailable: ${unavailable}`);
   const backend = tf.backend() as unknown as TfBackend;
-  const opAttrs = Object.entries(attrs).map(([name, value]) => ({ name, type: backend.binding.TF_ATTR_INT, value }));
+  const opAttrs = Object.entries(attrs).map(([attr, value]) => ({ name: attr, type: backend.binding.TF_ATTR_INT, value }));
+  return backend.executeMultipleOutputs(addon![name], opAttrs, inputs, nOut);
+}
+
+/** Runs a registered op by name with int attributes, differentiable through its gradient op. */
+function fusedOp(forward: keyof NativeAddon, backward: keyof NativeAddon, attrs: IntAttrs, saved: (inputs: tf.Tensor[], outputs: tf.Tensor[]) => tf.Tensor[], nOut: number) {
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const inputs = args.slice(0, -1) as tf.Tensor[];
     const save = args[args.length - 1] as tf.GradSaveFunc;
-    const outputs = backend.executeMultipleOutputs(addon![forward], opAttrs, inputs, nOut);
+    const outputs = runNativeOp(forward, attrs, inputs, nOut);
     save(saved(inputs, outputs));
     return {
       value: outputs[0]!,
-      gradFunc: (dy: tf.Tensor, kept: tf.Tensor[]) => backend.executeMultipleOutputs(addon![backward], opAttrs, [...kept, dy], inputs.length),
+      gradFunc: (dy: tf.Tensor, kept: tf.Tensor[]) => runNativeOp(backward, attrs, [...kept, dy], inputs.length),
     };
   });
 }

@@ -8,9 +8,10 @@
 // died with SIGFPE on machines that report such a cache.
 // A 1×1 conv is a matmul over pixels, which TensorFlow runs through oneDNN's matmul instead, as fast
 // (bench:backend, bench:train). Conv2D and both backprop kernels are replaced for unpadded 1×1 NHWC
-// filters at any stride; every other conv runs tfjs-node's stock kernel. Kernel functions may call
-// ops: nested ops are not recorded on the gradient tape, and the gradients stay tfjs' own Conv2D
-// gradient, computed by these kernels.
+// filters at any stride; every other conv runs tfjs-node's stock kernel. The filter gradient first asks a
+// native kernel installed from above (setNativeFilterGradient: @acmix-lab/acmix's, installed by the trainer).
+// Kernel functions may call ops: nested ops are not recorded on the gradient tape, and the gradients stay
+// tfjs' own Conv2D gradient, computed by these kernels.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap } from '@tensorflow/tfjs';
 
@@ -72,8 +73,22 @@ const conv2dBackpropInput: KernelFunc = (args) => {
   });
 };
 
+/**
+ * A faster filter gradient for any conv, from a package above runtime (@acmix-lab/acmix's native kernel,
+ * installed by setNativeFilterGradient); it returns null for the convs it leaves to the kernels here.
+ */
+export type NativeFilterGradient = (x: tf.Tensor4D, dy: tf.Tensor4D, attrs: NamedAttrMap) => tf.Tensor | null;
+let nativeFilterGradient: NativeFilterGradient | null = null;
+
+/** Route every Conv2DBackpropFilter through `gradient` first (null: back to MatMul for 1×1, stock otherwise). */
+export function setNativeFilterGradient(gradient: NativeFilterGradient | null): void {
+  nativeFilterGradient = gradient;
+}
+
 const conv2dBackpropFilter: KernelFunc = (args) => {
   const { x, dy } = args.inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
+  const native = nativeFilterGradient?.(x, dy, args.attrs!);
+  if (native) return native;
   const { filterShape } = args.attrs as unknown as { filterShape: [number, number, number, number] };
   const p = pointwise(filterShape, args.attrs!);
   if (!p) return stockKernel(tf.Conv2DBackpropFilter)(args);

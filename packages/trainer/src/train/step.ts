@@ -2,7 +2,7 @@
 // batch: forward in training mode, the v8 loss, backward, then the optimizer loop (accumulation,
 // clipping, step, EMA). Shared by train() and bench:train so the benchmark times the real step.
 import * as tf from '@tensorflow/tfjs';
-import type { YoloModel } from '@acmix-lab/yolo';
+import { useNativeFilterGradient, type YoloModel } from '@acmix-lab/yolo';
 import type { Batch } from '../data/batch.js';
 import { v8DetectionLoss, type LossGains } from '../loss/detection-loss.js';
 import { buildOptimizer } from '../optim/build.js';
@@ -40,6 +40,9 @@ export class TrainingStep {
   constructor(private readonly model: YoloModel, private readonly config: TrainConfig, data: { nc: number; images: number; nb: number },
     options: TrainingStepOptions = {}) {
     this.phase = options.onPhase ?? (() => {});
+    // Every conv's filter gradient by @acmix-lab/acmix's native kernel (faster than TensorFlow's, bench:kernels);
+    // it declines, and TensorFlow's kernels run, where the addon is not built or ACMIX_LAB_FUSED=0.
+    useNativeFilterGradient();
     const params = trainableParams(model);
     const setup = buildOptimizer(params, config, data);
     this.log = setup.log;

@@ -1,0 +1,93 @@
+// npm run bench:kernels — the conv filter gradient (Conv2DBackpropFilter) of every conv of a YOLOv8n training step
+// at imgsz 320, batch 16: @acmix-lab/acmix's native kernel (native/conv_backprop_filter.cc) against what the native
+// backend runs without it — TensorFlow's own kernel (oneDNN) for the 3×3 convs, the MatMul route of
+// @acmix-lab/runtime for the 1×1 convs (and TensorFlow's kernel for those too) — alternating per shape in one run.
+import * as tf from '@tensorflow/tfjs';
+import { registerNativeKernelFixes, unregisterNativeKernelFixes } from '@acmix-lab/runtime';
+import { fusedAttentionUnavailable, useNativeFilterGradient } from '@acmix-lab/acmix';
+import { yolov8nConvs, type StepConv } from './backend.js';
+import { flag, formatTable, recordBenchmark } from './report.js';
+
+const ROUNDS = flag('rounds', 10);
+type Route = 'tensorflow' | 'matmul' | 'native';
+const ROUTE_ON: Record<Route, () => void> = {
+  tensorflow: () => { unregisterNativeKernelFixes(); useNativeFilterGradient(false); },
+  matmul: () => { registerNativeKernelFixes(); useNativeFilterGradient(false); },
+  native: () => { registerNativeKernelFixes(); useNativeFilterGradient(true); },
+};
+
+/** Our Conv2d pads x itself before a strided conv and runs it 'valid'; a stride-1 conv keeps its size ('same'). */
+function convAttrs({ x, filter, out }: StepConv) {
+  const same = out[1] === x[1] && out[2] === x[2];
+  const stride = same || out[1] === 1 ? 1 : Math.floor((x[1] - filter[0]) / (out[1] - 1));
+  return { strides: stride, pad: same ? 'same' : 'valid', dataFormat: 'NHWC', filterShape: filter } as unknown as tf.NamedAttrMap;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+interface Times { wall: number; cpu: number }
+
+/**
+ * Median wall and CPU ms (the process's user + system time, all threads: steadier than wall time on a shared
+ * machine) of each route's filter gradient for one conv, the routes taking turns (ABBA…) every round.
+ */
+function filterGradientMs(conv: StepConv, routes: Route[]): Record<Route, Times> {
+  const x = tf.randomNormal(conv.x) as tf.Tensor4D;
+  const dy = tf.randomNormal(conv.out) as tf.Tensor4D;
+  const attrs = convAttrs(conv);
+  const times = Object.fromEntries(routes.map((r) => [r, { wall: [] as number[], cpu: [] as number[] }]));
+  const run = (route: Route) => {
+    ROUTE_ON[route]();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    tf.tidy(() => (tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs) as tf.Tensor).sum().dataSync());
+    times[route]!.wall.push(performance.now() - t0);
+    const cpu = process.cpuUsage(cpu0);
+    times[route]!.cpu.push((cpu.user + cpu.system) / 1000);
+  };
+  routes.forEach(run); // warm-up: oneDNN primitives, our partial buffers
+  for (const r of routes) times[r] = { wall: [], cpu: [] };
+  for (let round = 0; round < ROUNDS; round++) (round % 2 ? [...routes].reverse() : routes).forEach(run);
+  tf.dispose([x, dy]);
+  ROUTE_ON.matmul(); // initBackend's default
+  return Object.fromEntries(routes.map((r) => [r, { wall: median(times[r]!.wall), cpu: median(times[r]!.cpu) }])) as Record<Route, Times>;
+}
+
+async function main() {
+  const convs = await yolov8nConvs();
+  const unavailable = fusedAttentionUnavailable();
+  if (unavailable) throw new Error(`bench:kernels needs the native kernels: ${unavailable}`);
+  const rows: (string | number)[][] = [];
+  const total = { before: 0, native: 0, tensorflow: 0, cpuBefore: 0, cpuNative: 0 };
+  for (const conv of convs) {
+    const pointwise = conv.filter[0] === 1 && conv.filter[1] === 1;
+    const ms = filterGradientMs(conv, pointwise ? ['tensorflow', 'matmul', 'native'] : ['tensorflow', 'native']);
+    const before = pointwise ? ms.matmul : ms.tensorflow;
+    total.before += conv.count * before.wall;
+    total.native += conv.count * ms.native.wall;
+    total.tensorflow += conv.count * ms.tensorflow.wall;
+    total.cpuBefore += conv.count * before.cpu;
+    total.cpuNative += conv.count * ms.native.cpu;
+    const [kh, kw, cin, cout] = conv.filter;
+    const flops = 2 * conv.out[0] * conv.out[1] * conv.out[2] * kh * kw * cin * cout;
+    const cell = (t: Times) => `${t.wall.toFixed(2)} (${(flops / t.wall / 1e6).toFixed(0)})`;
+    const s = (convAttrs(conv) as { strides: number }).strides;
+    rows.push([`${conv.x.join('×')} ${kh}×${kw}/${s} → ${cout}`, conv.count, cell(ms.tensorflow), pointwise ? cell(ms.matmul) : '',
+      cell(ms.native), (before.wall / ms.native.wall).toFixed(2), (before.cpu / ms.native.cpu).toFixed(2)]);
+    console.log(rows.at(-1)!.join('  '));
+  }
+  rows.push(['all convs of the step (× count)', convs.reduce((a, c) => a + c.count, 0), total.tensorflow.toFixed(1),
+    `today's route: ${total.before.toFixed(1)}`, total.native.toFixed(1), (total.before / total.native).toFixed(2),
+    (total.cpuBefore / total.cpuNative).toFixed(2)]);
+  const table = formatTable(['conv (x, kernel/stride → c_out)', 'count', 'TensorFlow ms (GFLOP/s)', 'MatMul route ms (GFLOP/s)',
+    'native ms (GFLOP/s)', 'speed-up over today\'s route', 'same, CPU time'], rows);
+  const note = `Conv2DBackpropFilter of every conv of a YOLOv8n step (imgsz 320, batch 16; shapes from the model's forward), ` +
+    `median of ${ROUNDS} runs per route and shape, the routes alternating every round. Today's route: TensorFlow's kernel ` +
+    '(oneDNN) for k > 1, the MatMul route (docs/onednn-sigfpe.md) for 1×1; native: @acmix-lab/acmix native/conv_backprop_filter.cc. ' +
+    'Speed-up: today\'s route ms ÷ native ms, by wall time and by the process\'s CPU time (steadier on a loaded machine). ' +
+    'The total row sums ms × count.';
+  console.log(`\n${table}\n\n${note}`);
+  recordBenchmark('bench:kernels', 'npm run bench:kernels', `${table}\n\n${note}`);
+}
+
+await main();
