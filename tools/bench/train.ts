@@ -191,7 +191,8 @@ async function main() {
   const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'route', 'step ms without', 'step ms with', 'speed-up'], abRows)}\n\n` +
     'Each route against what it replaces, in this process: medians of 10 single steps each, alternating (ABBA). 1×1 as MatMul: ' +
     'the kernels initBackend installs against oneDNN\'s SIGFPE (docs/onednn-sigfpe.md); fused SiLU: @acmix-lab/acmix native/silu.cc ' +
-    '(ACMIX_LAB_FUSED=0 also turns off the fused ACmix kernels, so on the seed v1 row it measures both).';
+    '(ACMIX_LAB_FUSED=0 also turns off the fused ACmix kernels, so on the seed v1 row it measures both, and the optimizer\'s flat ' +
+    'concat/split kernels, whose stock-op route adds a Reshape per parameter).';
   console.log(`\n${table}\n\n${note}${ab}`);
   if (ONLY) return; // a partial run is printed, not recorded
   if (PROFILE) {
