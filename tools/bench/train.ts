@@ -199,7 +199,8 @@ async function main() {
   const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'route', 'step ms without', 'step ms with', 'speed-up'], abRows)}\n\n` +
     'Each route against what it replaces, in this process: medians of 10 single steps each, alternating (ABBA). 1×1 as MatMul: ' +
     'the kernels initBackend installs against oneDNN\'s SIGFPE (docs/onednn-sigfpe.md); fused SiLU: @acmix-lab/acmix native/silu.cc ' +
-    '(ACMIX_LAB_FUSED=0 also turns off the fused ACmix kernels, so on the seed v1 row it measures both); native backprop filter: ' +
+    '(ACMIX_LAB_FUSED=0 also turns off the fused ACmix kernels, so on the seed v1 row it measures both, and the optimizer\'s flat ' +
+    'concat/split kernels, whose stock-op route adds a Reshape per parameter); native backprop filter: ' +
     '@acmix-lab/acmix native/conv_backprop_filter.cc for every conv\'s filter gradient against TensorFlow\'s Conv2DBackpropFilter ' +
     '(and the MatMul route for 1×1 convs). The first two rows run without the native backprop filter.';
   console.log(`\n${table}\n\n${note}${ab}`);

@@ -1,7 +1,7 @@
 // The fused TensorFlow kernels (native/window_attention.cc, native/grouped_conv.cc, native/silu.cc,
-// native/conv_backprop_filter.cc), when they are built and the native backend is in use. attention.ts
-// and the dense conv in layer.ts compute the same things from stock TensorFlow.js ops and are the
-// fallback everywhere else (cpu backend, no compiler at install, ACMIX_LAB_FUSED=0).
+// native/conv_backprop_filter.cc, native/flat.cc), when they are built and the native backend is in use.
+// attention.ts and the dense conv in layer.ts compute the same things from stock TensorFlow.js ops and
+// are the fallback everywhere else (cpu backend, no compiler at install, ACMIX_LAB_FUSED=0).
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -11,8 +11,10 @@ export const NATIVE_ADDON = path.resolve(path.dirname(fileURLToPath(import.meta.
 
 interface NativeAddon {
   attention: string; attentionGrad: string; groupedConv: string; groupedConvGrad: string; silu: string; siluGrad: string;
-  conv2dBackpropFilter: string;
+  conv2dBackpropFilter: string; flatConcat: string; flatSplit: string;
+  trimHeap(): boolean;
 }
+type OpName = Exclude<keyof NativeAddon, 'trimHeap'>;
 interface TfBackend {
   binding: { TF_ATTR_INT: number };
   executeMultipleOutputs(name: string, attrs: unknown[], inputs: tf.Tensor[], outputs: number): tf.Tensor[];
@@ -21,26 +23,41 @@ interface TfBackend {
 let addon: NativeAddon | null | undefined;
 let reason = '';
 
-/** Why the fused kernels are not used, or null when they are available. */
-export function fusedAttentionUnavailable(): string | null {
-  if (process.env.ACMIX_LAB_FUSED === '0') return 'disabled by ACMIX_LAB_FUSED=0';
-  if (tf.getBackend() !== 'tensorflow') return `backend is ${tf.getBackend()}, the fused kernels need the native tensorflow backend`;
+/** The addon, loaded on first use (loading registers its ops in the TensorFlow runtime tfjs-node loaded); null when it does not load. */
+function loadAddon(): NativeAddon | null {
   if (addon === undefined) {
     try {
-      // Loading registers the ops in the TensorFlow runtime tfjs-node already loaded.
       addon = createRequire(import.meta.url)(NATIVE_ADDON) as NativeAddon;
     } catch (err) {
       addon = null;
       reason = `${NATIVE_ADDON} did not load (${String((err as Error).message).split('\n')[0]}); build it with \`npm run build:native -w @acmix-lab/acmix\``;
     }
   }
-  return addon ? null : reason;
+  return addon;
 }
 
-type IntAttrs = Record<string, number>;
+/** Why the fused kernels are not used, or null when they are available. */
+export function fusedAttentionUnavailable(): string | null {
+  if (process.env.ACMIX_LAB_FUSED === '0') return 'disabled by ACMIX_LAB_FUSED=0';
+  if (tf.getBackend() !== 'tensorflow') return `backend is ${tf.getBackend()}, the fused kernels need the native tensorflow backend`;
+  return loadAddon() ? null : reason;
+}
 
-/** Runs a registered op by name with int attributes (not differentiable: fusedOp adds the gradient). */
-export function runNativeOp(name: keyof NativeAddon, attrs: IntAttrs, inputs: tf.Tensor[], nOut: number): tf.Tensor[] {
+/**
+ * Returns the native heap's free memory to the system (glibc malloc_trim, native/addon.cc). Freed
+ * multi-MiB blocks (Node buffers of checkpoints, validation and the DataLoader; TensorFlow's allocations
+ * outside oneDNN's pool) otherwise stay resident, and RSS creeps up over a training run. Whether anything
+ * was released; false without the native backend or the addon.
+ */
+export function trimNativeHeap(): boolean {
+  return tf.getBackend() === 'tensorflow' && (loadAddon()?.trimHeap() ?? false);
+}
+
+/** Int (or int list) attributes by name. */
+type IntAttrs = Record<string, number | number[]>;
+
+/** Runs a registered op by name (not differentiable: fusedOp adds the gradient); throws when the kernels are unavailable. */
+export function runNativeOp(name: OpName, attrs: IntAttrs, inputs: tf.Tensor[], nOut: number): tf.Tensor[] {
   const unavailable = fusedAttentionUnavailable();
   if (unavailable) throw new Error(`fused ACmix kernels unavailable: ${unavailable}`);
   const backend = tf.backend() as unknown as TfBackend;
@@ -49,7 +66,7 @@ export function runNativeOp(name: keyof NativeAddon, attrs: IntAttrs, inputs: tf
 }
 
 /** Runs a registered op by name with int attributes, differentiable through its gradient op. */
-function fusedOp(forward: keyof NativeAddon, backward: keyof NativeAddon, attrs: IntAttrs, saved: (inputs: tf.Tensor[], outputs: tf.Tensor[]) => tf.Tensor[], nOut: number) {
+function fusedOp(forward: OpName, backward: OpName, attrs: IntAttrs, saved: (inputs: tf.Tensor[], outputs: tf.Tensor[]) => tf.Tensor[], nOut: number) {
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const inputs = args.slice(0, -1) as tf.Tensor[];
     const save = args[args.length - 1] as tf.GradSaveFunc;

@@ -24,8 +24,6 @@ export { TorchConv2d } from './layers/torch-conv2d.js';
 export { TorchBatchNorm } from './layers/torch-batchnorm.js';
 export { ChannelSlice } from './layers/channel-slice.js';
 export { SiLU } from './layers/silu.js';
-// For the trainer, which does not depend on @acmix-lab/acmix itself: conv filter gradients by its native kernel.
-export { useNativeFilterGradient } from '@acmix-lab/acmix';
 export { DetectDecode } from './layers/detect-decode.js';
 export { nonMaxSuppression, MAX_WH } from './predict/nms.js';
 export type { NmsOptions, PredictionInput } from './predict/nms.js';

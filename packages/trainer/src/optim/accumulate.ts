@@ -5,57 +5,75 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainableParam } from './groups.js';
 import { OptimStateError } from './errors.js';
+import { exportFlat, flatGrads, importFlat, requireSameParams, type FlatTensors } from './flat-state.js';
 import { hasStateTensor, rejectUnknownKeys } from './state.js';
 
 /**
- * torch.nn.utils.clip_grad_norm_: total = ‖(‖g₁‖₂, ‖g₂‖₂, …)‖₂; every gradient is multiplied by
- * min(maxNorm / (total + 1e-6), 1). Returns new tensors (the caller disposes them and the inputs) and
- * the total norm before clipping (NaN or Infinity when a gradient is not finite).
+ * torch.nn.utils.clip_grad_norm_ over every group's flat gradients: every gradient is multiplied by
+ * min(maxNorm / (total + 1e-6), 1), total being the global L2 norm. torch takes the norm of the
+ * per-tensor norms; here it is √(Σ g²) over all elements, the same up to float rounding. Returns new flat
+ * tensors (the caller disposes them and the inputs) and the total before clipping (NaN or Infinity when
+ * a gradient is not finite).
  */
-export function clipGradNorm(grads: tf.NamedTensorMap, maxNorm: number): { grads: tf.NamedTensorMap; totalNorm: number } {
-  const names = Object.keys(grads);
-  if (names.length === 0) return { grads: {}, totalNorm: 0 };
-  const [total, clipped] = tf.tidy(() => {
-    const norms = names.map((n) => tf.norm(grads[n]!));
-    const totalNorm = tf.norm(tf.stack(norms));
+export function clipGradNorm(grads: readonly (FlatTensors | undefined)[], maxNorm: number): { grads: (FlatTensors | undefined)[]; totalNorm: number } {
+  const present = grads.filter((g) => g !== undefined);
+  if (present.length === 0) return { grads: grads.map(() => undefined), totalNorm: 0 };
+  const [total, ...clipped] = tf.tidy(() => {
+    const totalNorm = tf.sqrt(tf.addN(present.map((g) => tf.sum(tf.square(g.flat)))));
     const coef = tf.minimum(tf.div(maxNorm, totalNorm.add(1e-6)), 1);
-    return [totalNorm, names.map((n) => grads[n]!.mul(coef))] as const;
+    return [totalNorm, ...present.map((g) => g.flat.mul(coef))];
   });
-  const totalNorm = total.dataSync()[0]!;
-  total.dispose();
-  return { grads: Object.fromEntries(names.map((n, i) => [n, clipped[i]!])), totalNorm };
+  const totalNorm = total!.dataSync()[0]!;
+  total!.dispose();
+  return { grads: grads.map((g) => g && { params: g.params, flat: clipped[present.indexOf(g)]! }), totalNorm };
 }
 
 const GRAD = '.grad';
 
-/** Sums gradients across batches and decides, with Ultralytics' cadence, when to step. */
+/** Sums gradients across batches, one flat sum per parameter group, and decides with Ultralytics' cadence when to step. */
 export class GradientAccumulator {
   /** ni of the last optimizer step; −1 before the first. */
   lastOptStep = -1;
-  private readonly params: readonly TrainableParam[];
-  private readonly byVariable: ReadonlyMap<string, TrainableParam>;
-  /** Running sums keyed by tf.Variable name. */
-  private readonly sums = new Map<string, tf.Tensor>();
+  private readonly groups: readonly (readonly TrainableParam[])[];
+  private readonly variableNames: ReadonlySet<string>;
+  /** Running sums per group (the group's parameters that have gradients). */
+  private readonly sums: (FlatTensors | undefined)[];
 
-  constructor(params: readonly TrainableParam[]) {
-    this.params = params;
-    this.byVariable = new Map(params.map((p) => [p.variable.name, p]));
+  /** `groups`: the optimizer's parameter groups, in its order. */
+  constructor(groups: readonly (readonly TrainableParam[])[]) {
+    this.groups = groups;
+    this.variableNames = new Set(groups.flatMap((g) => g.map((p) => p.variable.name)));
+    this.sums = groups.map(() => undefined);
   }
 
   /** Adds one batch's gradients (keyed by tf.Variable name, as tf.variableGrads returns); inputs are not disposed. */
   add(grads: tf.NamedTensorMap): void {
-    for (const [key, g] of Object.entries(grads)) {
-      const p = this.byVariable.get(key);
-      if (p === undefined) throw new OptimStateError(`GradientAccumulator: gradient for unknown variable "${key}"`);
-      const old = this.sums.get(key);
-      this.sums.set(key, old === undefined ? g.clone() : tf.tidy(() => old.add(g)));
-      old?.dispose();
-    }
+    const unknown = Object.keys(grads).find((k) => !this.variableNames.has(k));
+    if (unknown !== undefined) throw new OptimStateError(`GradientAccumulator: gradient for unknown variable "${unknown}"`);
+    this.groups.forEach((params, i) => {
+      const batch = flatGrads(params, grads, 'GradientAccumulator');
+      const old = this.sums[i];
+      if (batch === undefined) {
+        if (old !== undefined) requireSameParams(old, [], 'GradientAccumulator');
+        return;
+      }
+      if (old === undefined) {
+        this.sums[i] = batch;
+        return;
+      }
+      try {
+        requireSameParams(old, batch.params, 'GradientAccumulator');
+        this.sums[i] = { params: old.params, flat: old.flat.add(batch.flat) };
+        old.flat.dispose();
+      } finally {
+        batch.flat.dispose();
+      }
+    });
   }
 
-  /** The summed gradients keyed by tf.Variable name (owned by the accumulator until zero()). */
-  get grads(): tf.NamedTensorMap {
-    return Object.fromEntries(this.sums);
+  /** The summed gradients per group (owned by the accumulator until zero()). */
+  get grads(): readonly (FlatTensors | undefined)[] {
+    return this.sums;
   }
 
   /** Ultralytics' condition for an optimizer step at iteration ni. */
@@ -65,26 +83,25 @@ export class GradientAccumulator {
 
   /** optimizer.zero_grad(): drops the sums (after a step, and at every epoch start). */
   zero(): void {
-    for (const t of this.sums.values()) t.dispose();
-    this.sums.clear();
+    this.sums.forEach((sum, i) => {
+      sum?.flat.dispose();
+      this.sums[i] = undefined;
+    });
   }
 
   /** Copies of the pending sums keyed `<param>.grad`; with lastOptStep this restores a run mid-accumulation. */
   exportState(): tf.NamedTensorMap {
     const out: tf.NamedTensorMap = {};
-    for (const p of this.params) {
-      const sum = this.sums.get(p.variable.name);
-      if (sum !== undefined) out[p.name + GRAD] = sum.clone();
-    }
+    for (const sum of this.sums) if (sum !== undefined) exportFlat(sum, GRAD, out);
     return out;
   }
 
   importState(state: tf.NamedTensorMap, lastOptStep: number): void {
-    rejectUnknownKeys(state, new Set(this.params.map((p) => p.name + GRAD)), 'GradientAccumulator');
-    const present = this.params.filter((p) =>
-      hasStateTensor(state, p.name + GRAD, p.variable.shape, 'float32', 'GradientAccumulator'));
+    const params = this.groups.flat();
+    rejectUnknownKeys(state, new Set(params.map((p) => p.name + GRAD)), 'GradientAccumulator');
+    for (const p of params) hasStateTensor(state, p.name + GRAD, p.variable.shape, 'float32', 'GradientAccumulator');
     this.zero();
-    for (const p of present) this.sums.set(p.variable.name, state[p.name + GRAD]!.clone());
+    this.groups.forEach((g, i) => { this.sums[i] = importFlat(g, state, GRAD, 'GradientAccumulator'); });
     this.lastOptStep = lastOptStep;
   }
 

@@ -7,9 +7,12 @@
 //   p  = p − lr/(1 − β1^t) · m / (√v / √(1 − β2^t) + eps)
 // Ultralytics' warmup sets a group's "momentum" only when the key exists, which it does not for Adam
 // groups, so β1 stays at its build value during warmup (schedule.ts::applySchedule follows that).
+// Each group is updated as one flat tensor (flat-state.ts); its parameters share one step count, since
+// they are stepped together.
 import * as tf from '@tensorflow/tfjs';
-import { gradOf, type ParamGroup, type ParamKind, type TrainableParam } from './groups.js';
+import type { ParamGroup, ParamKind, TrainableParam } from './groups.js';
 import { OptimStateError } from './errors.js';
+import { assignFlat, exportFlat, flatValues, importFlat, requireSameParams, type FlatTensors } from './flat-state.js';
 import { hasStateTensor, rejectUnknownKeys, stateCount } from './state.js';
 
 export interface AdamWGroup {
@@ -32,10 +35,11 @@ export interface AdamWOptions {
   eps?: number;
 }
 
+/** A group's moments, flat over the parameters it has stepped. */
 interface Moments {
   step: number;
-  expAvg: tf.Tensor;
-  expAvgSq: tf.Tensor;
+  expAvg: FlatTensors;
+  expAvgSq: FlatTensors;
 }
 
 const KEYS = ['.exp_avg', '.exp_avg_sq', '.step'] as const;
@@ -48,79 +52,86 @@ function lerp(from: tf.Tensor, to: tf.Tensor, weight: number): tf.Tensor {
 export class AdamW {
   readonly name = 'AdamW' as const;
   readonly groups: AdamWGroup[];
-  private readonly moments = new Map<string, Moments>();
+  private readonly moments: (Moments | undefined)[];
 
   constructor(groups: readonly ParamGroup[], options: AdamWOptions) {
     this.groups = groups.map((g) => ({
       kind: g.kind, params: g.params, lr: options.lr, beta1: options.momentum, beta2: options.beta2 ?? 0.999,
       eps: options.eps ?? 1e-8, weightDecay: g.decay ? options.weightDecay : 0,
     }));
+    this.moments = this.groups.map(() => undefined);
   }
 
-  /** One optimizer step; `grads` is keyed by tf.Variable name. Parameters without a gradient are skipped. */
-  step(grads: tf.NamedTensorMap): void {
-    for (const group of this.groups) {
+  /** One optimizer step on each group's flat gradients (flatGrads); a group without gradients is skipped. */
+  step(grads: readonly (FlatTensors | undefined)[]): void {
+    this.groups.forEach((group, i) => {
+      const g = grads[i];
+      if (g === undefined) return;
+      const old = this.moments[i];
+      if (old !== undefined) requireSameParams(old.expAvg, g.params, 'AdamW');
       const { lr, beta1, beta2, eps, weightDecay } = group;
-      for (const p of group.params) {
-        const g = gradOf(grads, p, 'AdamW');
-        if (g === undefined) continue;
-        const s = this.moments.get(p.name) ?? {
-          step: 0, expAvg: tf.zerosLike(p.variable), expAvgSq: tf.zerosLike(p.variable),
-        };
-        s.step += 1;
-        const [expAvg, expAvgSq] = tf.tidy(() => {
-          if (weightDecay !== 0) p.variable.assign(p.variable.mul(1 - lr * weightDecay));
-          const m = lerp(s.expAvg, g, 1 - beta1);
-          const v = s.expAvgSq.mul(beta2).add(g.mul(1 - beta2).mul(g)); // addcmul: self + (value·t1)·t2
-          const stepSize = lr / (1 - beta1 ** s.step);
-          const denom = v.sqrt().div(Math.sqrt(1 - beta2 ** s.step)).add(eps);
-          p.variable.assign(p.variable.add(m.mul(-stepSize).div(denom))); // addcdiv: self + (value·t1)/t2
-          return [m, v];
-        });
-        tf.dispose([s.expAvg, s.expAvgSq]);
-        this.moments.set(p.name, { step: s.step, expAvg: expAvg!, expAvgSq: expAvgSq! });
-      }
-    }
+      const step = (old?.step ?? 0) + 1;
+      const [expAvg, expAvgSq] = tf.tidy(() => {
+        const values = flatValues(g.params);
+        const p = weightDecay !== 0 ? values.mul(1 - lr * weightDecay) : values;
+        const m = lerp(old?.expAvg.flat ?? tf.zerosLike(g.flat), g.flat, 1 - beta1);
+        const v = (old?.expAvgSq.flat ?? tf.zerosLike(g.flat)).mul(beta2).add(g.flat.mul(1 - beta2).mul(g.flat)); // addcmul: self + (value·t1)·t2
+        const stepSize = lr / (1 - beta1 ** step);
+        const denom = v.sqrt().div(Math.sqrt(1 - beta2 ** step)).add(eps);
+        assignFlat(g.params, p.add(m.mul(-stepSize).div(denom))); // addcdiv: self + (value·t1)/t2
+        return [m, v];
+      });
+      if (old !== undefined) tf.dispose([old.expAvg.flat, old.expAvgSq.flat]);
+      this.moments[i] = { step, expAvg: { params: g.params, flat: expAvg! }, expAvgSq: { params: g.params, flat: expAvgSq! } };
+    });
   }
 
   /** Copies of the moments and step counts, keyed `<param>.exp_avg|.exp_avg_sq|.step`. The caller disposes them. */
   exportState(): tf.NamedTensorMap {
     const out: tf.NamedTensorMap = {};
-    for (const [name, s] of this.moments) {
-      out[name + '.exp_avg'] = s.expAvg.clone();
-      out[name + '.exp_avg_sq'] = s.expAvgSq.clone();
-      out[name + '.step'] = tf.scalar(s.step, 'int32');
+    for (const s of this.moments) {
+      if (s === undefined) continue;
+      exportFlat(s.expAvg, '.exp_avg', out);
+      exportFlat(s.expAvgSq, '.exp_avg_sq', out);
+      for (const p of s.expAvg.params) out[p.name + '.step'] = tf.scalar(s.step, 'int32');
     }
     return out;
   }
 
   /** Replaces the moments with copies from `state`; a parameter without state starts fresh, as in torch. */
   importState(state: tf.NamedTensorMap): void {
-    const params = this.groups.flatMap((g) => g.params);
-    rejectUnknownKeys(state, new Set(params.flatMap((p) => KEYS.map((k) => p.name + k))), 'AdamW');
-    const present = params.filter((p) => {
-      const found = [
-        hasStateTensor(state, p.name + '.exp_avg', p.variable.shape, 'float32', 'AdamW'),
-        hasStateTensor(state, p.name + '.exp_avg_sq', p.variable.shape, 'float32', 'AdamW'),
-        hasStateTensor(state, p.name + '.step', [], 'int32', 'AdamW'),
-      ];
-      if (found.some((f) => f !== found[0])) {
-        throw new OptimStateError(`AdamW: state of "${p.name}" needs all of ${KEYS.join(', ')} or none`);
+    rejectUnknownKeys(state, new Set(this.groups.flatMap((g) => g.params.flatMap((p) => KEYS.map((k) => p.name + k)))), 'AdamW');
+    const steps = this.groups.map((g) => {
+      const counts = new Set<number>();
+      for (const p of g.params) {
+        const found = [
+          hasStateTensor(state, p.name + '.exp_avg', p.variable.shape, 'float32', 'AdamW'),
+          hasStateTensor(state, p.name + '.exp_avg_sq', p.variable.shape, 'float32', 'AdamW'),
+          hasStateTensor(state, p.name + '.step', [], 'int32', 'AdamW'),
+        ];
+        if (found.some((f) => f !== found[0])) {
+          throw new OptimStateError(`AdamW: state of "${p.name}" needs all of ${KEYS.join(', ')} or none`);
+        }
+        if (found[0]) counts.add(stateCount(state, p.name + '.step'));
       }
-      return found[0];
+      if (counts.size > 1) {
+        throw new OptimStateError(`AdamW: the ${g.kind} group's parameters have different step counts (${[...counts].join(', ')}); `
+          + 'a group is stepped as a whole');
+      }
+      return [...counts][0];
     });
     this.dispose();
-    for (const p of present) {
-      this.moments.set(p.name, {
-        step: stateCount(state, p.name + '.step'),
-        expAvg: state[p.name + '.exp_avg']!.clone(),
-        expAvgSq: state[p.name + '.exp_avg_sq']!.clone(),
-      });
-    }
+    this.groups.forEach((g, i) => {
+      const expAvg = importFlat(g.params, state, '.exp_avg', 'AdamW');
+      const expAvgSq = importFlat(g.params, state, '.exp_avg_sq', 'AdamW');
+      if (expAvg !== undefined && expAvgSq !== undefined) this.moments[i] = { step: steps[i]!, expAvg, expAvgSq };
+    });
   }
 
   dispose(): void {
-    for (const s of this.moments.values()) tf.dispose([s.expAvg, s.expAvgSq]);
-    this.moments.clear();
+    this.moments.forEach((s, i) => {
+      if (s !== undefined) tf.dispose([s.expAvg.flat, s.expAvgSq.flat]);
+      this.moments[i] = undefined;
+    });
   }
 }

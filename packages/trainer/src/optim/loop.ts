@@ -48,7 +48,7 @@ export class OptimizerLoop {
     this.schedule = options.schedule;
     this.ema = options.ema;
     this.maxNorm = options.maxNorm ?? MAX_GRAD_NORM;
-    this.accumulator = new GradientAccumulator(this.optimizer.groups.flatMap((g) => g.params));
+    this.accumulator = new GradientAccumulator(this.optimizer.groups.map((g) => g.params));
   }
 
   /** Call at the start of every epoch: Ultralytics zero_grads there, dropping a partial accumulation. */
@@ -66,7 +66,7 @@ export class OptimizerLoop {
     try {
       this.optimizer.step(clipped.grads);
     } finally {
-      for (const g of Object.values(clipped.grads)) g.dispose();
+      for (const g of clipped.grads) g?.flat.dispose();
     }
     this.accumulator.zero();
     this.accumulator.lastOptStep = ni;

@@ -6,9 +6,11 @@
 //   d   = d + momentum·buf (nesterov)  or  buf (classic)
 //   p   = p − lr·d
 // tf.train.momentum differs (it scales the accumulator by lr and has no per-group settings), hence this.
+// Each group is updated as one flat tensor (flat-state.ts): the same elementwise ops on every element.
 import * as tf from '@tensorflow/tfjs';
-import { gradOf, type ParamGroup, type ParamKind, type TrainableParam } from './groups.js';
+import type { ParamGroup, ParamKind, TrainableParam } from './groups.js';
 import { OptimizerConfigError } from './errors.js';
+import { assignFlat, exportFlat, flatValues, importFlat, requireSameParams, type FlatTensors } from './flat-state.js';
 import { hasStateTensor, rejectUnknownKeys } from './state.js';
 
 export interface SgdGroup {
@@ -36,8 +38,8 @@ export class SGD {
   readonly name = 'SGD' as const;
   readonly groups: SgdGroup[];
   readonly nesterov: boolean;
-  /** Momentum buffers by parameter name; absent until a parameter's first step, as in torch. */
-  private readonly buffers = new Map<string, tf.Tensor>();
+  /** Momentum buffers per group, flat; absent until the group's first step, as in torch. */
+  private readonly buffers: (FlatTensors | undefined)[];
 
   constructor(groups: readonly ParamGroup[], options: SgdOptions) {
     this.nesterov = options.nesterov ?? true;
@@ -48,50 +50,52 @@ export class SGD {
       kind: g.kind, params: g.params, lr: options.lr, momentum: options.momentum,
       weightDecay: g.decay ? options.weightDecay : 0,
     }));
+    this.buffers = this.groups.map(() => undefined);
   }
 
-  /** One optimizer step; `grads` is keyed by tf.Variable name. Parameters without a gradient are skipped. */
-  step(grads: tf.NamedTensorMap): void {
-    for (const group of this.groups) {
+  /** One optimizer step on each group's flat gradients (flatGrads); a group without gradients is skipped. */
+  step(grads: readonly (FlatTensors | undefined)[]): void {
+    this.groups.forEach((group, i) => {
+      const g = grads[i];
+      if (g === undefined) return;
+      const old = this.buffers[i];
+      if (old !== undefined) requireSameParams(old, g.params, 'SGD');
       const { lr, momentum, weightDecay } = group;
-      for (const p of group.params) {
-        const g = gradOf(grads, p, 'SGD');
-        if (g === undefined) continue;
-        const old = this.buffers.get(p.name);
-        const buf = tf.tidy(() => {
-          const d = weightDecay !== 0 ? g.add(p.variable.mul(weightDecay)) : g;
-          let next: tf.Tensor | undefined;
-          if (momentum !== 0) next = old === undefined ? d.clone() : old.mul(momentum).add(d);
-          const update = next === undefined ? d : this.nesterov ? d.add(next.mul(momentum)) : next;
-          p.variable.assign(p.variable.sub(update.mul(lr)));
-          return next;
-        });
-        if (buf !== undefined) {
-          old?.dispose();
-          this.buffers.set(p.name, buf);
-        }
+      const buf = tf.tidy(() => {
+        const p = flatValues(g.params);
+        const d = weightDecay !== 0 ? g.flat.add(p.mul(weightDecay)) : g.flat;
+        let next: tf.Tensor | undefined;
+        if (momentum !== 0) next = old === undefined ? d.clone() : old.flat.mul(momentum).add(d);
+        const update = next === undefined ? d : this.nesterov ? d.add(next.mul(momentum)) : next;
+        assignFlat(g.params, p.sub(update.mul(lr)));
+        return next;
+      });
+      if (buf !== undefined) {
+        old?.flat.dispose();
+        this.buffers[i] = { params: g.params, flat: buf };
       }
-    }
+    });
   }
 
   /** Copies of the momentum buffers, keyed `<param>.momentum_buffer`. The caller disposes them. */
   exportState(): tf.NamedTensorMap {
     const out: tf.NamedTensorMap = {};
-    for (const [name, buf] of this.buffers) out[name + BUFFER] = buf.clone();
+    for (const buf of this.buffers) if (buf !== undefined) exportFlat(buf, BUFFER, out);
     return out;
   }
 
   /** Replaces the buffers with copies from `state` (a parameter without one starts fresh, as in torch). */
   importState(state: tf.NamedTensorMap): void {
-    const params = this.groups.flatMap((g) => g.params);
-    rejectUnknownKeys(state, new Set(params.map((p) => p.name + BUFFER)), 'SGD');
-    const present = params.filter((p) => hasStateTensor(state, p.name + BUFFER, p.variable.shape, 'float32', 'SGD'));
+    rejectUnknownKeys(state, new Set(this.groups.flatMap((g) => g.params.map((p) => p.name + BUFFER))), 'SGD');
+    for (const g of this.groups) for (const p of g.params) hasStateTensor(state, p.name + BUFFER, p.variable.shape, 'float32', 'SGD');
     this.dispose();
-    for (const p of present) this.buffers.set(p.name, state[p.name + BUFFER]!.clone());
+    this.groups.forEach((g, i) => { this.buffers[i] = importFlat(g.params, state, BUFFER, 'SGD'); });
   }
 
   dispose(): void {
-    for (const buf of this.buffers.values()) buf.dispose();
-    this.buffers.clear();
+    this.buffers.forEach((buf, i) => {
+      buf?.flat.dispose();
+      this.buffers[i] = undefined;
+    });
   }
 }

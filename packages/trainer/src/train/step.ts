@@ -2,7 +2,8 @@
 // batch: forward in training mode, the v8 loss, backward, then the optimizer loop (accumulation,
 // clipping, step, EMA). Shared by train() and bench:train so the benchmark times the real step.
 import * as tf from '@tensorflow/tfjs';
-import { useNativeFilterGradient, type YoloModel } from '@acmix-lab/yolo';
+import { useNativeFilterGradient } from '@acmix-lab/acmix';
+import type { YoloModel } from '@acmix-lab/yolo';
 import type { Batch } from '../data/batch.js';
 import { v8DetectionLoss, type LossGains } from '../loss/detection-loss.js';
 import { buildOptimizer } from '../optim/build.js';
