@@ -35,6 +35,10 @@ describe.skipIf(unavailable)('fused ACmix kernels', () => {
     ['stride 2 and dilation 2 on odd sizes', [2, 13, 21, 6], { outPlanes: 12, head: 2, kernelAtt: 5, stride: 2, dilation: 2 }],
     ['head_dim 5, kernel_conv 5, stride 3', [1, 17, 34, 5], { outPlanes: 15, head: 3, kernelAtt: 3, kernelConv: 5, stride: 3 }],
     ['map smaller than the window', [3, 2, 40, 4], { outPlanes: 8, head: 2, kernelAtt: 7 }],
+    // The seed's P5 ACmix (yolov8-acmix-neck.yaml: 256 channels on 10×10 at imgsz 320), batch 1.
+    ['seed v1 P5 shape, batch 1', [1, 10, 10, 256], { outPlanes: 256 }],
+    // Many (image, head) tasks, so the thread pool splits the work; head_dim 9 (not a multiple of 16).
+    ['batch 6, odd map, 36 channels', [6, 21, 19, 36], { outPlanes: 36 }],
   ];
 
   it.each(cases)('%s: same output and gradients as the composed version', (_, shape, args) => {
@@ -53,6 +57,23 @@ describe.skipIf(unavailable)('fused ACmix kernels', () => {
       if (!names[i]!.endsWith('conv_p.bias')) expect(err, names[i]).toBeLessThan(1e-4);
     });
     tf.dispose([...composed, ...fused, x, gy]);
+    layer.weights.forEach((w) => w.dispose());
+  });
+
+  it('gives bit-identical results run after run, and leaks no tensors', () => {
+    const layer = new ACmix({ outPlanes: 24, head: 4 });
+    const x = tf.randomNormal([5, 15, 23, 24]) as tf.Tensor4D;
+    layer.build(x.shape);
+    const gy = tf.randomNormal([5, 15, 23, 24]);
+    const first = run(layer, x, gy, true);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 2; i++) {
+      const again = run(layer, x, gy, true);
+      again.forEach((t, j) => expect(Array.from(t.dataSync())).toEqual(Array.from(first[j]!.dataSync())));
+      tf.dispose(again);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([...first, x, gy]);
     layer.weights.forEach((w) => w.dispose());
   });
 });
