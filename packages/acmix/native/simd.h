@@ -1,5 +1,6 @@
-// SIMD helpers shared by the ACmix kernels: output columns are processed V at a time in one
-// vector register (AVX-512; GCC splits the vector type into AVX2 halves on machines without it).
+// SIMD and plane-layout helpers shared by the ACmix kernels: output columns are processed V at a
+// time in one vector register (AVX-512; GCC splits the vector type into AVX2 halves on machines
+// without it).
 #pragma once
 #include <cstring>
 #include <type_traits>
