@@ -8,7 +8,7 @@ import { ACmix, fusedAttentionUnavailable } from '@acmix-lab/acmix';
 import { formatTable } from './report.js';
 import { timeNativeOps } from './step-profile.js';
 
-interface Shape { batch: number; channels: number; size: number }
+export interface Shape { batch: number; channels: number; size: number }
 
 const STEPS = 7;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

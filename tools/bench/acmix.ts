@@ -1,5 +1,5 @@
-// npm run bench:acmix [-- --profile] — this repo's ACmix on the native backend (composed TensorFlow.js ops, and
-// the fused native kernels when built) against the official PyTorch module
+// npm run bench:acmix [-- --profile] — this repo's ACmix on the native backend (composed
+// TensorFlow.js ops, and the fused native kernels when built) against the official PyTorch module
 // (tools/bench/acmix_torch.py, torch with 2 threads), forward and forward+backward, for the
 // issue's shapes, in one run. Each measurement runs in its own process so that the peak RSS
 // it reports belongs to that shape alone. `-- --profile` prints instead where one layer's
@@ -11,10 +11,9 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@acmix-lab/runtime';
 import { ACmix, fusedAttentionUnavailable } from '@acmix-lab/acmix';
-import { profileACmix } from './acmix-profile.js';
+import { profileACmix, type Shape } from './acmix-profile.js';
 import { formatTable, recordBenchmark, repoRoot } from './report.js';
 
-interface Shape { batch: number; channels: number; size: number }
 interface Timing { fwd: number; fwdBwd: number; fwdCpu: number; fwdBwdCpu: number; peakMiB: number }
 
 const SHAPES: Shape[] = [
