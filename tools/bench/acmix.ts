@@ -1,8 +1,9 @@
-// npm run bench:acmix — this repo's ACmix on the native backend (composed TensorFlow.js ops, and
-// the fused native kernels when built) against the official PyTorch module
+// npm run bench:acmix [-- --profile] — this repo's ACmix on the native backend (composed
+// TensorFlow.js ops, and the fused native kernels when built) against the official PyTorch module
 // (tools/bench/acmix_torch.py, torch with 2 threads), forward and forward+backward, for the
 // issue's shapes, in one run. Each measurement runs in its own process so that the peak RSS
-// it reports belongs to that shape alone.
+// it reports belongs to that shape alone. `-- --profile` prints instead where one layer's
+// forward + backward spends its time, per native op, at the seed's shapes (acmix-profile.ts).
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,18 +11,23 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@acmix-lab/runtime';
 import { ACmix, fusedAttentionUnavailable } from '@acmix-lab/acmix';
+import { profileACmix, type Shape } from './acmix-profile.js';
 import { formatTable, recordBenchmark, repoRoot } from './report.js';
 
-interface Shape { batch: number; channels: number; size: number }
 interface Timing { fwd: number; fwdBwd: number; fwdCpu: number; fwdBwdCpu: number; peakMiB: number }
 
 const SHAPES: Shape[] = [
   { batch: 8, channels: 64, size: 40 },
   { batch: 8, channels: 128, size: 20 },
   { batch: 8, channels: 256, size: 20 },
+  // The seed's version one (experiments/models/yolov8-acmix-neck.yaml) at imgsz 320, batch 16:
+  // ACmix after the neck's P3, P4 and P5 outputs.
+  { batch: 16, channels: 64, size: 40 },
+  { batch: 16, channels: 128, size: 20 },
+  { batch: 16, channels: 256, size: 10 },
 ];
 const RUNS = 5;
-/** The official module's [fwd, fwd+bwd] ms on this machine when quiet (issue 3, REFERENCE.md). */
+/** The official module's [fwd, fwd+bwd] ms on this machine when quiet (issue 3, REFERENCE.md), for the first three shapes. */
 const REFERENCE: [number, number][] = [[391, 812], [200, 411], [390, 782]];
 
 const peakMiB = () => process.resourceUsage().maxRSS / 1024;
@@ -70,6 +76,11 @@ function runWorker(command: string, args: string[], env: Record<string, string> 
 }
 
 async function main() {
+  if (process.argv.includes('--profile')) {
+    await initBackend('tensorflow');
+    console.log(profileACmix(SHAPES.filter((s) => s.batch === 16)));
+    return;
+  }
   const worker = process.argv.indexOf('--worker');
   if (worker >= 0) {
     console.log(JSON.stringify(await measureOurs(SHAPES[Number(process.argv[worker + 1])]!)));
@@ -92,7 +103,7 @@ async function main() {
       const ours = runWorker(tsx, [self, '--worker', String(i)], { ACMIX_LAB_FUSED: fused });
       rows.push(['', name, ms(ours.fwd, ours.fwdCpu), ms(ours.fwdBwd, ours.fwdBwdCpu),
         `${ratio(torch.fwdBwd, ours.fwdBwd)} (${ratio(torch.fwdBwdCpu, ours.fwdBwdCpu)})`,
-        ratio(REFERENCE[i]![1], ours.fwdBwd), ours.peakMiB.toFixed(0)]);
+        REFERENCE[i] ? ratio(REFERENCE[i][1], ours.fwdBwd) : '', ours.peakMiB.toFixed(0)]);
     }
     console.error(`done ${shape}`);
   }

@@ -28,6 +28,34 @@ function familyOf(op: string): string {
 
 interface Binding { [fn: string]: (...args: unknown[]) => unknown }
 
+/**
+ * Times every native op the tfjs-node backend executes (its binding's executeOp, and tensor
+ * create/delete/read as `#createTensor` …) and reports each to `record`; returns the function that
+ * removes the hook.
+ */
+export function timeNativeOps(record: (label: string, ms: number) => void): () => void {
+  const backend = tf.backend() as unknown as { binding?: Binding };
+  const original = backend.binding;
+  if (original === undefined) throw new Error('timing native ops needs the native tensorflow backend');
+  const wrapped = Object.create(original) as Binding;
+  for (const fn of ['executeOp', 'createTensor', 'deleteTensor', 'tensorDataSync']) {
+    const call = original[fn]!.bind(original);
+    const label = (args: unknown[]) => (fn === 'executeOp' ? String(args[0]) : `#${fn}`);
+    Object.defineProperty(wrapped, fn, {
+      value: (...args: unknown[]) => {
+        const t0 = performance.now();
+        try {
+          return call(...args);
+        } finally {
+          record(label(args), performance.now() - t0);
+        }
+      },
+    });
+  }
+  backend.binding = wrapped;
+  return () => { backend.binding = original; };
+}
+
 export class StepProfiler {
   private phase: StepPhase = 'done';
   private phaseStart = 0;
@@ -39,28 +67,11 @@ export class StepProfiler {
   private readonly restore: () => void;
 
   constructor() {
-    const backend = tf.backend() as unknown as { binding?: Binding };
-    const original = backend.binding;
-    if (original === undefined) throw new Error('bench:train --profile needs the native tensorflow backend');
-    const wrapped = Object.create(original) as Binding;
-    for (const fn of ['executeOp', 'createTensor', 'deleteTensor', 'tensorDataSync']) {
-      const call = original[fn]!.bind(original);
-      const label = (args: unknown[]) => (fn === 'executeOp' ? String(args[0]) : `#${fn}`);
-      Object.defineProperty(wrapped, fn, {
-        value: (...args: unknown[]) => {
-          if (!this.on) return call(...args);
-          const t0 = performance.now();
-          try {
-            return call(...args);
-          } finally {
-            const key = `${this.phase}\t${familyOf(label(args))}`;
-            this.native.set(key, (this.native.get(key) ?? 0) + performance.now() - t0);
-          }
-        },
-      });
-    }
-    backend.binding = wrapped;
-    this.restore = () => { backend.binding = original; };
+    this.restore = timeNativeOps((label, ms) => {
+      if (!this.on) return;
+      const key = `${this.phase}\t${familyOf(label)}`;
+      this.native.set(key, (this.native.get(key) ?? 0) + ms);
+    });
   }
 
   /** TrainingStep's onPhase hook. */

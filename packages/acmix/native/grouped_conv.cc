@@ -57,25 +57,29 @@ ConvGeometry MakeConvGeometry(const Tensor& f, const Tensor& w, int kc, int stri
 // phases: padded column xo·s + kx (tap kx of output column xo) is at phase kx % s, index
 // xo + kx / s. Rows are not padded: taps outside the image are skipped.
 struct ZeroPlane {
-  int stride = 1, per_phase = 0, rows = 0;
+  int per_phase = 0, rows = 0;
   size_t channel_stride = 0;
+  acmix::PhaseColumns columns;
   std::vector<float> data;
   void Resize(const ConvGeometry& g) {
-    stride = g.stride;
+    const int stride = g.stride;
     rows = g.h;
     per_phase = RoundUp(std::max((g.w + 2 * g.pad + stride - 1) / stride, g.wide + g.reach()), V) + V;
     channel_stride = static_cast<size_t>(rows) * stride * per_phase;
+    columns.Resize(stride, per_phase);
     data.assign(g.m * channel_stride, 0.f);
   }
-  size_t index(int y, int padded_col) const { return (static_cast<size_t>(y) * stride + padded_col % stride) * per_phase + padded_col / stride; }
+  size_t index(int y, int padded_col) const { return columns.index(y, padded_col); }
   void Fill(const float* f, const ConvGeometry& g, int b, int group) {
     std::fill(data.begin(), data.end(), 0.f);
+    const int* col = columns.col.data() + g.pad;
+    const size_t px = static_cast<size_t>(g.groups) * g.m;
     // Channel by channel within a row: the row's source stays in L1 while every store is sequential.
     for (int y = 0; y < g.h; ++y) {
       const float* row = f + ((static_cast<size_t>(b) * g.h + y) * g.w * g.groups + group) * g.m;
       for (int m = 0; m < g.m; ++m) {
-        float* dst = data.data() + m * channel_stride;
-        for (int x = 0; x < g.w; ++x) dst[index(y, x + g.pad)] = row[static_cast<size_t>(x) * g.groups * g.m + m];
+        float* dst = data.data() + m * channel_stride + y * columns.row_stride;
+        for (int x = 0; x < g.w; ++x) dst[col[x]] = row[x * px + m];
       }
     }
   }
@@ -261,9 +265,10 @@ class GroupedConvGradOp : public OpKernel {
         }
         for (int y = 0; y < g.h; ++y) {
           float* row = dfp + ((static_cast<size_t>(b) * g.h + y) * g.w * g.groups + group) * g.m;
+          const int* col = dplane.columns.col.data() + g.pad;
           for (int m = 0; m < g.m; ++m) {
-            const float* src = dplane.data.data() + m * dplane.channel_stride;
-            for (int x = 0; x < g.w; ++x) row[static_cast<size_t>(x) * g.groups * g.m + m] = src[dplane.index(y, x + g.pad)];
+            const float* src = dplane.data.data() + m * dplane.channel_stride + y * dplane.columns.row_stride;
+            for (int x = 0; x < g.w; ++x) row[static_cast<size_t>(x) * g.groups * g.m + m] = src[col[x]];
           }
         }
       }

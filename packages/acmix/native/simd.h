@@ -1,8 +1,10 @@
-// SIMD helpers shared by the ACmix kernels: output columns are processed V at a time in one
-// vector register (AVX-512; GCC splits the vector type into AVX2 halves on machines without it).
+// SIMD and plane-layout helpers shared by the ACmix kernels: output columns are processed V at a
+// time in one vector register (AVX-512; GCC splits the vector type into AVX2 halves on machines
+// without it).
 #pragma once
 #include <cstring>
 #include <type_traits>
+#include <vector>
 
 namespace acmix {
 
@@ -26,5 +28,20 @@ inline void Blocks4(int count, Body&& body) {
     default: break;
   }
 }
+
+// Where padded column p of row y lives in a channel-major plane whose columns are split into
+// `stride` phases (so a strided tap's columns are contiguous): (y·stride + p % stride)·per_phase +
+// p / stride. The column part is tabulated once per shape: computed per element, its integer
+// division was the kernels' largest cost (perf: ~60% of the attention forward).
+struct PhaseColumns {
+  size_t row_stride = 0;
+  std::vector<int> col;
+  void Resize(int stride, int per_phase) {
+    row_stride = static_cast<size_t>(stride) * per_phase;
+    col.resize(row_stride);
+    for (int p = 0; p < static_cast<int>(row_stride); ++p) col[p] = (p % stride) * per_phase + p / stride;
+  }
+  size_t index(int y, int padded_col) const { return y * row_stride + col[padded_col]; }
+};
 
 }  // namespace acmix

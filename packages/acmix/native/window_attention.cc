@@ -219,12 +219,17 @@ class WindowAttentionGradOp : public OpKernel {
           }
           // Channel by channel: sequential plane reads, the image row's writes stay in L1.
           const size_t row = (b * image / g.heads + static_cast<size_t>(y) * g.cols.size) * g.heads + h;
-          for (int c = 0; c < g.e; ++c) {
-            for (int pcol = 0; pcol < padded; ++pcol) dkp[(row + static_cast<size_t>(g.cols.pixel(pcol)) * g.heads) * g.e + c] += *dkpl.at(c, y, pcol);
-          }
-          for (int c = 0; c < g.d; ++c) {
-            for (int pcol = 0; pcol < padded; ++pcol) dvp[(row + static_cast<size_t>(g.cols.pixel(pcol)) * g.heads) * g.d + c] += *dvpl.at(c, y, pcol);
-          }
+          auto fold = [&](float* grad, int channels, const Plane& plane) {
+            const float* src = plane.data.data() + y * plane.columns.row_stride;
+            const int* col = plane.columns.col.data();
+            const int* pixel = plane.pixel.data();
+            for (int c = 0; c < channels; ++c) {
+              const float* sc = src + c * plane.channel_stride;
+              for (int pcol = 0; pcol < padded; ++pcol) grad[(row + static_cast<size_t>(pixel[pcol]) * g.heads) * channels + c] += sc[col[pcol]];
+            }
+          };
+          fold(dkp, g.e, dkpl);
+          fold(dvp, g.d, dvpl);
         }
       }
     };

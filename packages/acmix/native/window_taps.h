@@ -62,28 +62,36 @@ inline Geometry MakeGeometry(const Tensor& q, const Tensor& v, int kernel_att, i
 // xo·s + col(kx) lives in phase col(kx) % s at index xo + col(kx) / s. V spare zero columns per
 // phase let whole vectors run past the last output column.
 struct Plane {
-  int rows = 0, stride = 1, per_phase = 0;
+  int rows = 0, per_phase = 0;
   size_t channel_stride = 0;
+  acmix::PhaseColumns columns;
+  std::vector<int> pixel;  // image column of each padded column (reflection)
   std::vector<float> data;
   void Resize(int channels, const Geometry& g) {
     rows = g.rows.size;
-    stride = g.cols.stride;
+    const int stride = g.cols.stride;
     per_phase = RoundUp(std::max((g.cols.size + 2 * g.cols.pad + stride - 1) / stride, g.wide + g.reach()), V) + V;
     channel_stride = static_cast<size_t>(rows) * stride * per_phase;
+    columns.Resize(stride, per_phase);
+    pixel.resize(g.cols.size + 2 * g.cols.pad);
+    for (size_t p = 0; p < pixel.size(); ++p) pixel[p] = g.cols.pixel(p);
     data.assign(channels * channel_stride, 0.f);
   }
-  size_t index(int y, int padded_col) const { return (static_cast<size_t>(y) * stride + padded_col % stride) * per_phase + padded_col / stride; }
+  size_t index(int y, int padded_col) const { return columns.index(y, padded_col); }
   float* at(int c, int y, int padded_col) { return &data[c * channel_stride + index(y, padded_col)]; }
   // Gather head h of image `src` ([H, W, heads, channels] row-major) with reflected columns.
   void Fill(const float* src, int channels, int heads, int h, const Geometry& g) {
-    const int padded = g.cols.size + 2 * g.cols.pad;
+    const int padded = pixel.size();
     const size_t cs = channel_stride;
+    const size_t px = static_cast<size_t>(heads) * channels;
+    const int* col = columns.col.data();
     // Channel by channel within a row: the row's source stays in L1 while every store is sequential.
     for (int y = 0; y < rows; ++y) {
       const float* row = src + (static_cast<size_t>(y) * g.cols.size * heads + h) * channels;
+      float* base = data.data() + y * columns.row_stride;
       for (int c = 0; c < channels; ++c) {
-        float* dst = data.data() + c * cs;
-        for (int p = 0; p < padded; ++p) dst[index(y, p)] = row[static_cast<size_t>(g.cols.pixel(p)) * heads * channels + c];
+        float* dst = base + c * cs;
+        for (int p = 0; p < padded; ++p) dst[col[p]] = row[pixel[p] * px + c];
       }
     }
   }
