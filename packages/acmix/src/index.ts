@@ -4,4 +4,4 @@ export type { ACmixArgs, ACmixRates } from './layer.js';
 export { ACmixConfigError } from './errors.js';
 export { acmixParamCount, acmixFlops } from './cost.js';
 export type { ACmixShape, ACmixFlopsArgs } from './cost.js';
-export { fusedAttentionUnavailable, fusedSilu } from './native-op.js';
+export { fusedAttentionUnavailable, fusedBatchNormSilu, fusedBatchNormSiluUnavailable, fusedSilu } from './native-op.js';

@@ -23,7 +23,6 @@ export type { AnchorGrid } from './anchors.js';
 export { TorchConv2d } from './layers/torch-conv2d.js';
 export { TorchBatchNorm } from './layers/torch-batchnorm.js';
 export { ChannelSlice } from './layers/channel-slice.js';
-export { SiLU } from './layers/silu.js';
 export { DetectDecode } from './layers/detect-decode.js';
 export { nonMaxSuppression, MAX_WH } from './predict/nms.js';
 export type { NmsOptions, PredictionInput } from './predict/nms.js';
