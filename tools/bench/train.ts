@@ -78,28 +78,42 @@ function writeBatch(b: Batch, dir: string): void {
     batch_idx: [...b.targets.batchIndex], cls: [...b.targets.cls], bboxes: [...b.targets.boxes] }));
 }
 
-/** Step ms without and with a route (`on`/`off` switch it): medians of single steps, alternating ABBA. */
-function routeAB(step: () => void, route: { on: () => void; off: () => void }, rounds = 10): { without: number; with: number } {
+/** The product's routes: initBackend's 1×1-as-MatMul kernels and every fused kernel. */
+function productRoutes(): void {
+  registerNativeKernelFixes();
+  delete process.env.ACMIX_LAB_FUSED;
+  delete process.env.ACMIX_LAB_FUSED_BN_SILU;
+}
+
+interface Route { name: string; without: string; off: () => void; on?: () => void }
+
+/**
+ * Step ms without and with a route: medians of single steps, alternating ABBA, each from the product's
+ * routes with `off` (without) or `on` (with, when the comparison needs more than the defaults) applied.
+ */
+function routeAB(step: () => void, route: Route, rounds = 10): { without: number; with: number } {
   const times = { without: [] as number[], with: [] as number[] };
   const run = (which: 'without' | 'with') => {
-    if (which === 'without') route.off();
+    productRoutes();
+    (which === 'without' ? route.off : route.on)?.();
     const t0 = performance.now();
     step();
     times[which].push(performance.now() - t0);
-    route.on();
   };
   run('without'); // warm-up: the other kernels' primitives for these shapes
   times.without.length = 0;
   for (let round = 0; round < rounds; round++) {
     for (const which of round % 2 ? ['with', 'without'] as const : ['without', 'with'] as const) run(which);
   }
+  productRoutes();
   return { without: median(times.without), with: median(times.with) };
 }
 
-/** The routes compared step against step: initBackend's 1×1-as-MatMul kernels, the fused SiLU kernels. */
-const ROUTES = [
-  { name: '1×1 conv as MatMul', without: 'stock conv kernels', on: registerNativeKernelFixes, off: unregisterNativeKernelFixes },
-  { name: 'fused SiLU', without: 'composed SiLU', on: () => { delete process.env.ACMIX_LAB_FUSED; }, off: () => { process.env.ACMIX_LAB_FUSED = '0'; } },
+/** The routes compared step against step. The fused SiLU is compared with BatchNorm unfused on both sides. */
+const ROUTES: Route[] = [
+  { name: '1×1 conv as MatMul', without: 'stock conv kernels', off: unregisterNativeKernelFixes },
+  { name: 'fused SiLU', without: 'composed SiLU', off: () => { process.env.ACMIX_LAB_FUSED = '0'; }, on: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; } },
+  { name: 'fused BN+SiLU', without: 'BN then SiLU', off: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; } },
 ];
 
 /** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
@@ -191,7 +205,8 @@ async function main() {
   const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'route', 'step ms without', 'step ms with', 'speed-up'], abRows)}\n\n` +
     'Each route against what it replaces, in this process: medians of 10 single steps each, alternating (ABBA). 1×1 as MatMul: ' +
     'the kernels initBackend installs against oneDNN\'s SIGFPE (docs/onednn-sigfpe.md); fused SiLU: @acmix-lab/acmix native/silu.cc ' +
-    '(ACMIX_LAB_FUSED=0 also turns off the fused ACmix kernels, so on the seed v1 row it measures both).';
+    '(BatchNorm unfused on both sides; ACMIX_LAB_FUSED=0 also turns off the fused ACmix kernels, so on the seed v1 row it measures ' +
+    'both); fused BN+SiLU: native/batchnorm_silu.cc against FusedBatchNormV3 then the fused SiLU (ACMIX_LAB_FUSED_BN_SILU=0).';
   console.log(`\n${table}\n\n${note}${ab}`);
   if (ONLY) return; // a partial run is printed, not recorded
   if (PROFILE) {

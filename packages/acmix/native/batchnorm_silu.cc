@@ -6,11 +6,14 @@
 //   forward   pass 1: per-channel Σx, Σx² → μ, biased σ² (normalises, as torch batch_norm), unbiased σ²
 //                     (what torch folds into running_var), inv = 1/√(σ² + eps);
 //             pass 2: y = silu(z), z = x·a + b with a = γ·inv, b = β − μ·a;
-//   backward  pass 1: z and σ(z) recomputed from x, dz = dy·σ(z)·(1 + z·(1 − σ(z))), dβ = Σ dz, dγ = Σ dz·x̂;
-//             pass 2: dx = a·(dz − dβ/P − x̂·dγ/P), x̂ = (x − μ)·inv, dz recomputed.
-// Sums are taken in double over chunks of pixels fixed by the shape and the chunk partials added in
-// chunk order, so results do not depend on the thread count (Σx² − P·μ² in double keeps σ² accurate
-// on 16×160×160 maps even when |μ| ≫ σ).
+//   backward  pass 1: z and σ(z) recomputed from x, dz = dy·σ(z)·(1 + z·(1 − σ(z))) written to dx's buffer,
+//                     dβ = Σ dz, dγ = Σ dz·x̂;
+//             pass 2: dx = a·(dz − dβ/P − x̂·dγ/P) in place, x̂ = (x − μ)·inv.
+// Only x (with γ, β, μ, inv) is kept from forward to backward. Writing dz rather than recomputing it in pass 2
+// (σ evaluated twice) made the backward ~10–20% faster on YOLOv8n's maps (load ~9, so roughly).
+// Sums are taken over chunks of pixels fixed by the shape (in float within a chunk, in double across) and
+// the chunk partials added in chunk order, so results do not depend on the thread count; the statistics
+// sum x − x[0, c], which keeps σ² accurate even when |μ| ≫ σ.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -28,9 +31,6 @@ using tensorflow::OpKernelConstruction;
 using tensorflow::OpKernelContext;
 using tensorflow::Tensor;
 using tensorflow::errors::InvalidArgument;
-
-// Elements per reduction chunk: a few per thread even on small maps, few partials on large ones.
-constexpr int64_t kChunkElements = 8192;
 
 struct Map {
   int64_t pixels, channels;
@@ -53,43 +53,119 @@ bool CheckInputs(OpKernelContext* ctx, const char* op, const Tensor& x, const Te
   return true;
 }
 
-// Per-channel sums s[c], q[c] of the terms `pixel(p, s, q)` adds for pixel p, over all pixels.
-template <typename Pixel>
-void ChannelSums(OpKernelContext* ctx, Map m, Pixel pixel, std::vector<double>& s, std::vector<double>& q) {
-  const int64_t per_chunk = std::max<int64_t>(1, kChunkElements / m.channels);
-  const int64_t chunks = (m.pixels + per_chunk - 1) / per_chunk;
-  std::vector<double> partial(chunks * 2 * m.channels, 0.0);
-  ctx->device()->tensorflow_cpu_worker_threads()->workers->ParallelFor(
-      chunks, per_chunk * m.channels * 30, [&](int64_t first, int64_t end) {
-        for (int64_t k = first; k < end; ++k) {
-          double* ps = partial.data() + k * 2 * m.channels;
-          const int64_t last = std::min(m.pixels, (k + 1) * per_chunk);
-          for (int64_t p = k * per_chunk; p < last; ++p) pixel(p, ps, ps + m.channels);
-        }
-      });
-  s.assign(m.channels, 0.0);
-  q.assign(m.channels, 0.0);
-  for (int64_t k = 0; k < chunks; ++k) {
-    const double* ps = partial.data() + k * 2 * m.channels;
-    for (int64_t c = 0; c < m.channels; ++c) {
+// The map is walked in blocks of whole pixels, at least kRun elements each, so inner loops run long whatever C
+// (per-channel constants are tiled to the block: element j of a block is channel j % C). Reductions sum blocks
+// into per-chunk partials (kChunk elements or more); block and chunk bounds depend on the shape only.
+constexpr int64_t kRun = 256;
+constexpr int64_t kChunk = 8192;
+
+struct Blocks {
+  explicit Blocks(Map m) : map(m), pixels((kRun + m.channels - 1) / m.channels), size(pixels * m.channels),
+                           count((m.pixels + pixels - 1) / pixels) {}
+  // Elements of block k: [k·size, k·size + length(k)).
+  int64_t length(int64_t k) const { return std::min(size, map.pixels * map.channels - k * size); }
+  std::vector<float> Tile(const std::vector<float>& per_channel) const {
+    std::vector<float> t(size);
+    for (int64_t j = 0; j < size; ++j) t[j] = per_channel[j % map.channels];
+    return t;
+  }
+  Map map;
+  int64_t pixels, size, count;
+};
+
+// Calls run(offset, n) on every block across the intra-op pool (each element's result is computed the same
+// way whatever the split, the vector and scalar parts of a block included).
+template <typename Run>
+void ForBlocks(OpKernelContext* ctx, const Blocks& b, Run run) {
+  ctx->device()->tensorflow_cpu_worker_threads()->workers->ParallelFor(b.count, b.size * 40, [&](int64_t first, int64_t end) {
+    for (int64_t k = first; k < end; ++k) run(k * b.size, b.length(k));
+  });
+}
+
+// Per-channel sums s[c], q[c] of the terms run(offset, n, s, q) adds for the block's elements j (into s[j], q[j]):
+// in float over the blocks of a chunk (at most kChunk / kRun terms each), in double over chunks.
+template <typename Run>
+void ChannelSums(OpKernelContext* ctx, const Blocks& b, Run run, std::vector<double>& s, std::vector<double>& q) {
+  const int64_t C = b.map.channels;
+  const int64_t per_chunk = std::max<int64_t>(1, kChunk / b.size);
+  const int64_t chunks = (b.count + per_chunk - 1) / per_chunk;
+  std::vector<double> partial(chunks * 2 * C, 0.0);
+  ctx->device()->tensorflow_cpu_worker_threads()->workers->ParallelFor(chunks, per_chunk * b.size * 40, [&](int64_t first, int64_t end) {
+    std::vector<float> acc(2 * b.size);
+    for (int64_t chunk = first; chunk < end; ++chunk) {
+      std::fill(acc.begin(), acc.end(), 0.f);
+      for (int64_t k = chunk * per_chunk; k < std::min(b.count, (chunk + 1) * per_chunk); ++k) {
+        run(k * b.size, b.length(k), acc.data(), acc.data() + b.size);
+      }
+      double* ps = partial.data() + chunk * 2 * C;
+      for (int64_t j = 0; j < b.size; ++j) {
+        ps[j % C] += acc[j];
+        ps[C + j % C] += acc[b.size + j];
+      }
+    }
+  });
+  s.assign(C, 0.0);
+  q.assign(C, 0.0);
+  for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+    const double* ps = partial.data() + chunk * 2 * C;
+    for (int64_t c = 0; c < C; ++c) {
       s[c] += ps[c];
-      q[c] += ps[m.channels + c];
+      q[c] += ps[C + c];
     }
   }
 }
 
-// Calls rows(first, end) on pixel ranges across the intra-op pool (each pixel's result is computed
-// the same way whatever the split).
-template <typename Rows>
-void ForPixels(OpKernelContext* ctx, Map m, Rows rows) {
-  ctx->device()->tensorflow_cpu_worker_threads()->workers->ParallelFor(m.pixels, m.channels * 40, rows);
-}
-
 // a = γ·inv and b = β − μ·a: z = x·a + b, the same float operations in forward and backward.
-void Affine(const float* gamma, const float* beta, const float* mean, const float* inv, int64_t c, float* a, float* b) {
+void Affine(const float* gamma, const float* beta, const float* mean, const float* inv, int64_t c, std::vector<float>& a,
+            std::vector<float>& b) {
+  a.resize(c);
+  b.resize(c);
   for (int64_t i = 0; i < c; ++i) {
     a[i] = gamma[i] * inv[i];
     b[i] = beta[i] - mean[i] * a[i];
+  }
+}
+
+// The four passes over n elements of a block; per-channel constants (k, a, b, inv, shift, dβ/P, dγ/P) come
+// tiled to the block. Separate functions with restrict pointers so that GCC vectorises them without alias checks.
+// Σ (x − k) and Σ (x − k)².
+void ShiftedSums(const float* __restrict__ x, const float* __restrict__ k, int64_t n, float* __restrict__ s, float* __restrict__ q) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float d = x[j] - k[j];
+    s[j] += d;
+    q[j] += d * d;
+  }
+}
+
+void SiluOfAffine(const float* __restrict__ x, const float* __restrict__ a, const float* __restrict__ b, int64_t n, float* __restrict__ y) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float z = x[j] * a[j] + b[j];
+    y[j] = z * Sigmoid(z);
+  }
+}
+
+// dz = dy·σ(z)·(1 + z·(1 − σ(z))), z = x·a + b (the gradient reaching the BatchNorm output, σ recomputed from x),
+// written to dz; Σ dz and Σ dz·x̂, x̂ = x·inv + shift (shift = −μ·inv).
+void GradSums(const float* __restrict__ x, const float* __restrict__ dy, const float* __restrict__ a, const float* __restrict__ b,
+              const float* __restrict__ inv, const float* __restrict__ shift, int64_t n, float* __restrict__ s, float* __restrict__ q,
+              float* __restrict__ dz) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float z = x[j] * a[j] + b[j];
+    const float sg = Sigmoid(z);
+    const float d = dy[j] * sg * (1.f + z * (1.f - sg));
+    dz[j] = d;
+    s[j] += d;
+    q[j] += d * (x[j] * inv[j] + shift[j]);
+  }
+}
+
+// dx = a·(dz − dβ/P − x̂·dγ/P), over dz in place.
+void GradInput(const float* __restrict__ x, const float* __restrict__ a,
+               const float* __restrict__ inv, const float* __restrict__ shift, const float* __restrict__ dbeta_n,
+               const float* __restrict__ dgamma_n, int64_t n, float* __restrict__ dz_dx) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float xhat = x[j] * inv[j] + shift[j];
+    dz_dx[j] = a[j] * (dz_dx[j] - dbeta_n[j] - xhat * dgamma_n[j]);
   }
 }
 
@@ -109,40 +185,28 @@ class BatchNormSiluOp : public OpKernel {
     OP_REQUIRES_OK(ctx, ctx->allocate_output(1, {C}, &mean));
     OP_REQUIRES_OK(ctx, ctx->allocate_output(2, {C}, &variance));
     OP_REQUIRES_OK(ctx, ctx->allocate_output(3, {C}, &inv));
+    const Blocks blocks(m);
     const float* px = x.flat<float>().data();
+    // Sums of x − k, k the first pixel: Σx² − P·μ² would lose σ² to cancellation when |μ| ≫ σ.
+    const std::vector<float> k(px, px + C), tk = blocks.Tile(k);
     std::vector<double> s, q;
-    ChannelSums(ctx, m, [&](int64_t p, double* ps, double* pq) {
-      const float* row = px + p * C;
-      for (int64_t c = 0; c < C; ++c) {
-        const double v = row[c];
-        ps[c] += v;
-        pq[c] += v * v;
-      }
-    }, s, q);
+    ChannelSums(ctx, blocks, [&](int64_t offset, int64_t n, float* ps, float* pq) { ShiftedSums(px + offset, tk.data(), n, ps, pq); }, s, q);
     float* pmean = mean->flat<float>().data();
     float* pvar = variance->flat<float>().data();
     float* pinv = inv->flat<float>().data();
     const double n = static_cast<double>(m.pixels);
     for (int64_t c = 0; c < C; ++c) {
-      const double mu = s[c] / n;
-      const double biased = std::max(q[c] / n - mu * mu, 0.0);
-      pmean[c] = static_cast<float>(mu);
+      const double shifted_mean = s[c] / n;
+      const double biased = std::max(q[c] / n - shifted_mean * shifted_mean, 0.0);
+      pmean[c] = static_cast<float>(k[c] + shifted_mean);
       pvar[c] = static_cast<float>(biased * n / std::max(n - 1, 1.0));
       pinv[c] = static_cast<float>(1.0 / std::sqrt(biased + epsilon_));
     }
-    std::vector<float> a(C), b(C);
-    Affine(ctx->input(1).flat<float>().data(), ctx->input(2).flat<float>().data(), pmean, pinv, C, a.data(), b.data());
+    std::vector<float> a, b;
+    Affine(ctx->input(1).flat<float>().data(), ctx->input(2).flat<float>().data(), pmean, pinv, C, a, b);
+    const std::vector<float> ta = blocks.Tile(a), tb = blocks.Tile(b);
     float* py = y->flat<float>().data();
-    ForPixels(ctx, m, [&](int64_t first, int64_t end) {
-      for (int64_t p = first; p < end; ++p) {
-        const float* row = px + p * C;
-        float* out = py + p * C;
-        for (int64_t c = 0; c < C; ++c) {
-          const float z = row[c] * a[c] + b[c];
-          out[c] = z * Sigmoid(z);
-        }
-      }
-    });
+    ForBlocks(ctx, blocks, [&](int64_t offset, int64_t n) { SiluOfAffine(px + offset, ta.data(), tb.data(), n, py + offset); });
   }
 
  private:
@@ -162,28 +226,25 @@ class BatchNormSiluGradOp : public OpKernel {
                 InvalidArgument("AcmixLabBatchNormSiluGrad: x ", x.shape().DebugString(), " and dy ", dy.shape().DebugString(), " differ"));
     const int64_t C = m.channels;
     Tensor *dx, *dgamma, *dbeta;
-    OP_REQUIRES_OK(ctx, ctx->forward_input_or_allocate_output({5}, 0, x.shape(), &dx));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, x.shape(), &dx));
     OP_REQUIRES_OK(ctx, ctx->allocate_output(1, {C}, &dgamma));
     OP_REQUIRES_OK(ctx, ctx->allocate_output(2, {C}, &dbeta));
-    const float* px = x.flat<float>().data();
-    const float* pdy = dy.flat<float>().data();
+    const Blocks blocks(m);
     const float* mean = ctx->input(3).flat<float>().data();
     const float* inv = ctx->input(4).flat<float>().data();
-    std::vector<float> a(C), b(C);
-    Affine(ctx->input(1).flat<float>().data(), ctx->input(2).flat<float>().data(), mean, inv, C, a.data(), b.data());
-    // dz and x̂ of element (p, c): the gradient reaching the BatchNorm output, and the normalised input.
-    auto dz_at = [&](int64_t i, int64_t c) {
-      const float z = px[i] * a[c] + b[c];
-      const float s = Sigmoid(z);
-      return pdy[i] * s * (1.f + z * (1.f - s));
-    };
+    std::vector<float> a, b;
+    Affine(ctx->input(1).flat<float>().data(), ctx->input(2).flat<float>().data(), mean, inv, C, a, b);
+    // x̂ = (x − μ)·inv as x·inv + shift, shift = −μ·inv.
+    std::vector<float> shift(C);
+    for (int64_t c = 0; c < C; ++c) shift[c] = -mean[c] * inv[c];
+    const std::vector<float> ta = blocks.Tile(a), tb = blocks.Tile(b), tinv = blocks.Tile(std::vector<float>(inv, inv + C)),
+                             tshift = blocks.Tile(shift);
+    const float* px = x.flat<float>().data();
+    const float* pdy = dy.flat<float>().data();
+    float* pdx = dx->flat<float>().data();
     std::vector<double> sum_dz, sum_dz_xhat;
-    ChannelSums(ctx, m, [&](int64_t p, double* ps, double* pq) {
-      for (int64_t c = 0, i = p * C; c < C; ++c, ++i) {
-        const float dz = dz_at(i, c);
-        ps[c] += dz;
-        pq[c] += dz * ((px[i] - mean[c]) * inv[c]);
-      }
+    ChannelSums(ctx, blocks, [&](int64_t offset, int64_t n, float* ps, float* pq) {
+      GradSums(px + offset, pdy + offset, ta.data(), tb.data(), tinv.data(), tshift.data(), n, ps, pq, pdx + offset);
     }, sum_dz, sum_dz_xhat);
     float* pdgamma = dgamma->flat<float>().data();
     float* pdbeta = dbeta->flat<float>().data();
@@ -194,15 +255,9 @@ class BatchNormSiluGradOp : public OpKernel {
       dbeta_n[c] = static_cast<float>(sum_dz[c] / m.pixels);
       dgamma_n[c] = static_cast<float>(sum_dz_xhat[c] / m.pixels);
     }
-    // dx may overwrite dy (forwarded buffer): each element reads its dy before writing its dx.
-    float* pdx = dx->flat<float>().data();
-    ForPixels(ctx, m, [&](int64_t first, int64_t end) {
-      for (int64_t p = first; p < end; ++p) {
-        for (int64_t c = 0, i = p * C; c < C; ++c, ++i) {
-          const float xhat = (px[i] - mean[c]) * inv[c];
-          pdx[i] = a[c] * (dz_at(i, c) - dbeta_n[c] - xhat * dgamma_n[c]);
-        }
-      }
+    const std::vector<float> tdbeta = blocks.Tile(dbeta_n), tdgamma = blocks.Tile(dgamma_n);
+    ForBlocks(ctx, blocks, [&](int64_t offset, int64_t n) {
+      GradInput(px + offset, ta.data(), tinv.data(), tshift.data(), tdbeta.data(), tdgamma.data(), n, pdx + offset);
     });
   }
 };

@@ -19,6 +19,7 @@ export { argsByName, argsFromNames } from './module-args.js';
 export type { ModuleDef } from './modules/module.js';
 export { REG_MAX } from './modules/detect.js';
 export { makeAnchors } from './anchors.js';
+export { concreteShapes } from './shapes.js';
 export type { AnchorGrid } from './anchors.js';
 export { TorchConv2d } from './layers/torch-conv2d.js';
 export { TorchBatchNorm } from './layers/torch-batchnorm.js';
