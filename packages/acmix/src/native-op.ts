@@ -38,7 +38,6 @@ export function fusedAttentionUnavailable(): string | null {
   return addon ? null : reason;
 }
 
-/** Op attributes: a number is an int attribute, { float } a float one. */
 /**
  * Why training BatchNorm2d → SiLU does not run as the one fused op, or null when it does: the fused kernels'
  * reasons, or ACMIX_LAB_FUSED_BN_SILU=0 (which keeps the other fused kernels, for bench:train's A/B).
@@ -48,6 +47,7 @@ export function fusedBatchNormSiluUnavailable(): string | null {
   return fusedAttentionUnavailable();
 }
 
+/** Op attributes: a number is an int attribute, { float } a float one. */
 type OpAttrs = Record<string, number | { float: number }>;
 
 /**

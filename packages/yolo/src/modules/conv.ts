@@ -1,6 +1,6 @@
 // Ultralytics nn/modules/conv.py::Conv: Conv2d(c1, c2, k, s, autopad(k, p, d), groups=g, bias=False)
-// → BatchNorm2d(c2) → SiLU (act=False → nn.Identity, its own module). Layers: `<prefix>.conv` and `.bn`, which
-// applies the SiLU too (so training runs BatchNorm and SiLU as one fused op); act has no weights.
+// → BatchNorm2d(c2) → SiLU (act=False → nn.Identity, its own module). Layers: `<prefix>.conv` and `.bn`; the bn
+// layer applies the SiLU too, so that training runs both as one fused op (act has no weights: no key changes).
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { TorchBatchNorm } from '../layers/torch-batchnorm.js';
