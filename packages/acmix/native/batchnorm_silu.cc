@@ -38,8 +38,8 @@ struct Map {
 
 // x [..., C] with γ and β [C]; sets the error and returns false otherwise.
 bool CheckInputs(OpKernelContext* ctx, const char* op, const Tensor& x, const Tensor& gamma, const Tensor& beta, Map* map) {
-  if (x.dims() < 1 || x.dim_size(x.dims() - 1) == 0) {
-    ctx->SetStatus(InvalidArgument(op, ": x must have a non-empty channel dimension, got ", x.shape().DebugString()));
+  if (x.dims() < 2 || x.NumElements() == 0) {
+    ctx->SetStatus(InvalidArgument(op, ": x must be a non-empty [..., C] map, got ", x.shape().DebugString()));
     return false;
   }
   const int64_t c = x.dim_size(x.dims() - 1);
@@ -264,7 +264,7 @@ class BatchNormSiluGradOp : public OpKernel {
 
 absl::Status ChannelVectors(tensorflow::shape_inference::InferenceContext* c, int first, int count) {
   tensorflow::shape_inference::ShapeHandle x;
-  TF_RETURN_IF_ERROR(c->WithRankAtLeast(c->input(0), 1, &x));
+  TF_RETURN_IF_ERROR(c->WithRankAtLeast(c->input(0), 2, &x));
   for (int i = first; i < first + count; ++i) c->set_output(i, c->Vector(c->Dim(x, -1)));
   return absl::OkStatus();
 }
