@@ -2,13 +2,15 @@
 // backend that loads here, in one run. The native figure is the "peak" that bench:train's
 // utilisation ratio divides by. On the native backend also the 1×1 convolutions of a YOLOv8n
 // training step, with tfjs-node's stock kernels and as MatMul (the route initBackend installs,
-// docs/onednn-sigfpe.md), alternately.
+// docs/onednn-sigfpe.md), alternately; and its BatchNorm → SiLU pairs (Conv's bn → act), fused and as
+// FusedBatchNormV3 then the SiLU kernel, alternately.
+import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
   initBackend, nativeBackendAvailable, registerNativeKernelFixes, unregisterNativeKernelFixes, type BackendName,
 } from '@acmix-lab/runtime';
-import { buildModel } from '@acmix-lab/yolo';
+import { buildModel, concreteShapes, TorchBatchNorm } from '@acmix-lab/yolo';
 import { formatTable, recordBenchmark, repoRoot, timeMs } from './report.js';
 
 interface ConvCase { batch: number; size: number; cin: number; cout: number }
@@ -51,7 +53,7 @@ async function main() {
   const table = formatTable(['backend', 'conv 3×3 (NHWC)', 'fwd ms', 'fwd GFLOP/s', 'fwd+bwd ms', 'fwd+bwd GFLOP/s'], rows);
   const ratio = results.tensorflow && results.cpu ? `\nnative / cpu (fwd+bwd GFLOP/s): ${(results.tensorflow / results.cpu).toFixed(0)}×\n` : '';
   const note = 'wasm: not measured (tfjs-backend-wasm has no Conv2DBackpropFilter kernel, so it cannot train).';
-  const pointwise = nativeBackendAvailable() ? `\n\n${await pointwiseTable()}` : '';
+  const pointwise = nativeBackendAvailable() ? `\n\n${await pointwiseTable()}\n\n${await batchNormSiluTable()}` : '';
   console.log(table + ratio + note + pointwise);
   recordBenchmark('bench:backend', 'npm run bench:backend', `${table}\n${ratio}\n${note}${pointwise}`);
 }
@@ -121,6 +123,63 @@ async function pointwiseTable(): Promise<string> {
   return `${formatTable([`1×1 convs of a YOLOv8n step (${count} convs, ${convs.length} shapes), native`, 'stock kernels ms', 'as MatMul ms', 'speed-up'], rows)}\n\n` +
     'Imgsz 320, batch 16, as bench:train. Per shape and kernel: median of 5 runs, best of 3 rounds alternating the stock ' +
     'tfjs-node kernels and the MatMul route (docs/onednn-sigfpe.md); summed over the step\'s convs.';
+}
+
+/** Input shapes of YOLOv8n's BatchNorm → SiLU layers at imgsz 320, batch 16, with how many layers have each. */
+function yolov8nBatchNormSiluShapes(): { shape: number[]; count: number }[] {
+  const m = buildModel(path.join(repoRoot, 'experiments/models/yolov8.yaml'), { scale: 'n', nc: 3 });
+  const layers = m.model.layers.filter((l) => l instanceof TorchBatchNorm && l.activation === 'silu');
+  const inputs = layers.map((l) => l.inboundNodes[0]!.inputTensors[0]!);
+  const shapes = concreteShapes(m.input, [16, 320, 320, 3], inputs);
+  m.dispose();
+  const byShape = new Map<string, { shape: number[]; count: number }>();
+  for (const t of inputs) {
+    const shape = shapes.get(t.id)!;
+    const entry = byShape.get(`${shape}`) ?? { shape, count: 0 };
+    entry.count++;
+    byShape.set(`${shape}`, entry);
+  }
+  return [...byShape.values()];
+}
+
+/**
+ * Forward + backward (dx, dγ, dβ) of every BatchNorm → SiLU of a YOLOv8n training step, through TorchBatchNorm
+ * as Conv builds it: fused (native/batchnorm_silu.cc) and as FusedBatchNormV3 then the fused SiLU
+ * (ACMIX_LAB_FUSED_BN_SILU=0), alternately; per shape the best of 3 rounds of medians of 5 runs, summed.
+ */
+async function batchNormSiluTable(): Promise<string> {
+  await initBackend('tensorflow');
+  const load = os.loadavg()[0]!.toFixed(1);
+  const layers = yolov8nBatchNormSiluShapes();
+  const total = { composed: 0, fused: 0 };
+  for (const { shape, count } of layers) {
+    const bn = new TorchBatchNorm({ activation: 'silu' });
+    bn.build(shape);
+    const [x, dy] = [tf.randomNormal(shape), tf.randomNormal(shape)];
+    // γ and β are read by the layer itself; passing them makes tf.grads differentiate with respect to them too.
+    const weights = bn.trainableWeights.map((w) => w.read() as tf.Variable);
+    const fwdBwd = () => tf.tidy(() => {
+      tf.grads((xi) => bn.apply(xi!, { training: true }) as tf.Tensor)([x!, ...weights], dy!);
+    });
+    const best = { composed: Infinity, fused: Infinity };
+    for (let round = 0; round < 3; round++) {
+      for (const route of ['composed', 'fused'] as const) {
+        if (route === 'composed') process.env.ACMIX_LAB_FUSED_BN_SILU = '0';
+        best[route] = Math.min(best[route], await timeMs(fwdBwd));
+        delete process.env.ACMIX_LAB_FUSED_BN_SILU;
+      }
+    }
+    total.composed += count * best.composed;
+    total.fused += count * best.fused;
+    tf.dispose([x!, dy!]);
+    bn.weights.forEach((w) => w.dispose());
+  }
+  const count = layers.reduce((a, l) => a + l.count, 0);
+  return `${formatTable([`BatchNorm → SiLU of a YOLOv8n step (${count} layers, ${layers.length} shapes), native`, 'BN then SiLU ms', 'fused ms', 'speed-up'],
+    [['forward + backward (dx, dγ, dβ)', total.composed.toFixed(1), total.fused.toFixed(1), (total.composed / total.fused).toFixed(2)]])}\n\n` +
+    'Imgsz 320, batch 16, as bench:train, through TorchBatchNorm as Conv builds it: FusedBatchNormV3 then the SiLU kernel ' +
+    '(ACMIX_LAB_FUSED_BN_SILU=0) against native/batchnorm_silu.cc. Per shape: median of 5 runs, best of 3 rounds alternating; ' +
+    `summed over the step's layers. Load average at the start: ${load}.`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

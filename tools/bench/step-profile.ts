@@ -12,7 +12,7 @@ const FAMILIES: [string, RegExp][] = [
   ['conv backprop input', /^Conv2DBackpropInput$|^DepthwiseConv2dNativeBackpropInput$/],
   ['conv backprop filter', /^Conv2DBackpropFilter$|^DepthwiseConv2dNativeBackpropFilter$/],
   ['1×1 conv as MatMul (and loss matmuls)', /MatMul/],
-  ['BatchNorm', /BatchNorm/],
+  ['BatchNorm (with its SiLU when fused)', /BatchNorm/],
   ['concat / split / pad / slice', /^(ConcatV2|SplitV|Split|Slice|StridedSlice|Pad|PadV2|Reshape|Transpose|Tile|GatherV2|Pack|Unpack|AcmixLabFlatConcat|AcmixLabFlatSplit)$/],
   ['upsample', /ResizeNearestNeighbor/],
   ['max pool (SPPF)', /MaxPool/],

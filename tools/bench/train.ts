@@ -80,33 +80,48 @@ function writeBatch(b: Batch, dir: string): void {
     batch_idx: [...b.targets.batchIndex], cls: [...b.targets.cls], bboxes: [...b.targets.boxes] }));
 }
 
-/** Step ms without and with a route (`on`/`off` switch it): medians of single steps, alternating ABBA. */
-function routeAB(step: () => void, route: { on: () => void; off: () => void }, rounds = 10): { without: number; with: number } {
+/** The product's routes: initBackend's 1×1-as-MatMul kernels, every fused kernel and the native filter gradient. */
+function productRoutes(): void {
+  registerNativeKernelFixes();
+  delete process.env.ACMIX_LAB_FUSED;
+  delete process.env.ACMIX_LAB_FUSED_BN_SILU;
+  useNativeFilterGradient(true);
+}
+
+interface Route { name: string; without: string; off: () => void; on?: () => void }
+
+/**
+ * Step ms without and with a route: medians of single steps, alternating ABBA, each from the product's
+ * routes with `off` (without) or `on` (with, when the comparison needs more than the defaults) applied.
+ */
+function routeAB(step: () => void, route: Route, rounds = 10): { without: number; with: number } {
   const times = { without: [] as number[], with: [] as number[] };
   const run = (which: 'without' | 'with') => {
-    if (which === 'without') route.off();
+    productRoutes();
+    (which === 'without' ? route.off : route.on)?.();
     const t0 = performance.now();
     step();
     times[which].push(performance.now() - t0);
-    route.on();
   };
   run('without'); // warm-up: the other kernels' primitives for these shapes
   times.without.length = 0;
   for (let round = 0; round < rounds; round++) {
     for (const which of round % 2 ? ['with', 'without'] as const : ['without', 'with'] as const) run(which);
   }
+  productRoutes();
   return { without: median(times.without), with: median(times.with) };
 }
 
 /**
- * The routes compared step against step: initBackend's 1×1-as-MatMul kernels, the fused SiLU kernels, the native
- * conv filter gradient TrainingStep installs. That one is off in the other rows, whose 'without' sides would turn
- * it off as well (stock kernels, ACMIX_LAB_FUSED=0).
+ * The routes compared step against step. The stock conv kernels and ACMIX_LAB_FUSED=0 also turn off the native
+ * filter gradient (and ACMIX_LAB_FUSED=0 the fused BatchNorm → SiLU), so those rows run without them on both sides.
  */
-const ROUTES = [
-  { name: '1×1 conv as MatMul', without: 'stock conv kernels', on: registerNativeKernelFixes, off: unregisterNativeKernelFixes },
-  { name: 'fused SiLU', without: 'composed SiLU', on: () => { delete process.env.ACMIX_LAB_FUSED; }, off: () => { process.env.ACMIX_LAB_FUSED = '0'; } },
-  { name: 'native backprop filter', without: 'TensorFlow\'s', on: () => useNativeFilterGradient(true), off: () => useNativeFilterGradient(false) },
+const ROUTES: Route[] = [
+  { name: '1×1 conv as MatMul', without: 'stock conv kernels', off: unregisterNativeKernelFixes, on: () => useNativeFilterGradient(false) },
+  { name: 'fused SiLU', without: 'composed SiLU', off: () => { process.env.ACMIX_LAB_FUSED = '0'; },
+    on: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; useNativeFilterGradient(false); } },
+  { name: 'fused BN+SiLU', without: 'BN then SiLU', off: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; } },
+  { name: 'native backprop filter', without: 'TensorFlow\'s', off: () => useNativeFilterGradient(false) },
 ];
 
 /** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
@@ -171,7 +186,6 @@ async function main() {
     }
     if (backend.backend === 'tensorflow' && !PROFILE) {
       for (const r of ROUTES) {
-        useNativeFilterGradient(false);
         const ab = routeAB(() => t.step(first), r);
         abRows.push([m.name, `${r.name} (against ${r.without})`, ab.without.toFixed(0), ab.with.toFixed(0), (ab.without / ab.with).toFixed(2)]);
         console.log(abRows.at(-1)!.join('  '));
@@ -199,10 +213,11 @@ async function main() {
   const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'route', 'step ms without', 'step ms with', 'speed-up'], abRows)}\n\n` +
     'Each route against what it replaces, in this process: medians of 10 single steps each, alternating (ABBA). 1×1 as MatMul: ' +
     'the kernels initBackend installs against oneDNN\'s SIGFPE (docs/onednn-sigfpe.md); fused SiLU: @acmix-lab/acmix native/silu.cc ' +
-    '(ACMIX_LAB_FUSED=0 also turns off the fused ACmix kernels, so on the seed v1 row it measures both, and the optimizer\'s flat ' +
-    'concat/split kernels, whose stock-op route adds a Reshape per parameter); native backprop filter: ' +
-    '@acmix-lab/acmix native/conv_backprop_filter.cc for every conv\'s filter gradient against TensorFlow\'s Conv2DBackpropFilter ' +
-    '(and the MatMul route for 1×1 convs). The first two rows run without the native backprop filter.';
+    '(BatchNorm unfused and TensorFlow\'s filter gradient on both sides; ACMIX_LAB_FUSED=0 also turns off the fused ACmix kernels, ' +
+    'so on the seed v1 row it measures both, and the optimizer\'s flat concat/split kernels, whose stock-op route adds a Reshape per ' +
+    'parameter); fused BN+SiLU: native/batchnorm_silu.cc against FusedBatchNormV3 then the fused SiLU (ACMIX_LAB_FUSED_BN_SILU=0); ' +
+    'native backprop filter: native/conv_backprop_filter.cc for every conv\'s filter gradient against TensorFlow\'s ' +
+    'Conv2DBackpropFilter (and the MatMul route for 1×1 convs). The 1×1 row runs without the native filter gradient on both sides.';
   console.log(`\n${table}\n\n${note}${ab}`);
   if (ONLY) return; // a partial run is printed, not recorded
   if (PROFILE) {

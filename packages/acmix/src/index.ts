@@ -4,6 +4,6 @@ export type { ACmixArgs, ACmixRates } from './layer.js';
 export { ACmixConfigError } from './errors.js';
 export { acmixParamCount, acmixFlops } from './cost.js';
 export type { ACmixShape, ACmixFlopsArgs } from './cost.js';
-export { fusedAttentionUnavailable, fusedSilu, trimNativeHeap } from './native-op.js';
+export { fusedAttentionUnavailable, fusedBatchNormSilu, fusedBatchNormSiluUnavailable, fusedSilu, trimNativeHeap } from './native-op.js';
 export { nativeConv2DBackpropFilter, useNativeFilterGradient } from './native-filter-gradient.js';
 export { concatFlat, splitFlat } from './flat.js';

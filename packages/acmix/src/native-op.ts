@@ -1,7 +1,7 @@
 // The fused TensorFlow kernels (native/window_attention.cc, native/grouped_conv.cc, native/silu.cc,
-// native/conv_backprop_filter.cc, native/flat.cc), when they are built and the native backend is in use.
-// attention.ts and the dense conv in layer.ts compute the same things from stock TensorFlow.js ops and
-// are the fallback everywhere else (cpu backend, no compiler at install, ACMIX_LAB_FUSED=0).
+// native/conv_backprop_filter.cc, native/flat.cc, native/batchnorm_silu.cc), when they are built and the
+// native backend is in use. attention.ts and the dense conv in layer.ts compute the same things from stock
+// TensorFlow.js ops and are the fallback everywhere else (cpu backend, no compiler at install, ACMIX_LAB_FUSED=0).
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -11,12 +11,12 @@ export const NATIVE_ADDON = path.resolve(path.dirname(fileURLToPath(import.meta.
 
 interface NativeAddon {
   attention: string; attentionGrad: string; groupedConv: string; groupedConvGrad: string; silu: string; siluGrad: string;
-  conv2dBackpropFilter: string; flatConcat: string; flatSplit: string;
+  conv2dBackpropFilter: string; flatConcat: string; flatSplit: string; batchNormSilu: string; batchNormSiluGrad: string;
   trimHeap(): boolean;
 }
 type OpName = Exclude<keyof NativeAddon, 'trimHeap'>;
 interface TfBackend {
-  binding: { TF_ATTR_INT: number };
+  binding: { TF_ATTR_INT: number; TF_ATTR_FLOAT: number };
   executeMultipleOutputs(name: string, attrs: unknown[], inputs: tf.Tensor[], outputs: number): tf.Tensor[];
 }
 
@@ -53,24 +53,40 @@ export function trimNativeHeap(): boolean {
   return tf.getBackend() === 'tensorflow' && (loadAddon()?.trimHeap() ?? false);
 }
 
-/** Int (or int list) attributes by name. */
-type IntAttrs = Record<string, number | number[]>;
+/**
+ * Why training BatchNorm2d → SiLU does not run as the one fused op, or null when it does: the fused kernels'
+ * reasons, or ACMIX_LAB_FUSED_BN_SILU=0 (which keeps the other fused kernels, for bench:train's A/B).
+ */
+export function fusedBatchNormSiluUnavailable(): string | null {
+  if (process.env.ACMIX_LAB_FUSED_BN_SILU === '0') return 'disabled by ACMIX_LAB_FUSED_BN_SILU=0';
+  return fusedAttentionUnavailable();
+}
+
+/** Op attributes: a number or a list of numbers is an int attribute, { float } a float one. */
+type OpAttrs = Record<string, number | number[] | { float: number }>;
 
 /** Runs a registered op by name (not differentiable: fusedOp adds the gradient); throws when the kernels are unavailable. */
-export function runNativeOp(name: OpName, attrs: IntAttrs, inputs: tf.Tensor[], nOut: number): tf.Tensor[] {
+export function runNativeOp(name: OpName, attrs: OpAttrs, inputs: tf.Tensor[], nOut: number): tf.Tensor[] {
   const unavailable = fusedAttentionUnavailable();
   if (unavailable) throw new Error(`fused ACmix kernels unavailable: ${unavailable}`);
   const backend = tf.backend() as unknown as TfBackend;
-  const opAttrs = Object.entries(attrs).map(([attr, value]) => ({ name: attr, type: backend.binding.TF_ATTR_INT, value }));
+  const opAttrs = Object.entries(attrs).map(([attr, value]) => (typeof value === 'object' && !Array.isArray(value)
+    ? { name: attr, type: backend.binding.TF_ATTR_FLOAT, value: value.float }
+    : { name: attr, type: backend.binding.TF_ATTR_INT, value }));
   return backend.executeMultipleOutputs(addon![name], opAttrs, inputs, nOut);
 }
 
-/** Runs a registered op by name with int attributes, differentiable through its gradient op. */
-function fusedOp(forward: OpName, backward: OpName, attrs: IntAttrs, saved: (inputs: tf.Tensor[], outputs: tf.Tensor[]) => tf.Tensor[], nOut: number) {
+/**
+ * Runs a registered op by name, differentiable through its gradient op (given the same attributes); the
+ * value is the op's first output, `onOutputs` sees all of them.
+ */
+function fusedOp(forward: OpName, backward: OpName, attrs: OpAttrs, saved: (inputs: tf.Tensor[], outputs: tf.Tensor[]) => tf.Tensor[], nOut: number,
+  onOutputs?: (outputs: tf.Tensor[]) => void) {
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const inputs = args.slice(0, -1) as tf.Tensor[];
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const outputs = runNativeOp(forward, attrs, inputs, nOut);
+    onOutputs?.(outputs);
     save(saved(inputs, outputs));
     return {
       value: outputs[0]!,
@@ -107,4 +123,17 @@ export function fusedGroupedConv(f: tf.Tensor, w: tf.Tensor, kernelConv: number,
 /** nn.SiLU x·σ(x) and its gradient, one pass each (native/silu.cc); the backward recomputes σ from x. */
 export function fusedSilu(x: tf.Tensor): tf.Tensor {
   return fusedOp('silu', 'siluGrad', {}, (inputs) => inputs, 1)(x);
+}
+
+/**
+ * Training-mode BatchNorm2d then SiLU (Ultralytics Conv's bn → act) on NHWC x with γ, β [C], one pass
+ * of statistics and one of output forward, a reduction and an elementwise pass backward
+ * (native/batchnorm_silu.cc). `onStats` receives the batch mean and unbiased variance, for the running
+ * statistics. Only x, γ, β and two [C] vectors stay alive for the backward.
+ */
+export function fusedBatchNormSilu(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number,
+  onStats: (mean: tf.Tensor1D, unbiasedVariance: tf.Tensor1D) => void): tf.Tensor {
+  // Outputs: y, batch mean, unbiased batch variance, inverse std; the gradient op takes x, γ, β, mean, inv_std, dy.
+  return fusedOp('batchNormSilu', 'batchNormSiluGrad', { epsilon: { float: eps } }, (inputs, [, mean, , inv]) => [...inputs, mean!, inv!], 4,
+    ([, mean, variance]) => onStats(mean as tf.Tensor1D, variance as tf.Tensor1D))(x, gamma, beta);
 }

@@ -8,7 +8,6 @@
 // as thop does not see them. Shapes come from the real graph at imgsz.
 import * as tf from '@tensorflow/tfjs';
 import { acmixFlops, ACmix } from '@acmix-lab/acmix';
-import { SiLU } from './layers/silu.js';
 import { isThopCounted, numel } from './layers/thop.js';
 import { TorchBatchNorm } from './layers/torch-batchnorm.js';
 import type { LayerRow, YoloModel } from './model.js';
@@ -68,7 +67,7 @@ export function modelSummary(m: YoloModel, imgsz = m.imgsz): ModelSummary {
   const params = m.torchBindings().filter((b) => b.isParameter);
   const count = (bs: typeof params) => bs.reduce((a, b) => a + numel(b.torchShape), 0);
   // The model and its nn.Sequential, plus the one SiLU instance every Conv shares (Conv.default_act).
-  const sharedAct = m.layerGroups.some((g) => g.some((l) => l instanceof SiLU));
+  const sharedAct = m.layerGroups.some((g) => g.some((l) => l instanceof TorchBatchNorm && l.activation === 'silu'));
   const modules = 2 + (sharedAct ? 1 : 0) + m.plan.layers.reduce((a, l) => {
     const one = l.def.torchModules(l.args, m.plan);
     return a + (l.instances > 1 ? 1 + l.instances * one : one);

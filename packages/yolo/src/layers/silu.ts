@@ -3,9 +3,9 @@
 // each) on tfjs-node: three extra full-size passes per activation in every training step. On native
 // TensorFlow the gradient is dy·σ + x·SigmoidGrad(σ, dy): four passes instead of five (~10% less time).
 // With the fused kernels built (@acmix-lab/acmix native/silu.cc) forward and backward are one pass each.
+// Conv applies it inside its BatchNorm layer (torch-batchnorm.ts), which fuses the two when it can.
 import * as tf from '@tensorflow/tfjs';
 import { fusedAttentionUnavailable, fusedSilu } from '@acmix-lab/acmix';
-import { oneShape, oneTensor, type BaseLayerArgs } from './kwargs.js';
 import { nativeOpsAvailable, sigmoidGrad } from './native-ops.js';
 
 export function silu(x: tf.Tensor): tf.Tensor {
@@ -24,20 +24,3 @@ export function silu(x: tf.Tensor): tf.Tensor {
   });
   return f(x);
 }
-
-export class SiLU extends tf.layers.Layer {
-  static className = 'SiLU';
-
-  constructor(args: BaseLayerArgs = {}) {
-    super(args);
-  }
-
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return oneShape(inputShape);
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => silu(oneTensor(inputs)));
-  }
-}
-tf.serialization.registerClass(SiLU);

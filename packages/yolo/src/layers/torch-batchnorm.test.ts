@@ -1,9 +1,11 @@
 // BatchNorm2d semantics by hand: batch statistics in training (biased variance), running statistics
 // updated with PyTorch's momentum convention and the unbiased variance, running statistics in eval.
 // Native TensorFlow runs its fused op (native-ops.ts), the cpu backend the composed closed form: both are checked.
+// With activation 'silu' (Conv's bn → act) native TensorFlow runs the fused BatchNorm → SiLU kernel instead.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, nativeBackendAvailable, type BackendName } from '@acmix-lab/runtime';
+import { silu } from './silu.js';
 import { TorchBatchNorm } from './torch-batchnorm.js';
 
 const backends: BackendName[] = nativeBackendAvailable() ? ['tensorflow', 'cpu'] : ['cpu'];
@@ -43,5 +45,36 @@ describe.each(backends)('TorchBatchNorm on %s', (backend) => {
     }))(x);
     expect(tf.max(tf.abs(tf.sub(ours, reference))).dataSync()[0]).toBeLessThan(1e-5);
     tf.dispose([x, r, ours, reference]);
+  });
+
+  it("with activation 'silu' equals BatchNorm then silu: loss, gradients, running stats, eval; getConfig keeps it", () => {
+    const shape = [2, 3, 5, 17];
+    const layers = [new TorchBatchNorm({ name: 'bnSilu', activation: 'silu' }), new TorchBatchNorm({ name: 'bnThenSilu' })];
+    layers.forEach((bn) => bn.build(shape));
+    const before = tf.memory().numTensors;
+    const results = layers.map((bn, i) => tf.tidy(() => {
+      bn.torchBindings()[0]!.variable.write(tf.randomUniform([17], 0.5, 1.5, 'float32', 3));
+      bn.torchBindings()[1]!.variable.write(tf.randomNormal([17], 0, 1, 'float32', 4));
+      const x = tf.variable(tf.randomNormal(shape, 1, 2, 'float32', 5));
+      const r = tf.randomNormal(shape, 0, 1, 'float32', 6);
+      const forward = (training: boolean) => {
+        const y = bn.apply(x, { training }) as tf.Tensor;
+        return i === 0 ? y : silu(y);
+      };
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(forward(true), r)), [x, ...bn.trainableWeights.map((w) => w.read() as tf.Variable)]);
+      const out = [value, ...Object.values(grads), forward(false), ...bn.nonTrainableWeights.map((w) => w.read())].map((t) => t.dataSync());
+      x.dispose();
+      return out;
+    }));
+    expect(tf.memory().numTensors).toBe(before);
+    results[0]!.forEach((ours, k) => {
+      const reference = results[1]![k]!;
+      const scale = Math.max(...reference.map(Math.abs));
+      expect(Math.max(...ours.map((v, j) => Math.abs(v - reference[j]!))) / scale).toBeLessThan(1e-5);
+    });
+    const config = layers[0]!.getConfig();
+    expect(config.activation).toBe('silu');
+    expect(new TorchBatchNorm(config).getConfig()).toEqual(config);
+    expect(layers[1]!.getConfig().activation).toBeNull();
   });
 });

@@ -3,23 +3,30 @@
 // with the biased variance but updates running_var with the unbiased one (× n/(n−1)), which
 // matters on the small P5 maps of a small batch. Momentum follows PyTorch's convention:
 // running = (1 − momentum)·running + momentum·batch; Ultralytics sets eps 1e-3, momentum 0.03
-// (torch_utils.initialize_weights).
+// (torch_utils.initialize_weights). With `activation: 'silu'` the layer is Ultralytics Conv's bn → act:
+// the SiLU is applied here so that training on the fused kernels runs both as one op
+// (@acmix-lab/acmix native/batchnorm_silu.cc) instead of BatchNorm's passes, then SiLU's.
 import * as tf from '@tensorflow/tfjs';
+import { fusedBatchNormSilu, fusedBatchNormSiluUnavailable } from '@acmix-lab/acmix';
 import { plainBinding, type TorchMappable, type TorchParamBinding } from '@acmix-lab/runtime';
 import { isTraining, oneShape, oneTensor, type BaseLayerArgs, type Kwargs } from './kwargs.js';
 import { numel, type ThopCounted } from './thop.js';
 import { fusedBatchNormTraining, nativeOpsAvailable } from './native-ops.js';
+import { silu } from './silu.js';
 
 export interface TorchBatchNormArgs extends BaseLayerArgs {
   eps?: number;
   /** PyTorch convention (weight of the new batch statistic). */
   momentum?: number;
+  /** nn.SiLU applied to the output (Conv's act); null or absent: none. */
+  activation?: 'silu' | null;
 }
 
 export class TorchBatchNorm extends tf.layers.Layer implements TorchMappable, ThopCounted {
   static className = 'TorchBatchNorm';
   readonly eps: number;
   readonly momentum: number;
+  readonly activation: 'silu' | null;
   private gamma: tf.LayerVariable | null = null;
   private beta: tf.LayerVariable | null = null;
   private runningMean: tf.LayerVariable | null = null;
@@ -29,6 +36,7 @@ export class TorchBatchNorm extends tf.layers.Layer implements TorchMappable, Th
     super(args);
     this.eps = args.eps ?? 1e-3;
     this.momentum = args.momentum ?? 0.03;
+    this.activation = args.activation ?? null;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -50,12 +58,15 @@ export class TorchBatchNorm extends tf.layers.Layer implements TorchMappable, Th
       const x = oneTensor(inputs) as tf.Tensor4D;
       const gamma = this.gamma!.read() as tf.Tensor1D;
       const beta = this.beta!.read() as tf.Tensor1D;
-      if (!isTraining(kwargs)) return this.affine(x, this.runningMean!.read(), this.runningVar!.read(), gamma, beta);
-      if (nativeOpsAvailable()) {
-        return fusedBatchNormTraining(x, gamma, beta, this.eps, (mean, unbiased) => this.updateRunningStats(mean, unbiased));
-      }
-      return this.normalizeBatch(x, gamma, beta);
+      if (!isTraining(kwargs)) return this.activate(this.affine(x, this.runningMean!.read(), this.runningVar!.read(), gamma, beta));
+      const onStats = (mean: tf.Tensor, unbiased: tf.Tensor) => this.updateRunningStats(mean, unbiased);
+      if (this.activation === 'silu' && fusedBatchNormSiluUnavailable() === null) return fusedBatchNormSilu(x, gamma, beta, this.eps, onStats);
+      return this.activate(nativeOpsAvailable() ? fusedBatchNormTraining(x, gamma, beta, this.eps, onStats) : this.normalizeBatch(x, gamma, beta));
     });
+  }
+
+  private activate(y: tf.Tensor): tf.Tensor {
+    return this.activation === 'silu' ? silu(y) : y;
   }
 
   /**
@@ -109,7 +120,7 @@ export class TorchBatchNorm extends tf.layers.Layer implements TorchMappable, Th
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), eps: this.eps, momentum: this.momentum };
+    return { ...super.getConfig(), eps: this.eps, momentum: this.momentum, activation: this.activation };
   }
 
   /** thop's count_normalization: 2 ops per element, doubled for the affine transform. */

@@ -1,9 +1,9 @@
 // Ultralytics nn/modules/conv.py::Conv: Conv2d(c1, c2, k, s, autopad(k, p, d), groups=g, bias=False)
-// → BatchNorm2d(c2) → SiLU (act=False → nn.Identity, its own module). Layers: `<prefix>.conv`, `.bn`, `.act`.
+// → BatchNorm2d(c2) → SiLU (act=False → nn.Identity, its own module). Layers: `<prefix>.conv` and `.bn`; the bn
+// layer applies the SiLU too, so that training runs both as one fused op (act has no weights: no key changes).
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { TorchBatchNorm } from '../layers/torch-batchnorm.js';
-import { SiLU } from '../layers/silu.js';
 import { TorchConv2d } from '../layers/torch-conv2d.js';
 import { posInt, type ModuleContext, type ModuleDef } from './module.js';
 
@@ -27,12 +27,10 @@ export function autopad(k: number, p: number | null | undefined, d = 1): number 
 export function convBlock(ctx: ModuleContext, x: tf.SymbolicTensor, o: ConvOptions): tf.SymbolicTensor {
   const k = o.k ?? 1;
   const d = o.d ?? 1;
-  let y = ctx.apply(new TorchConv2d({
+  const y = ctx.apply(new TorchConv2d({
     name: ctx.name('conv'), filters: o.c2, kernelSize: k, strides: o.s ?? 1, padding: autopad(k, o.p, d), dilation: d, groups: o.g,
   }), x);
-  y = ctx.apply(new TorchBatchNorm({ name: ctx.name('bn') }), y);
-  if (o.act ?? true) y = ctx.apply(new SiLU({ name: ctx.name('act') }), y);
-  return y;
+  return ctx.apply(new TorchBatchNorm({ name: ctx.name('bn'), activation: (o.act ?? true) ? 'silu' : null }), y);
 }
 
 type ConvArgs = [c1: number, c2: number, k?: number, s?: number, p?: number | null, g?: number, d?: number, act?: boolean];
