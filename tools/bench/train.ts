@@ -91,7 +91,7 @@ function productRoutes(): void {
 interface Route { name: string; without: string; off: () => void; on?: () => void }
 
 /**
- * Step ms without and with a route: medians of single steps, alternating ABBA, each from the product's
+ * ms of `step` without and with a route: medians, alternating ABBA, each from the product's
  * routes with `off` (without) or `on` (with, when the comparison needs more than the defaults) applied.
  */
 function routeAB(step: () => void, route: Route, rounds = 10): { without: number; with: number } {
@@ -186,8 +186,9 @@ async function main() {
     }
     if (backend.backend === 'tensorflow' && !PROFILE) {
       for (const r of ROUTES) {
-        const ab = routeAB(() => t.step(first), r);
-        abRows.push([m.name, `${r.name} (against ${r.without})`, ab.without.toFixed(0), ab.with.toFixed(0), (ab.without / ab.with).toFixed(2)]);
+        // Whole accumulation cycles: with single steps the optimizer step (every CYCLE-th) fell on the same side of ABBA.
+        const ab = routeAB(() => { for (let i = 0; i < CYCLE; i++) t.step(first); }, r);
+        abRows.push([m.name, `${r.name} (against ${r.without})`, (ab.without / CYCLE).toFixed(0), (ab.with / CYCLE).toFixed(0), (ab.without / ab.with).toFixed(2)]);
         console.log(abRows.at(-1)!.join('  '));
       }
     }
@@ -211,7 +212,7 @@ async function main() {
     '(spinning OpenMP threads made it 5× slower on this shared machine). ' +
     `Conv peak (bench:backend 3×3 conv fwd+bwd, this run): ${peak.toFixed(1)} GFLOP/s.`;
   const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'route', 'step ms without', 'step ms with', 'speed-up'], abRows)}\n\n` +
-    'Each route against what it replaces, in this process: medians of 10 single steps each, alternating (ABBA). 1×1 as MatMul: ' +
+    `Each route against what it replaces, in this process: medians of 10 accumulation cycles (${CYCLE} steps; ms per step) each, alternating (ABBA). 1×1 as MatMul: ` +
     'the kernels initBackend installs against oneDNN\'s SIGFPE (docs/onednn-sigfpe.md); fused SiLU: @acmix-lab/acmix native/silu.cc ' +
     '(BatchNorm unfused and TensorFlow\'s filter gradient on both sides; ACMIX_LAB_FUSED=0 also turns off the fused ACmix kernels, ' +
     'so on the seed v1 row it measures both, and the optimizer\'s flat concat/split kernels, whose stock-op route adds a Reshape per ' +
