@@ -90,11 +90,14 @@ function productRoutes(): void {
 
 interface Route { name: string; without: string; off: () => void; on?: () => void }
 
+/** Rounds of the route table's ABBA comparison: each is one accumulation cycle per side. */
+const ROUTE_ROUNDS = 6;
+
 /**
  * ms of `step` without and with a route: medians, alternating ABBA, each from the product's
  * routes with `off` (without) or `on` (with, when the comparison needs more than the defaults) applied.
  */
-function routeAB(step: () => void, route: Route, rounds = 10): { without: number; with: number } {
+function routeAB(step: () => void, route: Route, rounds = ROUTE_ROUNDS): { without: number; with: number } {
   const times = { without: [] as number[], with: [] as number[] };
   const run = (which: 'without' | 'with') => {
     productRoutes();
@@ -212,7 +215,7 @@ async function main() {
     '(spinning OpenMP threads made it 5× slower on this shared machine). ' +
     `Conv peak (bench:backend 3×3 conv fwd+bwd, this run): ${peak.toFixed(1)} GFLOP/s.`;
   const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'route', 'step ms without', 'step ms with', 'speed-up'], abRows)}\n\n` +
-    `Each route against what it replaces, in this process: medians of 10 accumulation cycles (${CYCLE} steps; ms per step) each, alternating (ABBA). 1×1 as MatMul: ` +
+    `Each route against what it replaces, in this process: medians of ${ROUTE_ROUNDS} accumulation cycles (${CYCLE} steps; ms per step) each, alternating (ABBA). 1×1 as MatMul: ` +
     'the kernels initBackend installs against oneDNN\'s SIGFPE (docs/onednn-sigfpe.md); fused SiLU: @acmix-lab/acmix native/silu.cc ' +
     '(BatchNorm unfused and TensorFlow\'s filter gradient on both sides; ACMIX_LAB_FUSED=0 also turns off the fused ACmix kernels, ' +
     'so on the seed v1 row it measures both, and the optimizer\'s flat concat/split kernels, whose stock-op route adds a Reshape per ' +
