@@ -41,18 +41,24 @@ function waitForFile(file: string, timeoutMs: number, child: ChildProcess): Prom
 }
 
 /**
- * SIGKILLs a training process at a random moment (0–1.5 s) after `runDir` got its first checkpoint; returns
- * the last complete epoch (0-based) its weights/last holds. Fails when the process ended before the kill.
+ * SIGKILLs a training process at a random moment after `runDir` got its first checkpoint: within a quarter of the
+ * first epoch's duration (args.yaml is written as training starts) and at most 300 ms, so the kill lands in epoch 2
+ * however fast the step is (on an idle machine the tiny run's first epoch took 0.7 s, and its last two and the
+ * exit 0.9 s after the first checkpoint: a 1.5 s window missed them). Returns the last complete epoch (0-based)
+ * its weights/last holds. Fails when the process ended before the kill.
  */
 export async function killAfterFirstCheckpoint(child: ChildProcess, runDir: string, timeoutMs = 240_000): Promise<number> {
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-  const last = runFiles(runDir).last;
-  await waitForFile(path.join(last, 'train-state.json'), timeoutMs, child);
-  await new Promise((r) => setTimeout(r, Math.random() * 1500));
+  const files = runFiles(runDir);
+  await waitForFile(files.args, timeoutMs, child);
+  const started = Date.now();
+  await waitForFile(path.join(files.last, 'train-state.json'), timeoutMs, child);
+  const firstEpochMs = Date.now() - started;
+  await new Promise((r) => setTimeout(r, Math.random() * Math.min(300, firstEpochMs / 4)));
   child.kill('SIGKILL');
   const signal = await exited;
-  if (signal !== 'SIGKILL') throw new Error('the training process finished before it could be killed');
-  return readTrainState(last).epoch;
+  if (signal !== 'SIGKILL') throw new Error(`the training process finished before it could be killed (first epoch ${firstEpochMs} ms)`);
+  return readTrainState(files.last).epoch;
 }
 
 /** Names of the raw and EMA weights of weights/last that differ at all between two runs. */
