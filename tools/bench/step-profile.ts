@@ -10,7 +10,7 @@ import { formatTable } from './report.js';
 const FAMILIES: [string, RegExp][] = [
   ['conv forward', /^Conv2D$|^DepthwiseConv2dNative$/],
   ['conv backprop input', /^Conv2DBackpropInput$|^DepthwiseConv2dNativeBackpropInput$/],
-  ['conv backprop filter', /^Conv2DBackpropFilter$|^DepthwiseConv2dNativeBackpropFilter$/],
+  ['conv backprop filter (TensorFlow\'s or native)', /^(Conv2DBackpropFilter|DepthwiseConv2dNativeBackpropFilter|AcmixLabConv2DBackpropFilter)$/],
   ['1×1 conv as MatMul (and loss matmuls)', /MatMul/],
   ['BatchNorm (with its SiLU when fused)', /BatchNorm/],
   ['concat / split / pad / slice', /^(ConcatV2|SplitV|Split|Slice|StridedSlice|Pad|PadV2|Reshape|Transpose|Tile|GatherV2|Pack|Unpack|AcmixLabFlatConcat|AcmixLabFlatSplit)$/],
