@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainableParam } from './groups.js';
 import { OptimStateError } from './errors.js';
-import { exportFlat, flatGrads, importFlat, requireSameParams, type FlatTensors } from './flat-state.js';
-import { hasStateTensor, rejectUnknownKeys } from './state.js';
+import { exportFlat, flatGrads, importFlatGroups, requireSameParams, type FlatTensors } from './flat-state.js';
+import { rejectUnknownKeys } from './state.js';
 
 /**
  * torch.nn.utils.clip_grad_norm_ over every group's flat gradients: every gradient is multiplied by
@@ -97,11 +97,10 @@ export class GradientAccumulator {
   }
 
   importState(state: tf.NamedTensorMap, lastOptStep: number): void {
-    const params = this.groups.flat();
-    rejectUnknownKeys(state, new Set(params.map((p) => p.name + GRAD)), 'GradientAccumulator');
-    for (const p of params) hasStateTensor(state, p.name + GRAD, p.variable.shape, 'float32', 'GradientAccumulator');
+    rejectUnknownKeys(state, new Set(this.groups.flat().map((p) => p.name + GRAD)), 'GradientAccumulator');
+    const imported = importFlatGroups(this.groups, state, GRAD, 'GradientAccumulator');
     this.zero();
-    this.groups.forEach((g, i) => { this.sums[i] = importFlat(g, state, GRAD, 'GradientAccumulator'); });
+    imported.forEach((sum, i) => { this.sums[i] = sum; });
     this.lastOptStep = lastOptStep;
   }
 

@@ -52,6 +52,15 @@ export function importFlat(params: readonly TrainableParam[], state: tf.NamedTen
 }
 
 /**
+ * importFlat for each group, after checking every group's entries, so that a wrong entry throws before
+ * anything is copied (the caller then swaps the result in for its state).
+ */
+export function importFlatGroups(groups: readonly (readonly TrainableParam[])[], state: tf.NamedTensorMap, suffix: string, owner: string): (FlatTensors | undefined)[] {
+  for (const p of groups.flat()) hasStateTensor(state, p.name + suffix, p.variable.shape, 'float32', owner);
+  return groups.map((params) => importFlat(params, state, suffix, owner));
+}
+
+/**
  * Flat state covers the parameters that had a gradient when it was made; it can only be combined with
  * gradients of the same parameters. torch would step a changed set per parameter; a YOLO graph
  * differentiates the same parameters in every batch, so a change means a different model.

@@ -10,8 +10,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ParamGroup, ParamKind, TrainableParam } from './groups.js';
 import { OptimizerConfigError } from './errors.js';
-import { assignFlat, exportFlat, flatValues, importFlat, requireSameParams, type FlatTensors } from './flat-state.js';
-import { hasStateTensor, rejectUnknownKeys } from './state.js';
+import { assignFlat, exportFlat, flatValues, importFlatGroups, requireSameParams, type FlatTensors } from './flat-state.js';
+import { rejectUnknownKeys } from './state.js';
 
 export interface SgdGroup {
   readonly kind: ParamKind;
@@ -87,9 +87,9 @@ export class SGD {
   /** Replaces the buffers with copies from `state` (a parameter without one starts fresh, as in torch). */
   importState(state: tf.NamedTensorMap): void {
     rejectUnknownKeys(state, new Set(this.groups.flatMap((g) => g.params.map((p) => p.name + BUFFER))), 'SGD');
-    for (const g of this.groups) for (const p of g.params) hasStateTensor(state, p.name + BUFFER, p.variable.shape, 'float32', 'SGD');
+    const imported = importFlatGroups(this.groups.map((g) => g.params), state, BUFFER, 'SGD');
     this.dispose();
-    this.groups.forEach((g, i) => { this.buffers[i] = importFlat(g.params, state, BUFFER, 'SGD'); });
+    imported.forEach((buf, i) => { this.buffers[i] = buf; });
   }
 
   dispose(): void {
