@@ -18,10 +18,6 @@
 #include <array>
 #include <utility>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
 #include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/shape_inference.h"
@@ -30,7 +26,9 @@
 namespace {
 
 using acmix::Load;
+using acmix::LoadFirst;
 using acmix::Store;
+using acmix::StoreFirst;
 using acmix::V;
 using acmix::vf;
 using tensorflow::OpKernel;
@@ -49,24 +47,6 @@ constexpr int kMaxGroups = 32;
 constexpr int kChunkPixels = 256;
 // Work items a call is split into at least (groups × splits of the (tap, channel block) list).
 constexpr int kItems = 16;
-
-inline vf LoadFirst(const float* p, int n) {
-#if defined(__AVX512F__)
-  return reinterpret_cast<vf>(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p));
-#else
-  vf v = {};
-  for (int i = 0; i < n; ++i) v[i] = p[i];
-  return v;
-#endif
-}
-
-inline void StoreFirst(float* p, vf v, int n) {
-#if defined(__AVX512F__)
-  _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), reinterpret_cast<__m512>(v));
-#else
-  for (int i = 0; i < n; ++i) p[i] = v[i];
-#endif
-}
 
 struct Geometry {
   int64_t batch, h, w, cin, ho, wo, cout;

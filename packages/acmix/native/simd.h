@@ -6,12 +6,35 @@
 #include <type_traits>
 #include <vector>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 namespace acmix {
 
 constexpr int V = 16;
 typedef float vf __attribute__((vector_size(V * sizeof(float))));
 inline vf Load(const float* p) { vf v; std::memcpy(&v, p, sizeof v); return v; }
 inline void Store(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
+// The first n (≤ V) lanes of a vector from / to memory, the rest zero / untouched.
+inline vf LoadFirst(const float* p, int n) {
+#if defined(__AVX512F__)
+  return reinterpret_cast<vf>(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p));
+#else
+  vf v = {};
+  for (int i = 0; i < n; ++i) v[i] = p[i];
+  return v;
+#endif
+}
+
+inline void StoreFirst(float* p, vf v, int n) {
+#if defined(__AVX512F__)
+  _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), reinterpret_cast<__m512>(v));
+#else
+  for (int i = 0; i < n; ++i) p[i] = v[i];
+#endif
+}
+
 inline int RoundUp(int n, int m) { return (n + m - 1) / m * m; }
 
 // Calls body(std::integral_constant<int, N>{}, first) for blocks of N = 4 (then the 1–3 left) over

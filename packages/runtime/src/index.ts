@@ -5,7 +5,7 @@ export { describeSignalDeath, reportNativeCrashes } from './native-crash.js';
 export type { CrashSignal } from './native-crash.js';
 export type { EnvironmentReport } from './environment.js';
 export { registerCpuKernelFixes, resizeNearestNeighborGradCpu } from './kernels/resize-nearest-neighbor-grad.js';
-export { registerNativeKernelFixes, unregisterNativeKernelFixes, setNativeFilterGradient } from './kernels/pointwise-conv.js';
+export { registerNativeKernelFixes, unregisterNativeKernelFixes, setNativeFilterGradient, setNativeConvolution } from './kernels/pointwise-conv.js';
 export {
   readSafetensors, writeSafetensors, decodeSafetensors, encodeSafetensors, requireTensor, SafetensorsError,
 } from './safetensors.js';

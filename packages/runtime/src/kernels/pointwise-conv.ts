@@ -9,7 +9,8 @@
 // A 1×1 conv is a matmul over pixels, which TensorFlow runs through oneDNN's matmul instead, as fast
 // (bench:backend, bench:train). Conv2D and both backprop kernels are replaced for unpadded 1×1 NHWC
 // filters at any stride; every other conv runs tfjs-node's stock kernel. The filter gradient first asks a
-// native kernel installed from above (setNativeFilterGradient: @acmix-lab/acmix's, installed by the trainer).
+// native kernel installed from above (setNativeFilterGradient: @acmix-lab/acmix's, installed by the trainer),
+// and so do the forward and the input gradient (setNativeConvolution: acmix's Winograd 3×3 convs).
 // Kernel functions may call ops: nested ops are not recorded on the gradient tape, and the gradients stay
 // tfjs' own Conv2D gradient, computed by these kernels.
 import * as tf from '@tensorflow/tfjs';
@@ -48,6 +49,8 @@ function stockKernel(name: string): KernelFunc {
 
 const conv2d: KernelFunc = (args) => {
   const { x, filter } = args.inputs as { x: tf.Tensor4D; filter: tf.Tensor4D };
+  const native = nativeConvolution?.forward(x, filter, args.attrs!);
+  if (native) return native;
   const p = pointwise(filter.shape, args.attrs!);
   if (!p) return stockKernel(tf.Conv2D)(args);
   return tf.tidy(() => {
@@ -58,6 +61,8 @@ const conv2d: KernelFunc = (args) => {
 
 const conv2dBackpropInput: KernelFunc = (args) => {
   const { dy, filter } = args.inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D };
+  const native = nativeConvolution?.backpropInput(dy, filter, args.attrs!);
+  if (native) return native;
   const { inputShape } = args.attrs as unknown as { inputShape: [number, number, number, number] };
   const p = pointwise(filter.shape, args.attrs!);
   if (!p) return stockKernel(tf.Conv2DBackpropInput)(args);
@@ -83,6 +88,21 @@ let nativeFilterGradient: NativeFilterGradient | null = null;
 /** Route every Conv2DBackpropFilter through `gradient` first (null: back to MatMul for 1×1, stock otherwise). */
 export function setNativeFilterGradient(gradient: NativeFilterGradient | null): void {
   nativeFilterGradient = gradient;
+}
+
+/**
+ * A faster forward and input gradient for some convs, from a package above runtime (@acmix-lab/acmix's Winograd
+ * 3×3 kernel, installed by useWinogradConv); each returns null for the convs it leaves to the kernels here.
+ */
+export interface NativeConvolution {
+  forward(x: tf.Tensor4D, filter: tf.Tensor4D, attrs: NamedAttrMap): tf.Tensor | null;
+  backpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, attrs: NamedAttrMap): tf.Tensor | null;
+}
+let nativeConvolution: NativeConvolution | null = null;
+
+/** Route every Conv2D and Conv2DBackpropInput through `convolution` first (null: the kernels here only). */
+export function setNativeConvolution(convolution: NativeConvolution | null): void {
+  nativeConvolution = convolution;
 }
 
 const conv2dBackpropFilter: KernelFunc = (args) => {

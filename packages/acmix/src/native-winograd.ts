@@ -1,0 +1,63 @@
+// The forward and input gradient of 3×3, stride-1, dilation-1, padding-1 NHWC convs (a YOLO step's C2f bottlenecks
+// and Detect head convs) by Winograd F(4×4, 3×3) (native/winograd_conv.cc), fewer multiplies than TensorFlow's
+// direct kernels (bench:kernels). @acmix-lab/runtime's Conv2D and Conv2DBackpropInput kernels
+// (kernels/pointwise-conv.ts) ask this first; runtime cannot import this package, so the trainer installs it
+// (useWinogradConv). It declines, and TensorFlow's kernels run, for every other conv, where the addon is not
+// built, on other backends, with ACMIX_LAB_FUSED=0 and with ACMIX_LAB_WINOGRAD=0.
+import * as tf from '@tensorflow/tfjs';
+import type { NamedAttrMap } from '@tensorflow/tfjs';
+import { setNativeConvolution } from '@acmix-lab/runtime';
+import { fusedAttentionUnavailable, runNativeOp } from './native-op.js';
+
+/** Output tile m of F(m×m, 3×3): 4 (2.25 multiplies per output and channel pair; 2 has 4, direct 9). */
+const OUTPUT_TILE = 4;
+
+/** tfjs' Conv2D / Conv2DBackpropInput attributes (the latter has no dilations and names x's shape). */
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  inputShape?: [number, number, number, number];
+}
+
+/** Why 3×3 convs do not run by Winograd, or null when they do: the fused kernels' reasons, or ACMIX_LAB_WINOGRAD=0. */
+export function winogradUnavailable(): string | null {
+  if (process.env.ACMIX_LAB_WINOGRAD === '0') return 'disabled by ACMIX_LAB_WINOGRAD=0';
+  return fusedAttentionUnavailable();
+}
+
+/** Whether the conv of x (shape) by filter is a 3×3, stride-1, dilation-1 float32 NHWC conv padded 1 on every side. */
+function applies(xShape: number[], filter: tf.Tensor4D, dtype: string, a: ConvAttrs): boolean {
+  if (a.dataFormat !== 'NHWC' || dtype !== 'float32' || filter.dtype !== 'float32') return false;
+  if (filter.shape[0] !== 3 || filter.shape[1] !== 3 || winogradUnavailable() !== null) return false;
+  const conv = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filter.shape, a.strides,
+    a.dilations ?? 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+  const { top, bottom, left, right } = conv.padInfo;
+  return conv.strideHeight === 1 && conv.strideWidth === 1 && conv.dilationHeight === 1 && conv.dilationWidth === 1 &&
+    top === 1 && bottom === 1 && left === 1 && right === 1 && conv.outHeight === xShape[1] && conv.outWidth === xShape[2];
+}
+
+/** y [N, H, W, c_out] of the conv of x by filter [3, 3, c_in, c_out], or null where Winograd does not apply. */
+export function winogradConv2D(x: tf.Tensor4D, filter: tf.Tensor4D, attrs: NamedAttrMap): tf.Tensor | null {
+  if (x.shape[3] !== filter.shape[2] || !applies(x.shape, filter, x.dtype, attrs as unknown as ConvAttrs)) return null;
+  return runNativeOp('winogradConv2D', { backprop_input: 0, output_tile: OUTPUT_TILE }, [x, filter], 1)[0]!;
+}
+
+/**
+ * dx [N, H, W, c_in] of that conv from dy [N, H, W, c_out], or null where Winograd does not apply: the same conv of
+ * dy by the filter rotated 180° with its channel axes swapped (the kernel reads the filter that way).
+ */
+export function winogradConv2DBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, attrs: NamedAttrMap): tf.Tensor | null {
+  const a = attrs as unknown as ConvAttrs;
+  const xShape = a.inputShape;
+  if (!xShape || dy.shape[3] !== filter.shape[3] || xShape[3] !== filter.shape[2] || dy.shape[0] !== xShape[0] ||
+    !applies(xShape, filter, dy.dtype, a) || dy.shape[1] !== xShape[1] || dy.shape[2] !== xShape[2]) return null;
+  return runNativeOp('winogradConv2D', { backprop_input: 1, output_tile: OUTPUT_TILE }, [dy, filter], 1)[0]!;
+}
+
+/** Install (or with false remove) Winograd in the native backend's Conv2D and Conv2DBackpropInput kernels. */
+export function useWinogradConv(on = true): void {
+  setNativeConvolution(on ? { forward: winogradConv2D, backpropInput: winogradConv2DBackpropInput } : null);
+}
