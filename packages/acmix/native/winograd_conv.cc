@@ -2,7 +2,8 @@
 // forward of a YOLO step's 3×3 stride-1 convs (the C2f bottlenecks, the Detect head) and, with the filter rotated
 // by 180° and its channel axes swapped, their input gradient: Conv2DBackpropInput of such a conv is that conv of
 // dy. TensorFlow's kernels (oneDNN brgemm) run these near the core's FMA throughput already; Winograd does
-// (m+2)²/m² multiplies per output and channel pair instead of 9 (2.25 for F(4×4) against 9, bench:kernels).
+// (m+2)²/m² multiplies per output and channel pair instead of 9: 4 for F(2×2), 2.25 for F(4×4) (output_tile: the
+// forward uses 2, the input gradient 4, for accuracy: packages/acmix/src/native-winograd.ts).
 //
 // Per call: the filter is transformed once, U[p][ci][co] = (G g G^T)[p] for the (m+2)² points p. The output's
 // m×m tiles are then processed in blocks sized to stay in L2; per block: the input tiles' transforms

@@ -60,12 +60,13 @@ describe('Winograd 3×3 conv', () => {
         const err = (a: tf.Tensor, b: tf.Tensor, scale: tf.Tensor) => tf.max(tf.div(tf.abs(tf.sub(a, b)), tf.add(scale, 1e-30))).dataSync()[0]!;
         expect(y.shape).toEqual(stockY.shape);
         expect(dx.shape).toEqual(stockDx.shape);
-        // F(4×4, 3×3) in float32: its transforms scale terms by up to 8·5 and 1/24, so its rounding error is
-        // several ε of Σ|x·w| where a direct sum's is about one (docs/benchmarks.md: against float64 at YOLOv8n's
-        // shapes). Measured here ≤ 5.3e-6 of Σ|x·w| (c_in 3, the fewest terms), ≤ 2.5e-6 elsewhere; a wrong tap,
-        // tile edge or channel would be off by O(1).
-        expect(err(y, stockY, scaleY)).toBeLessThan(2e-5);
-        expect(err(dx, stockDx, scaleDx)).toBeLessThan(2e-5);
+        // Winograd in float32 (F(2×2) forward, F(4×4) input gradient): its transforms scale terms by up to 8 and
+        // 1/15, so its rounding error is several ε of Σ|x·w| where a direct sum's is about one (docs/benchmarks.md:
+        // against float64 at YOLOv8n's shapes). Measured here ≤ 3.4e-7 of Σ|x·w| forward, ≤ 1.3e-6 backward but
+        // 9.6e-6 where dy has 3 channels on a 1×1 map (3 terms: the error is relative to the transformed terms,
+        // not to Σ|dy·w|); a wrong tap, tile edge or channel would be off by O(1).
+        expect(err(y, stockY, scaleY)).toBeLessThan(5e-5);
+        expect(err(dx, stockDx, scaleDx)).toBeLessThan(5e-5);
       });
     });
     expect(leaked).toBe(0);

@@ -1,6 +1,6 @@
 // The forward and input gradient of 3×3, stride-1, dilation-1, padding-1 NHWC convs (a YOLO step's C2f bottlenecks
-// and Detect head convs) by Winograd F(4×4, 3×3) (native/winograd_conv.cc), fewer multiplies than TensorFlow's
-// direct kernels (bench:kernels). @acmix-lab/runtime's Conv2D and Conv2DBackpropInput kernels
+// and Detect head convs) by Winograd (native/winograd_conv.cc), fewer multiplies than TensorFlow's direct kernels
+// (bench:kernels). @acmix-lab/runtime's Conv2D and Conv2DBackpropInput kernels
 // (kernels/pointwise-conv.ts) ask this first; runtime cannot import this package, so the trainer installs it
 // (useWinogradConv). It declines, and TensorFlow's kernels run, for every other conv, where the addon is not
 // built, on other backends, with ACMIX_LAB_FUSED=0 and with ACMIX_LAB_WINOGRAD=0.
@@ -9,8 +9,15 @@ import type { NamedAttrMap } from '@tensorflow/tfjs';
 import { setNativeConvolution } from '@acmix-lab/runtime';
 import { fusedAttentionUnavailable, runNativeOp } from './native-op.js';
 
-/** Output tile m of F(m×m, 3×3): 4 (2.25 multiplies per output and channel pair; 2 has 4, direct 9). */
-const OUTPUT_TILE = 4;
+/**
+ * Output tile m of F(m×m, 3×3) per kernel: multiplies per output and channel pair (m+2)²/m², 2.25 for m = 4 and 4
+ * for m = 2 against a direct conv's 9. F(4×4)'s float32 error is ~2.5× a direct conv's (docs/benchmarks.md); in the
+ * forward it passes through train-mode BatchNorms and moved the largest parameter gradients of the hashed YOLOv8l
+ * parity test (packages/yolo parity-hashed.test.ts) to 2.6e-4 of scale, over its 2e-4 bound (F(2×2): 1.9e-4,
+ * TensorFlow's kernels 1.3e-4); in the input gradient it changed none of them measurably.
+ */
+const FORWARD_TILE = 2;
+const INPUT_GRADIENT_TILE = 4;
 
 /** tfjs' Conv2D / Conv2DBackpropInput attributes (the latter has no dilations and names x's shape). */
 interface ConvAttrs {
@@ -42,7 +49,7 @@ function applies(xShape: number[], filter: tf.Tensor4D, dtype: string, a: ConvAt
 /** y [N, H, W, c_out] of the conv of x by filter [3, 3, c_in, c_out], or null where Winograd does not apply. */
 export function winogradConv2D(x: tf.Tensor4D, filter: tf.Tensor4D, attrs: NamedAttrMap): tf.Tensor | null {
   if (x.shape[3] !== filter.shape[2] || !applies(x.shape, filter, x.dtype, attrs as unknown as ConvAttrs)) return null;
-  return runNativeOp('winogradConv2D', { backprop_input: 0, output_tile: OUTPUT_TILE }, [x, filter], 1)[0]!;
+  return runNativeOp('winogradConv2D', { backprop_input: 0, output_tile: FORWARD_TILE }, [x, filter], 1)[0]!;
 }
 
 /**
@@ -54,7 +61,7 @@ export function winogradConv2DBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D
   const xShape = a.inputShape;
   if (!xShape || dy.shape[3] !== filter.shape[3] || xShape[3] !== filter.shape[2] || dy.shape[0] !== xShape[0] ||
     !applies(xShape, filter, dy.dtype, a) || dy.shape[1] !== xShape[1] || dy.shape[2] !== xShape[2]) return null;
-  return runNativeOp('winogradConv2D', { backprop_input: 1, output_tile: OUTPUT_TILE }, [dy, filter], 1)[0]!;
+  return runNativeOp('winogradConv2D', { backprop_input: 1, output_tile: INPUT_GRADIENT_TILE }, [dy, filter], 1)[0]!;
 }
 
 /** Install (or with false remove) Winograd in the native backend's Conv2D and Conv2DBackpropInput kernels. */
