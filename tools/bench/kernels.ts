@@ -1,12 +1,14 @@
 // npm run bench:kernels — the conv filter gradient (Conv2DBackpropFilter) of every conv of a YOLOv8n training step
 // at imgsz 320, batch 16: @acmix-lab/acmix's native kernel (native/conv_backprop_filter.cc) against what the native
 // backend runs without it — TensorFlow's own kernel (oneDNN) for the 3×3 convs, the MatMul route of
-// @acmix-lab/runtime for the 1×1 convs (and TensorFlow's kernel for those too) — alternating per shape in one run.
+// @acmix-lab/runtime for the 1×1 convs (and TensorFlow's kernel for those too) — alternating per shape in one run;
+// then the forward and input gradient of its 3×3 stride-1 convs by TensorFlow and by Winograd (winograd.ts).
 import * as tf from '@tensorflow/tfjs';
 import { registerNativeKernelFixes, unregisterNativeKernelFixes } from '@acmix-lab/runtime';
 import { fusedAttentionUnavailable, useNativeFilterGradient } from '@acmix-lab/acmix';
 import { yolov8nConvs, type StepConv } from './backend.js';
-import { flag, formatTable, recordBenchmark } from './report.js';
+import { alternateMs, flag, formatTable, recordBenchmark, type Times } from './report.js';
+import { winogradTables } from './winograd.js';
 
 const ROUNDS = flag('rounds', 10);
 type Route = 'tensorflow' | 'matmul' | 'native';
@@ -23,34 +25,19 @@ function convAttrs({ x, filter, out }: StepConv) {
   return { strides: stride, pad: same ? 'same' : 'valid', dataFormat: 'NHWC', filterShape: filter } as unknown as tf.NamedAttrMap;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-interface Times { wall: number; cpu: number }
-
-/**
- * Median wall and CPU ms (the process's user + system time, all threads: steadier than wall time on a shared
- * machine) of each route's filter gradient for one conv, the routes taking turns (ABBA…) every round.
- */
+/** Median wall and CPU ms of each route's filter gradient for one conv, the routes alternating every round. */
 function filterGradientMs(conv: StepConv, routes: Route[]): Record<Route, Times> {
   const x = tf.randomNormal(conv.x) as tf.Tensor4D;
   const dy = tf.randomNormal(conv.out) as tf.Tensor4D;
   const attrs = convAttrs(conv);
-  const times = Object.fromEntries(routes.map((r) => [r, { wall: [] as number[], cpu: [] as number[] }]));
-  const run = (route: Route) => {
+  const runs = Object.fromEntries(routes.map((route) => [route, () => {
     ROUTE_ON[route]();
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
     tf.tidy(() => (tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs) as tf.Tensor).sum().dataSync());
-    times[route]!.wall.push(performance.now() - t0);
-    const cpu = process.cpuUsage(cpu0);
-    times[route]!.cpu.push((cpu.user + cpu.system) / 1000);
-  };
-  routes.forEach(run); // warm-up: oneDNN primitives, our partial buffers
-  for (const r of routes) times[r] = { wall: [], cpu: [] };
-  for (let round = 0; round < ROUNDS; round++) (round % 2 ? [...routes].reverse() : routes).forEach(run);
+  }])) as Record<Route, () => void>;
+  const ms = alternateMs(runs, ROUNDS);
   tf.dispose([x, dy]);
   ROUTE_ON.matmul(); // initBackend's default
-  return Object.fromEntries(routes.map((r) => [r, { wall: median(times[r]!.wall), cpu: median(times[r]!.cpu) }])) as Record<Route, Times>;
+  return ms;
 }
 
 async function main() {
@@ -86,8 +73,9 @@ async function main() {
     '(oneDNN) for k > 1, the MatMul route (docs/onednn-sigfpe.md) for 1×1; native: @acmix-lab/acmix native/conv_backprop_filter.cc. ' +
     'Speed-up: today\'s route ms ÷ native ms, by wall time and by the process\'s CPU time (steadier on a loaded machine). ' +
     'The total row sums ms × count.';
-  console.log(`\n${table}\n\n${note}`);
-  recordBenchmark('bench:kernels', 'npm run bench:kernels', `${table}\n\n${note}`);
+  const winograd = winogradTables(convs, ROUNDS);
+  console.log(`\n${table}\n\n${note}\n\n${winograd}`);
+  recordBenchmark('bench:kernels', 'npm run bench:kernels', `${table}\n\n${note}\n\n${winograd}`);
 }
 
 await main();

@@ -32,6 +32,30 @@ export async function timeMs(fn: () => unknown | Promise<unknown>, { warmup = 1,
   return times[Math.floor(times.length / 2)]!;
 }
 
+export interface Times { wall: number; cpu: number }
+
+/**
+ * Median wall and CPU ms (the process's user + system time, all threads: steadier than wall time on a shared
+ * machine) of each route's run, the routes taking turns (ABBA…) every round after one untimed run each.
+ */
+export function alternateMs<R extends string>(runs: Record<R, () => void>, rounds: number): Record<R, Times> {
+  const routes = Object.keys(runs) as R[];
+  const times = Object.fromEntries(routes.map((r) => [r, { wall: [] as number[], cpu: [] as number[] }])) as Record<R, { wall: number[]; cpu: number[] }>;
+  const run = (route: R) => {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    runs[route]();
+    times[route].wall.push(performance.now() - t0);
+    const cpu = process.cpuUsage(cpu0);
+    times[route].cpu.push((cpu.user + cpu.system) / 1000);
+  };
+  routes.forEach(run); // warm-up: primitives, scratch buffers
+  for (const r of routes) times[r] = { wall: [], cpu: [] };
+  for (let round = 0; round < rounds; round++) (round % 2 ? [...routes].reverse() : routes).forEach(run);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return Object.fromEntries(routes.map((r) => [r, { wall: median(times[r].wall), cpu: median(times[r].cpu) }])) as Record<R, Times>;
+}
+
 export function formatTable(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));

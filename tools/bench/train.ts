@@ -9,7 +9,7 @@
 //   * the share of the machine's conv throughput the step achieves (bench:backend's 3×3 conv, this run);
 //   * routes against what they replace, step against step in this process: the 1×1-as-MatMul kernels initBackend
 //     installs (docs/onednn-sigfpe.md) against the stock Conv2D kernels, the fused SiLU against the composed one,
-//     the native conv filter gradient against TensorFlow's;
+//     the native conv filter gradient against TensorFlow's, Winograd 3×3 convs against TensorFlow's;
 //   * with --profile, where our step's time goes by op family and phase (step-profile.ts).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { initBackend, registerNativeKernelFixes, unregisterNativeKernelFixes } from '@acmix-lab/runtime';
-import { useNativeFilterGradient } from '@acmix-lab/acmix';
+import { useNativeFilterGradient, useWinogradConv } from '@acmix-lab/acmix';
 import { buildModel, modelSummary, type YoloModel } from '@acmix-lab/yolo';
 import {
   DataLoader, loadDataYaml, resolveTrainConfig, scanSplit, synthDataset, TrainingStep, type Batch, type StepPhase,
@@ -80,12 +80,14 @@ function writeBatch(b: Batch, dir: string): void {
     batch_idx: [...b.targets.batchIndex], cls: [...b.targets.cls], bboxes: [...b.targets.boxes] }));
 }
 
-/** The product's routes: initBackend's 1×1-as-MatMul kernels, every fused kernel and the native filter gradient. */
+/** The product's routes: initBackend's 1×1-as-MatMul kernels, every fused kernel, the native filter gradient, Winograd. */
 function productRoutes(): void {
   registerNativeKernelFixes();
   delete process.env.ACMIX_LAB_FUSED;
   delete process.env.ACMIX_LAB_FUSED_BN_SILU;
+  delete process.env.ACMIX_LAB_WINOGRAD;
   useNativeFilterGradient(true);
+  useWinogradConv(true);
 }
 
 interface Route { name: string; without: string; off: () => void; on?: () => void }
@@ -117,14 +119,17 @@ function routeAB(step: () => void, route: Route, rounds = ROUTE_ROUNDS): { witho
 
 /**
  * The routes compared step against step. The stock conv kernels and ACMIX_LAB_FUSED=0 also turn off the native
- * filter gradient (and ACMIX_LAB_FUSED=0 the fused BatchNorm → SiLU), so those rows run without them on both sides.
+ * filter gradient and Winograd (and ACMIX_LAB_FUSED=0 the fused BatchNorm → SiLU), so those rows run without them
+ * on both sides.
  */
 const ROUTES: Route[] = [
-  { name: '1×1 conv as MatMul', without: 'stock conv kernels', off: unregisterNativeKernelFixes, on: () => useNativeFilterGradient(false) },
+  { name: '1×1 conv as MatMul', without: 'stock conv kernels', off: unregisterNativeKernelFixes,
+    on: () => { useNativeFilterGradient(false); useWinogradConv(false); } },
   { name: 'fused SiLU', without: 'composed SiLU', off: () => { process.env.ACMIX_LAB_FUSED = '0'; },
-    on: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; useNativeFilterGradient(false); } },
+    on: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; process.env.ACMIX_LAB_WINOGRAD = '0'; useNativeFilterGradient(false); } },
   { name: 'fused BN+SiLU', without: 'BN then SiLU', off: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; } },
   { name: 'native backprop filter', without: 'TensorFlow\'s', off: () => useNativeFilterGradient(false) },
+  { name: 'Winograd 3×3 fwd + dx', without: 'TensorFlow\'s', off: () => { process.env.ACMIX_LAB_WINOGRAD = '0'; } },
 ];
 
 /** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
@@ -221,7 +226,9 @@ async function main() {
     'so on the seed v1 row it measures both, and the optimizer\'s flat concat/split kernels, whose stock-op route adds a Reshape per ' +
     'parameter); fused BN+SiLU: native/batchnorm_silu.cc against FusedBatchNormV3 then the fused SiLU (ACMIX_LAB_FUSED_BN_SILU=0); ' +
     'native backprop filter: native/conv_backprop_filter.cc for every conv\'s filter gradient against TensorFlow\'s ' +
-    'Conv2DBackpropFilter (and the MatMul route for 1×1 convs). The 1×1 row runs without the native filter gradient on both sides.';
+    'Conv2DBackpropFilter (and the MatMul route for 1×1 convs); Winograd: native/winograd_conv.cc for the 3×3 stride-1 convs\' ' +
+    'forward and input gradient against TensorFlow\'s Conv2D and Conv2DBackpropInput (ACMIX_LAB_WINOGRAD=0). The 1×1 row runs ' +
+    'without the native filter gradient and Winograd on both sides.';
   console.log(`\n${table}\n\n${note}${ab}`);
   if (ONLY) return; // a partial run is printed, not recorded
   if (PROFILE) {

@@ -11,12 +11,15 @@
 // to 1.7e-4 · scale on YOLOv8n-P6). A gradient's scale is the largest of its module's (conv + bn) gradients:
 // a BatchNorm bias whose output reaches only train-mode BatchNorms through linear layers (C2PSA's pe, proj
 // and ffn.1 have no activation) has an analytically zero gradient, of which any float32 value is round-off.
-import { beforeAll, describe, expect, it } from 'vitest';
+// Each case runs twice: with TensorFlow's conv kernels, and with the Winograd 3×3 convs the trainer installs
+// (@acmix-lab/acmix useWinogradConv; largest max |t| error 1.9e-4 · scale on YOLOv8l, against 1.3e-4).
+import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { useWinogradConv, winogradUnavailable } from '@acmix-lab/acmix';
 import { initBackend, readSafetensors, writeSafetensors, type NamedArray, type TensorMap } from '@acmix-lab/runtime';
 import { runForward } from './forward.js';
 import { hashedValues, weightRange } from './hashed-tensors.js';
@@ -24,6 +27,7 @@ import { buildModel } from './model.js';
 import { exportStateDict } from './weights.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/torch-hashed');
+await initBackend();
 const cases = fs.readdirSync(fixtures).filter((c) => fs.existsSync(path.join(fixtures, c, 'case.json'))).sort();
 
 interface Case { scale: string; input: number[]; train_output: number[]; input_head: number[] }
@@ -59,9 +63,11 @@ async function caseFiles(model: string, c: Case) {
 const moduleOf = (key: string) => key.replace(/(\.(bn|conv))?\.[^.]+$/, '');
 
 describe('whole-model parity with PyTorch, hashed weights (YOLO11n, YOLOv8n-P6, YOLOv8s, YOLOv8l)', () => {
-  beforeAll(async () => { await initBackend(); });
+  afterEach(() => { useWinogradConv(false); });
+  const routes = winogradUnavailable() === null ? ['TensorFlow\'s convs', 'Winograd 3×3 convs'] : ['TensorFlow\'s convs'];
 
-  it.each(cases)('%s: eval and train outputs, the input gradient and every parameter gradient', async (name) => {
+  it.each(routes.flatMap((route) => cases.map((name) => [name, route] as const)))('%s, %s: eval and train outputs, the input gradient and every parameter gradient', async (name, route) => {
+    useWinogradConv(route !== routes[0]);
     const dir = path.join(fixtures, name);
     const model = path.join(dir, 'model.yaml');
     const c = JSON.parse(fs.readFileSync(path.join(dir, 'case.json'), 'utf8')) as Case;
