@@ -2,7 +2,8 @@
 // at imgsz 320, batch 16: @acmix-lab/acmix's native kernel (native/conv_backprop_filter.cc) against what the native
 // backend runs without it — TensorFlow's own kernel (oneDNN) for the 3×3 convs, the MatMul route of
 // @acmix-lab/runtime for the 1×1 convs (and TensorFlow's kernel for those too) — alternating per shape in one run;
-// then the forward and input gradient of its 3×3 stride-1 convs by TensorFlow and by Winograd (winograd.ts).
+// then the forward and input gradient of its 3×3 stride-1 convs by TensorFlow and by Winograd (winograd.ts;
+// `npm run bench:kernels -- --winograd`: those alone, printed, not recorded).
 import * as tf from '@tensorflow/tfjs';
 import { registerNativeKernelFixes, unregisterNativeKernelFixes } from '@acmix-lab/runtime';
 import { fusedAttentionUnavailable, useNativeFilterGradient } from '@acmix-lab/acmix';
@@ -44,6 +45,10 @@ async function main() {
   const convs = await yolov8nConvs();
   const unavailable = fusedAttentionUnavailable();
   if (unavailable) throw new Error(`bench:kernels needs the native kernels: ${unavailable}`);
+  if (process.argv.includes('--winograd')) { // the Winograd tables alone: printed, not recorded
+    console.log(`\n${winogradTables(convs, ROUNDS)}`);
+    return;
+  }
   const rows: (string | number)[][] = [];
   const total = { before: 0, native: 0, tensorflow: 0, cpuBefore: 0, cpuNative: 0 };
   for (const conv of convs) {
