@@ -1,6 +1,7 @@
 // The Node side only needs the library loaded: dlopen runs the REGISTER_OP / REGISTER_KERNEL_BUILDER
 // initialisers of window_attention.cc, grouped_conv.cc, silu.cc, conv_backprop_filter.cc, flat.cc,
-// batchnorm_silu.cc and winograd_conv.cc. It reports the op names, and offers trimHeap (glibc's malloc_trim) to the trainer.
+// batchnorm_silu.cc and winograd_conv.cc. It reports the op names, and offers trimHeap (glibc's malloc_trim)
+// to the trainer.
 #include <node_api.h>
 #if defined(__GLIBC__)
 #include <malloc.h>

@@ -46,8 +46,6 @@ constexpr int kMaxNv = 4;
 constexpr int64_t kBlockFloats = 96 * 1024;
 constexpr int kMaxBlockTiles = 128;
 
-inline int64_t Up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
-
 // c[r][co .. co + NV·16) = Σ_k a[r][k] · b[k][co ..] for MR rows; a, b, c with row strides lda, ldb, ldc.
 template <int MR, int NV>
 void Gemm(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t k) {
@@ -243,7 +241,8 @@ class WinogradConv2DOp : public OpKernel {
       y->flat<float>().setZero();
       return;
     }
-    const Shape s{x.dim_size(0), x.dim_size(1), x.dim_size(2), x.dim_size(3), cout, Up(x.dim_size(3), V), Up(cout, V)};
+    const Shape s{x.dim_size(0), x.dim_size(1), x.dim_size(2), x.dim_size(3), cout,
+                  acmix::RoundUp(static_cast<int>(x.dim_size(3)), V), acmix::RoundUp(static_cast<int>(cout), V)};
     if (tile_ == 4) Run<4>(ctx, s, x.flat<float>().data(), f.flat<float>().data(), transposed_, y->flat<float>().data());
     else Run<2>(ctx, s, x.flat<float>().data(), f.flat<float>().data(), transposed_, y->flat<float>().data());
   }

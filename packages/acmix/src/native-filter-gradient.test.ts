@@ -3,12 +3,10 @@
 // over kernel 1, 2, 3 and 5, stride 1 and 2, SAME, VALID and explicit padding, odd sizes, batch 1, channel counts
 // that are not multiples of 16, and maps large enough to be split over groups and threads. Its result does not
 // depend on the run or on the number of intra-op threads.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { countLeakedTensors, initBackend, registerNativeKernelFixes, unregisterNativeKernelFixes } from '@acmix-lab/runtime';
+import { outputsByThreadCount } from './intra-op-runs.js';
 import { fusedAttentionUnavailable } from './native-op.js';
 import { nativeConv2DBackpropFilter, useNativeFilterGradient } from './native-filter-gradient.js';
 
@@ -130,16 +128,8 @@ console.log(JSON.stringify([cases.map(hash), cases.map(hash)]));
 describe.skipIf(fusedAttentionUnavailable() !== null)('native conv filter gradient determinism', () => {
   it('is bit-identical run after run, and with 1, 2 or 3 intra-op threads', () => {
     const cases = CASES.slice(-2).map((c) => ({ ...c, dy: tf.tidy(() => inputs(c).dy.shape) }));
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    const runs = ['1', '2', '3'].map((threads) => {
-      const res = spawnSync(process.execPath, ['--import', tsx, '--input-type=module', '-e', DETERMINISM_CHILD], {
-        encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)),
-        env: { ...process.env, TF_NUM_INTRAOP_THREADS: threads, CASES: JSON.stringify(cases),
-          MODULE_URL: new URL('./native-filter-gradient.ts', import.meta.url).href },
-      });
-      expect(res.status, res.stderr).toBe(0);
-      return JSON.parse(res.stdout.trim().split('\n').at(-1)!) as [string[], string[]];
-    });
+    const runs = outputsByThreadCount<[string[], string[]]>(DETERMINISM_CHILD, { CASES: JSON.stringify(cases),
+      MODULE_URL: new URL('./native-filter-gradient.ts', import.meta.url).href });
     expect(runs[0]![1]).toEqual(runs[0]![0]);
     for (const [first, second] of runs) expect([first, second]).toEqual(runs[0]);
   });

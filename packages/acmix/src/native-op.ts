@@ -1,8 +1,8 @@
 // The fused TensorFlow kernels (native/window_attention.cc, native/grouped_conv.cc, native/silu.cc,
-// native/conv_backprop_filter.cc, native/flat.cc, native/batchnorm_silu.cc,
-// native/winograd_conv.cc), when they are built and the
-// native backend is in use. attention.ts and the dense conv in layer.ts compute the same things from stock
-// TensorFlow.js ops and are the fallback everywhere else (cpu backend, no compiler at install, ACMIX_LAB_FUSED=0).
+// native/conv_backprop_filter.cc, native/flat.cc, native/batchnorm_silu.cc, native/winograd_conv.cc), when they
+// are built and the native backend is in use. attention.ts and the dense conv in layer.ts compute the same things
+// from stock TensorFlow.js ops and are the fallback everywhere else (cpu backend, no compiler at install,
+// ACMIX_LAB_FUSED=0).
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';

@@ -2,12 +2,10 @@
 // Conv2DBackpropInput: odd maps, maps smaller than a tile (1×1, 2×3: tiles that are mostly padding), batch 1 and 16,
 // channel counts that are not multiples of 16, and a map large enough to be split over blocks and threads. Its
 // result does not depend on the run or on the number of intra-op threads; every other conv is declined.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { countLeakedTensors, initBackend } from '@acmix-lab/runtime';
+import { outputsByThreadCount } from './intra-op-runs.js';
 import { useWinogradConv, winogradConv2D, winogradConv2DBackpropInput, winogradUnavailable } from './native-winograd.js';
 
 await initBackend('tensorflow');
@@ -129,16 +127,8 @@ console.log(JSON.stringify([hash(), hash()]));
 describe.skipIf(winogradUnavailable() !== null)('Winograd 3×3 conv determinism', () => {
   it('is bit-identical run after run, and with 1, 2 or 3 intra-op threads', () => {
     const big = CASES.at(-1)!;
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    const runs = ['1', '2', '3'].map((threads) => {
-      const res = spawnSync(process.execPath, ['--import', tsx, '--input-type=module', '-e', DETERMINISM_CHILD], {
-        encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)),
-        env: { ...process.env, TF_NUM_INTRAOP_THREADS: threads, SHAPE: JSON.stringify([...big.x, big.cout]),
-          MODULE_URL: new URL('./native-winograd.ts', import.meta.url).href },
-      });
-      expect(res.status, res.stderr).toBe(0);
-      return JSON.parse(res.stdout.trim().split('\n').at(-1)!) as [string[], string[]];
-    });
+    const runs = outputsByThreadCount<[string[], string[]]>(DETERMINISM_CHILD, { SHAPE: JSON.stringify([...big.x, big.cout]),
+      MODULE_URL: new URL('./native-winograd.ts', import.meta.url).href });
     expect(runs[0]![1]).toEqual(runs[0]![0]);
     for (const [first, second] of runs) expect([first, second]).toEqual(runs[0]);
   });
