@@ -85,6 +85,8 @@ function productRoutes(): void {
   registerNativeKernelFixes();
   delete process.env.ACMIX_LAB_FUSED;
   delete process.env.ACMIX_LAB_FUSED_BN_SILU;
+  delete process.env.ACMIX_LAB_ACMIX_PROJECTION;
+  delete process.env.ACMIX_LAB_ACMIX_COMPOSE;
   useNativeFilterGradient(true);
 }
 
@@ -125,6 +127,8 @@ const ROUTES: Route[] = [
     on: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; useNativeFilterGradient(false); } },
   { name: 'fused BN+SiLU', without: 'BN then SiLU', off: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; } },
   { name: 'native backprop filter', without: 'TensorFlow\'s', off: () => useNativeFilterGradient(false) },
+  { name: 'ACmix projection gradient + native composed weights', without: 'taped concat/MatMul, composition from tfjs ops',
+    off: () => { process.env.ACMIX_LAB_ACMIX_PROJECTION = '0'; process.env.ACMIX_LAB_ACMIX_COMPOSE = '0'; } },
 ];
 
 /** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
@@ -221,7 +225,10 @@ async function main() {
     'so on the seed v1 row it measures both, and the optimizer\'s flat concat/split kernels, whose stock-op route adds a Reshape per ' +
     'parameter); fused BN+SiLU: native/batchnorm_silu.cc against FusedBatchNormV3 then the fused SiLU (ACMIX_LAB_FUSED_BN_SILU=0); ' +
     'native backprop filter: native/conv_backprop_filter.cc for every conv\'s filter gradient against TensorFlow\'s ' +
-    'Conv2DBackpropFilter (and the MatMul route for 1×1 convs). The 1×1 row runs without the native filter gradient on both sides.';
+    'Conv2DBackpropFilter (and the MatMul route for 1×1 convs). The 1×1 row runs without the native filter gradient on both sides. ' +
+    'ACmix projection gradient + native composed weights: @acmix-lab/acmix projection.ts and native/composed_weights.cc against ' +
+    'the taped concat + MatMul projections and the composition from TensorFlow.js ops (ACMIX_LAB_ACMIX_PROJECTION=0, ' +
+    'ACMIX_LAB_ACMIX_COMPOSE=0; no effect on yolov8n).';
   console.log(`\n${table}\n\n${note}${ab}`);
   if (ONLY) return; // a partial run is printed, not recorded
   if (PROFILE) {
