@@ -12,8 +12,10 @@
 // `rates` (ACMIX_RATES) freezes rate1/rate2 for the paper's ablation of the two paths; both
 // implementations read the rates through composedWeights(), so they honour it alike.
 // With the native addon built (native/, `npm run build:native`), the window attention and the
-// grouped dep_conv run as fused TensorFlow kernels (native-op.ts); otherwise as composed
-// TensorFlow.js ops (attention.ts, and one dense conv for the conv path).
+// grouped dep_conv run as fused TensorFlow kernels (native-op.ts), the composed weights as one op
+// each way (composed-weights.ts) and the projections as one tape node with a written-out gradient
+// (projection.ts); otherwise as composed TensorFlow.js ops (attention.ts, and one dense conv for
+// the conv path).
 import * as tf from '@tensorflow/tfjs';
 import { plainBinding, type TorchMappable, type TorchParamBinding } from '@acmix-lab/runtime';
 import { windowAttention } from './attention.js';
@@ -180,7 +182,7 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
         // Conv path: f_conv = xa·wf (fc over q, k, v regrouped), then the grouped dep_conv kernel.
         const { wq, wk, wv, wf, dep } = this.fusedWeights();
         const ws = [wq, wk, wv, wf];
-        const taped = (xa: tf.Tensor2D) => ws.map((w) => tf.matMul(xa, w));
+        const taped = (xa: tf.Tensor2D) => ws.map((w) => tf.matMul(xa, w)); // ACMIX_LAB_ACMIX_PROJECTION=0
         const [yq, yk, yv, yf] = projectionGradientEnabled() ? projectAugmented(x2d, grid, ws, [batch, height, width]) : taped(augmented());
         const five = (y: tf.Tensor | undefined) => tf.reshape(y!, [batch, height, width, head, -1]);
         const attrs = { kernelAtt: this.kernelAtt, stride: this.stride, dilation: this.dilation };
