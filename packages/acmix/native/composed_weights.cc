@@ -12,6 +12,7 @@
 //   wf [R, D·K]       [r, g·K + m] = Σ_{u<3, t} fc[u·T + t, m]·(q|k|v)_u[r, t·D + g]   (f_conv = xa·wf)
 //   depr [D, K, T·K]  rate2·dep
 // Single-threaded (the work is a few MFLOP) with every sum in a fixed order: deterministic.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -36,11 +37,12 @@ const float* ExtendedRow(const float* w, const float* b, const Dims& n, int r) {
   return r < n.ci ? w + static_cast<size_t>(r) * n.c : r == n.ci ? b : nullptr;
 }
 
-bool CheckInputs(OpKernelContext* ctx, int first, Dims* n) {
-  const Tensor& w1 = ctx->input(first);
-  const Tensor& fc = ctx->input(first + 7);
-  const Tensor& dep = ctx->input(first + 8);
-  const Tensor& wp = ctx->input(first + 6);
+// Checks the 11 weight inputs and reads their dimensions.
+bool CheckInputs(OpKernelContext* ctx, Dims* n) {
+  const Tensor& w1 = ctx->input(0);
+  const Tensor& wp = ctx->input(6);
+  const Tensor& fc = ctx->input(7);
+  const Tensor& dep = ctx->input(8);
   bool ok = w1.dims() == 2 && fc.dims() == 2 && dep.dims() == 3 && wp.dims() == 2 && fc.dim_size(0) % 3 == 0;
   if (ok) {
     *n = {static_cast<int>(w1.dim_size(0)), static_cast<int>(w1.dim_size(1)), static_cast<int>(fc.dim_size(0) / 3),
@@ -48,9 +50,9 @@ bool CheckInputs(OpKernelContext* ctx, int first, Dims* n) {
     ok = n->heads * n->d == n->c && wp.dim_size(0) == 2 && dep.dim_size(0) == n->d && dep.dim_size(1) == n->k &&
          dep.dim_size(2) == n->heads * n->k;
     for (int i = 0; i < 3 && ok; ++i) {
-      ok = ctx->input(first + 2 * i).shape() == w1.shape() && ctx->input(first + 2 * i + 1).NumElements() == n->c;
+      ok = ctx->input(2 * i).shape() == w1.shape() && ctx->input(2 * i + 1).NumElements() == n->c;
     }
-    ok = ok && ctx->input(first + 9).NumElements() == 1 && ctx->input(first + 10).NumElements() == 1;
+    ok = ok && ctx->input(9).NumElements() == 1 && ctx->input(10).NumElements() == 1;
   }
   if (!ok) {
     ctx->SetStatus(tensorflow::errors::InvalidArgument(
@@ -62,6 +64,21 @@ bool CheckInputs(OpKernelContext* ctx, int first, Dims* n) {
 }
 
 const float* In(OpKernelContext* ctx, int i) { return ctx->input(i).flat<float>().data(); }
+
+// The 11 weight inputs (w1, b1, w2, b2, w3, b3, wp, fc, dep, rate1, rate2).
+struct Weights {
+  const float* w[3];
+  const float* b[3];
+  const float* wp;
+  const float* fc;
+  const float* dep;
+  float rate1, rate2;
+};
+
+Weights ReadWeights(OpKernelContext* ctx) {
+  return {{In(ctx, 0), In(ctx, 2), In(ctx, 4)}, {In(ctx, 1), In(ctx, 3), In(ctx, 5)}, In(ctx, 6), In(ctx, 7), In(ctx, 8),
+          In(ctx, 9)[0], In(ctx, 10)[0]};
+}
 
 float* Out(OpKernelContext* ctx, int i, const TensorShape& shape) {
   Tensor* t = nullptr;
@@ -79,11 +96,8 @@ class ComposedWeightsOp : public OpKernel {
 
   void Compute(OpKernelContext* ctx) override {
     Dims n;
-    if (!CheckInputs(ctx, 0, &n)) return;
-    const float* w[3] = {In(ctx, 0), In(ctx, 2), In(ctx, 4)};
-    const float* b[3] = {In(ctx, 1), In(ctx, 3), In(ctx, 5)};
-    const float *wp = In(ctx, 6), *fc = In(ctx, 7), *dep = In(ctx, 8);
-    const float rate1 = In(ctx, 9)[0], rate2 = In(ctx, 10)[0];
+    if (!CheckInputs(ctx, &n)) return;
+    const auto [w, b, wp, fc, dep, rate1, rate2] = ReadWeights(ctx);
     const int e = n.d + 2;
     float* wq = Out(ctx, 0, TensorShape({n.rows, n.heads * e}));
     float* wk = Out(ctx, 1, TensorShape({n.rows, n.heads * e}));
@@ -141,11 +155,16 @@ class ComposedWeightsGradOp : public OpKernel {
 
   void Compute(OpKernelContext* ctx) override {
     Dims n;
-    if (!CheckInputs(ctx, 0, &n)) return;
-    const float* w[3] = {In(ctx, 0), In(ctx, 2), In(ctx, 4)};
-    const float* b[3] = {In(ctx, 1), In(ctx, 3), In(ctx, 5)};
-    const float *wp = In(ctx, 6), *fc = In(ctx, 7), *dep = In(ctx, 8);
-    const float rate1 = In(ctx, 9)[0], rate2 = In(ctx, 10)[0];
+    if (!CheckInputs(ctx, &n)) return;
+    const auto [w, b, wp, fc, dep, rate1, rate2] = ReadWeights(ctx);
+    const int e = n.d + 2;
+    const int64_t sizes[5] = {int64_t{n.rows} * n.heads * e, int64_t{n.rows} * n.heads * e, int64_t{n.rows} * n.c,
+                              int64_t{n.rows} * n.d * n.k, ctx->input(8).NumElements()};
+    for (int i = 0; i < 5; ++i) {
+      OP_REQUIRES(ctx, ctx->input(11 + i).NumElements() == sizes[i],
+                  tensorflow::errors::InvalidArgument("ACmixComposedWeightsGrad: gradient ", i, " has ",
+                                                      ctx->input(11 + i).NumElements(), " elements, expected ", sizes[i]));
+    }
     const float *dwq = In(ctx, 11), *dwk = In(ctx, 12), *dwv = In(ctx, 13), *dwf = In(ctx, 14), *ddepr = In(ctx, 15);
     float* dw[3];
     float* db[3];
@@ -161,7 +180,6 @@ class ComposedWeightsGradOp : public OpKernel {
     for (float* p : {dw[0], dw[1], dw[2], db[0], db[1], db[2], dwp, dfc, ddep, drate1, drate2}) {
       if (!p) return;
     }
-    const int e = n.d + 2;
     const float scale = 1.f / std::sqrt(static_cast<float>(n.d));
     std::fill(dwp, dwp + 2 * n.d, 0.f);
     std::fill(dfc, dfc + 3 * n.heads * n.k, 0.f);
