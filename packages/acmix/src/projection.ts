@@ -4,7 +4,7 @@
 //    (C_in + 3)-wide gradients of xa (67 columns at seed v1's P3, a slower MatMul shape than 64) and the
 //    concat's slice back to x. The grid channels are constants and get no gradient.
 //  - dW_i = xaᵀ·dy_i, a reduction over every pixel: by the native filter gradient kernel
-//    (conv_backprop_filter.cc, as a 1×1 conv) where that reduction is longer than dW has elements — 1.5× less
+//    (conv_backprop_filter.cc, as a 1×1 conv) where that reduction is longer than dW has elements — 1.4× less
 //    CPU than MatMul at seed v1's P3 (docs/benchmarks.md, "ACmix step") — else MatMul.
 // `ACMIX_LAB_ACMIX_PROJECTION=0` tapes concat + MatMul instead, for the A/B benchmarks.
 import * as tf from '@tensorflow/tfjs';
