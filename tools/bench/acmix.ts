@@ -3,7 +3,8 @@
 // (tools/bench/acmix_torch.py, torch with 2 threads), forward and forward+backward, for the
 // issue's shapes, in one run. Each measurement runs in its own process so that the peak RSS
 // it reports belongs to that shape alone. `-- --profile` prints instead where one layer's
-// forward + backward spends its time, per native op, at the seed's shapes (acmix-profile.ts).
+// forward + backward spends its time, per native op, at the seed's shapes (acmix-profile.ts); `-- --ab NAME=VALUE …`
+// times that step as is against the step with those environment variables set, alternating (acmix-ab.ts).
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@acmix-lab/runtime';
 import { ACmix, fusedAttentionUnavailable } from '@acmix-lab/acmix';
+import { abACmix } from './acmix-ab.js';
 import { profileACmix, type Shape } from './acmix-profile.js';
 import { formatTable, recordBenchmark, repoRoot } from './report.js';
 
@@ -76,6 +78,12 @@ function runWorker(command: string, args: string[], env: Record<string, string> 
 }
 
 async function main() {
+  const ab = process.argv.indexOf('--ab');
+  if (ab >= 0) {
+    await initBackend('tensorflow');
+    console.log(abACmix(SHAPES.filter((s) => s.batch === 16), process.argv.slice(ab + 1)));
+    return;
+  }
   if (process.argv.includes('--profile')) {
     await initBackend('tensorflow');
     console.log(profileACmix(SHAPES.filter((s) => s.batch === 16)));

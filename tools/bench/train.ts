@@ -86,6 +86,8 @@ function productRoutes(): void {
   delete process.env.ACMIX_LAB_FUSED;
   delete process.env.ACMIX_LAB_FUSED_BN_SILU;
   delete process.env.ACMIX_LAB_WINOGRAD;
+  delete process.env.ACMIX_LAB_ACMIX_PROJECTION;
+  delete process.env.ACMIX_LAB_ACMIX_COMPOSE;
   useNativeFilterGradient(true);
   useWinogradConv(true);
 }
@@ -130,6 +132,8 @@ const ROUTES: Route[] = [
   { name: 'fused BN+SiLU', without: 'BN then SiLU', off: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; } },
   { name: 'native backprop filter', without: 'TensorFlow\'s', off: () => useNativeFilterGradient(false) },
   { name: 'Winograd 3×3 fwd + dx', without: 'TensorFlow\'s', off: () => { process.env.ACMIX_LAB_WINOGRAD = '0'; } },
+  { name: 'ACmix projection gradient + native composed weights', without: 'taped concat/MatMul, composition from tfjs ops',
+    off: () => { process.env.ACMIX_LAB_ACMIX_PROJECTION = '0'; process.env.ACMIX_LAB_ACMIX_COMPOSE = '0'; } },
 ];
 
 /** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
@@ -228,7 +232,10 @@ async function main() {
     'native backprop filter: native/conv_backprop_filter.cc for every conv\'s filter gradient against TensorFlow\'s ' +
     'Conv2DBackpropFilter (and the MatMul route for 1×1 convs); Winograd: native/winograd_conv.cc for the 3×3 stride-1 convs\' ' +
     'forward and input gradient against TensorFlow\'s Conv2D and Conv2DBackpropInput (ACMIX_LAB_WINOGRAD=0). The 1×1 row runs ' +
-    'without the native filter gradient and Winograd on both sides.';
+    'without the native filter gradient and Winograd on both sides. ' +
+    'ACmix projection gradient + native composed weights: @acmix-lab/acmix projection.ts and native/composed_weights.cc against ' +
+    'the taped concat + MatMul projections and the composition from TensorFlow.js ops (ACMIX_LAB_ACMIX_PROJECTION=0, ' +
+    'ACMIX_LAB_ACMIX_COMPOSE=0; no effect on yolov8n).';
   console.log(`\n${table}\n\n${note}${ab}`);
   if (ONLY) return; // a partial run is printed, not recorded
   if (PROFILE) {

@@ -12,13 +12,17 @@
 // `rates` (ACMIX_RATES) freezes rate1/rate2 for the paper's ablation of the two paths; both
 // implementations read the rates through composedWeights(), so they honour it alike.
 // With the native addon built (native/, `npm run build:native`), the window attention and the
-// grouped dep_conv run as fused TensorFlow kernels (native-op.ts); otherwise as composed
-// TensorFlow.js ops (attention.ts, and one dense conv for the conv path).
+// grouped dep_conv run as fused TensorFlow kernels (native-op.ts), the composed weights as one op
+// each way (composed-weights.ts) and the projections as one tape node with a written-out gradient
+// (projection.ts); otherwise as composed TensorFlow.js ops (attention.ts, and one dense conv for
+// the conv path).
 import * as tf from '@tensorflow/tfjs';
 import { plainBinding, type TorchMappable, type TorchParamBinding } from '@acmix-lab/runtime';
 import { windowAttention } from './attention.js';
 import { ACmixConfigError } from './errors.js';
 import { fusedAttentionUnavailable, fusedGroupedConv, fusedWindowAttention } from './native-op.js';
+import { COMPOSE_INPUTS, composeNative, nativeComposeEnabled, type ComposeInputs, type FusedWeights } from './composed-weights.js';
+import { projectAugmented, projectionGradientEnabled } from './projection.js';
 import { attentionIndex, chooseTile, linspace, windowGeometry, type AttentionIndex, type WindowGeometry } from './geometry.js';
 import { groupedConvBinding, matrixBinding, shiftKernel } from './torch-weights.js';
 
@@ -167,24 +171,29 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
       const [batch, height, width] = x.shape;
       const { head, kernelConv: kc } = this;
       const pixels = batch * height * width;
-      const xa = tf.concat([tf.reshape(x, [pixels, this.inPlanes]), tf.tile(this.gridChannels(height, width), [batch, 1])], 1);
-      const { wq, wk, wv, fmix, dep } = this.composedWeights();
-      const project = (w: tf.Tensor2D) => tf.matMul(xa, w);
+      const x2d = tf.reshape(x, [pixels, this.inPlanes]) as tf.Tensor2D;
+      const grid = tf.tile(this.gridChannels(height, width), [batch, 1]) as tf.Tensor2D;
+      const augmented = () => tf.concat([x2d, grid], 1) as tf.Tensor2D;
       const [outH, outW] = [Math.ceil(height / this.stride), Math.ceil(width / this.stride)];
       const outShape = [batch, outH, outW, this.outPlanes];
       let att: tf.Tensor;
       let conv: tf.Tensor;
       if (fusedAttentionUnavailable() === null) {
-        const five = (w: tf.Tensor2D) => tf.reshape(project(w), [batch, height, width, head, -1]);
-        const attrs = { kernelAtt: this.kernelAtt, stride: this.stride, dilation: this.dilation };
-        att = tf.reshape(fusedWindowAttention(five(wq), five(wk), five(wv), attrs), outShape);
         // Conv path: f_conv = xa·wf (fc over q, k, v regrouped), then the grouped dep_conv kernel.
-        const wf = tf.reshape(tf.transpose(fmix, [1, 0, 2]), [this.inPlanes + 3, -1]) as tf.Tensor2D;
-        const f = tf.reshape(project(wf), [batch, height, width, this.headDim, kc * kc]);
+        const { wq, wk, wv, wf, dep } = this.fusedWeights();
+        const ws = [wq, wk, wv, wf];
+        const taped = (xa: tf.Tensor2D) => ws.map((w) => tf.matMul(xa, w)); // ACMIX_LAB_ACMIX_PROJECTION=0
+        const [yq, yk, yv, yf] = projectionGradientEnabled() ? projectAugmented(x2d, grid, ws, [batch, height, width]) : taped(augmented());
+        const five = (y: tf.Tensor | undefined) => tf.reshape(y!, [batch, height, width, head, -1]);
+        const attrs = { kernelAtt: this.kernelAtt, stride: this.stride, dilation: this.dilation };
+        att = tf.reshape(fusedWindowAttention(five(yq), five(yk), five(yv), attrs), outShape);
+        const f = tf.reshape(yf!, [batch, height, width, this.headDim, kc * kc]);
         conv = tf.reshape(fusedGroupedConv(f, dep, kc, this.stride), outShape);
       } else {
+        const { wq, wk, wv, fmix, dep } = this.composedWeights();
+        const xa = augmented();
         // Rows (batch, pixel, head) of the per-head projections: a free reshape of the matmul.
-        const rows = (w: tf.Tensor2D) => tf.reshape(project(w), [pixels * head, -1]) as tf.Tensor2D;
+        const rows = (w: tf.Tensor2D) => tf.reshape(tf.matMul(xa, w), [pixels * head, -1]) as tf.Tensor2D;
         const geo = this.windowGeometry(height, width);
         att = tf.reshape(windowAttention(rows(wq), rows(wk), rows(wv), geo, this.attentionIndex(geo, batch)), outShape);
         // Conv path: fc, the regrouping and the grouped dep_conv are linear too, so the whole path
@@ -231,6 +240,14 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
       this.geometry.set(key, geo);
     }
     return geo;
+  }
+
+  /** The fused kernels' weights: one native op (composed-weights.ts), or composedWeights() with fmix regrouped as wf. */
+  private fusedWeights(): FusedWeights {
+    const w = this.w!;
+    if (nativeComposeEnabled()) return composeNative(Object.fromEntries(COMPOSE_INPUTS.map((name) => [name, w[name].read()])) as ComposeInputs);
+    const { fmix, ...rest } = this.composedWeights();
+    return { ...rest, wf: tf.reshape(tf.transpose(fmix, [1, 0, 2]), [this.inPlanes + 3, -1]) as tf.Tensor2D };
   }
 
   /**

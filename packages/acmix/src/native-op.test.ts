@@ -1,6 +1,9 @@
 // The fused native kernels against the composed TensorFlow.js version (itself checked against
 // PyTorch by parity.test.ts) on shapes the small fixtures do not reach: rows wider than one
 // 16-column SIMD block, odd sizes with stride and dilation together, head_dim not a multiple of 4.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@acmix-lab/runtime';
@@ -45,11 +48,13 @@ describe.skipIf(unavailable)('fused ACmix kernels', () => {
 
   it.each(cases)('%s: same output and gradients as the composed version', (_, shape, args, std = 0.3) => {
     const layer = new ACmix(args);
-    const x = tf.randomNormal(shape) as tf.Tensor4D;
+    // Seeded: a rate's gradient is one sum over every pixel, which an unlucky draw nearly cancels; its relative
+    // error then measures the summation order (native filter gradient or MatMul) rather than the kernels.
+    const x = tf.randomNormal(shape, 0, 1, 'float32', 1) as tf.Tensor4D;
     layer.build(x.shape);
     // Random weights everywhere, rates included, so every term of every gradient is exercised.
-    tf.tidy(() => layer.trainableWeights.forEach((w) => w.write(tf.randomNormal(w.shape as number[], 0, std))));
-    const gy = tf.randomNormal(layer.computeOutputShape(x.shape) as number[]);
+    tf.tidy(() => layer.trainableWeights.forEach((w, i) => w.write(tf.randomNormal(w.shape as number[], 0, std, 'float32', 3 + i))));
+    const gy = tf.randomNormal(layer.computeOutputShape(x.shape) as number[], 0, 1, 'float32', 2);
     const composed = run(layer, x, gy, false);
     const fused = run(layer, x, gy, true);
     const names = ['output', 'input', ...layer.trainableWeights.map((w) => w.originalName)];
@@ -77,5 +82,44 @@ describe.skipIf(unavailable)('fused ACmix kernels', () => {
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([...first, x, gy]);
     layer.weights.forEach((w) => w.dispose());
+  });
+});
+
+// The fused layer's output and gradients, hashed, for two shapes: a wide map (the projections' weight gradients by
+// the native filter gradient) and the seed's P5 layer at batch 2 (by MatMul). Run below with 1, 2 and 3 threads.
+const DETERMINISM_CHILD = `
+import { createHash } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '@acmix-lab/runtime';
+const { ACmix } = await import(process.env.MODULE_URL);
+await initBackend('tensorflow');
+const hashes = [[[4, 30, 30, 24], 24], [[2, 10, 10, 256], 256]].map(([shape, outPlanes]) => tf.tidy(() => {
+  const layer = new ACmix({ outPlanes });
+  const x = tf.variable(tf.randomNormal(shape, 0, 1, 'float32', 1));
+  layer.build(x.shape);
+  layer.trainableWeights.forEach((w, i) => w.write(tf.randomNormal(w.shape, 0, 0.05, 'float32', 3 + i)));
+  const gy = tf.randomNormal(layer.computeOutputShape(x.shape), 0, 1, 'float32', 2);
+  const vars = [x, ...layer.trainableWeights.map((w) => w.read())];
+  const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x), gy)), vars);
+  const hash = createHash('sha256').update(value.dataSync());
+  for (const v of vars) if (grads[v.name]) hash.update(grads[v.name].dataSync()); // conv_p.bias has none
+  return hash.digest('hex');
+}));
+console.log(JSON.stringify(hashes));
+`;
+
+describe.skipIf(unavailable)('fused ACmix layer determinism', () => {
+  it('is bit-identical with 1, 2 or 3 intra-op threads', () => {
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const runs = ['1', '2', '3'].map((threads) => {
+      const res = spawnSync(process.execPath, ['--import', tsx, '--input-type=module', '-e', DETERMINISM_CHILD], {
+        encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)),
+        env: { ...process.env, TF_NUM_INTRAOP_THREADS: threads, MODULE_URL: new URL('./layer.ts', import.meta.url).href },
+      });
+      expect(res.status, res.stderr).toBe(0);
+      return JSON.parse(res.stdout.trim().split('\n').at(-1)!) as string[];
+    });
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[2]).toEqual(runs[0]);
   });
 });

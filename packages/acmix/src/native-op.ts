@@ -1,8 +1,8 @@
 // The fused TensorFlow kernels (native/window_attention.cc, native/grouped_conv.cc, native/silu.cc,
-// native/conv_backprop_filter.cc, native/flat.cc, native/batchnorm_silu.cc, native/winograd_conv.cc), when they
-// are built and the native backend is in use. attention.ts and the dense conv in layer.ts compute the same things
-// from stock TensorFlow.js ops and are the fallback everywhere else (cpu backend, no compiler at install,
-// ACMIX_LAB_FUSED=0).
+// native/conv_backprop_filter.cc, native/flat.cc, native/batchnorm_silu.cc, native/winograd_conv.cc,
+// native/composed_weights.cc), when they are built and the native backend is in use. attention.ts and the dense conv
+// in layer.ts compute the same things from stock TensorFlow.js ops and are the fallback everywhere else (cpu backend,
+// no compiler at install, ACMIX_LAB_FUSED=0).
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -13,10 +13,10 @@ export const NATIVE_ADDON = path.resolve(path.dirname(fileURLToPath(import.meta.
 interface NativeAddon {
   attention: string; attentionGrad: string; groupedConv: string; groupedConvGrad: string; silu: string; siluGrad: string;
   conv2dBackpropFilter: string; flatConcat: string; flatSplit: string; batchNormSilu: string; batchNormSiluGrad: string;
-  winogradConv2D: string;
+  winogradConv2D: string; composedWeights: string; composedWeightsGrad: string;
   trimHeap(): boolean;
 }
-type OpName = Exclude<keyof NativeAddon, 'trimHeap'>;
+export type OpName = Exclude<keyof NativeAddon, 'trimHeap'>;
 interface TfBackend {
   binding: { TF_ATTR_INT: number; TF_ATTR_FLOAT: number };
   executeMultipleOutputs(name: string, attrs: unknown[], inputs: tf.Tensor[], outputs: number): tf.Tensor[];

@@ -1,0 +1,58 @@
+// native/composed_weights.cc against the composition from TensorFlow.js ops (the layer's composedWeights(),
+// checked against PyTorch through parity.test.ts), forward and every input's gradient, on odd shapes: C_in and
+// head_dim not multiples of 16, kernel_conv 1 and 5, three heads, the seed's P5 layer, batch-independent.
+import { afterAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '@acmix-lab/runtime';
+import { ACmix, type ACmixArgs } from './layer.js';
+import { fusedAttentionUnavailable } from './native-op.js';
+
+await initBackend();
+
+/** The fused path's composed weights, and the gradient of Σ_i weights_i · r_i for every trainable weight. */
+const NAMES = ['wq', 'wk', 'wv', 'wf', 'dep'] as const;
+const fused = (layer: ACmix) => {
+  const w = (layer as unknown as { fusedWeights(): Record<(typeof NAMES)[number], tf.Tensor> }).fusedWeights();
+  return NAMES.map((name) => w[name]);
+};
+
+function compose(layer: ACmix, randoms: tf.Tensor[], native: boolean): tf.Tensor[] {
+  process.env.ACMIX_LAB_ACMIX_COMPOSE = native ? '1' : '0';
+  return tf.tidy(() => {
+    const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { grads } = tf.variableGrads(() => tf.addN(fused(layer).map((w, i) => tf.sum(tf.mul(w, randoms[i]!)))) as tf.Scalar, vars);
+    return [...fused(layer), ...vars.map((v) => grads[v.name] ?? tf.zerosLike(v))];
+  });
+}
+
+describe.skipIf(fusedAttentionUnavailable())('native composed weights', () => {
+  afterAll(() => { delete process.env.ACMIX_LAB_ACMIX_COMPOSE; });
+
+  const cases: [string, number, ACmixArgs][] = [
+    ['C_in 5 → 12, 3 heads of 4, kernel_conv 5', 5, { outPlanes: 12, head: 3, kernelConv: 5 }],
+    ['36 channels, head_dim 9, kernel_conv 1', 36, { outPlanes: 36, kernelConv: 1 }],
+    ['seed v1 P5: 256 channels', 256, { outPlanes: 256 }],
+    ['frozen rates (rates: conv)', 20, { outPlanes: 20, head: 2, rates: 'conv' }],
+  ];
+
+  it.each(cases)('%s: same weights and gradients as the TensorFlow.js composition', (_, cin, args) => {
+    const layer = new ACmix(args);
+    layer.build([1, 3, 3, cin]);
+    tf.tidy(() => layer.trainableWeights.forEach((w) => w.write(tf.randomNormal(w.shape as number[], 0, 0.3))));
+    const shapes = tf.tidy(() => fused(layer).map((t) => t.shape));
+    const randoms = shapes.map((s) => tf.randomNormal(s));
+    const reference = compose(layer, randoms, false);
+    const before = tf.memory().numTensors;
+    const native = compose(layer, randoms, true);
+    expect(tf.memory().numTensors - before).toBe(native.length);
+    const names = [...NAMES, ...layer.trainableWeights.map((w) => w.originalName)];
+    native.forEach((t, i) => {
+      expect(t.shape, names[i]).toEqual(reference[i]!.shape);
+      const err = tf.tidy(() => tf.max(tf.abs(tf.sub(t, reference[i]!))).dataSync()[0]! /
+        Math.max(tf.max(tf.abs(reference[i]!)).dataSync()[0]!, 1e-6));
+      expect(err, names[i]).toBeLessThan(1e-5);
+    });
+    tf.dispose([...native, ...reference, ...randoms]);
+    layer.weights.forEach((w) => w.dispose());
+  });
+});
