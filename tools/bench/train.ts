@@ -10,7 +10,7 @@
 //   * routes against what they replace, step against step in this process: the 1×1-as-MatMul kernels initBackend
 //     installs (docs/onednn-sigfpe.md) against the stock Conv2D kernels, the fused SiLU against the composed one,
 //     the native conv filter gradient against TensorFlow's, the batched BatchNorm running-stat update and the lean
-//     Add/Sub/Multiply gradients against what they replace (both bit-identical: JavaScript and dispatch work only);
+//     Add/Sub/Multiply/Identity gradients against what they replace (both bit-identical: JavaScript and dispatch work only);
 //   * with --profile, where our step's time goes by op family and phase (step-profile.ts).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -129,7 +129,7 @@ const ROUTES: Route[] = [
   { name: 'fused BN+SiLU', without: 'BN then SiLU', off: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; } },
   { name: 'native backprop filter', without: 'TensorFlow\'s', off: () => useNativeFilterGradient(false) },
   { name: 'batched BN running stats', without: 'per layer', off: () => { process.env.ACMIX_LAB_BATCHED_BN_STATS = '0'; } },
-  { name: 'lean Add/Sub/Mul gradients', without: 'tfjs\' own', off: () => { process.env.ACMIX_LAB_LEAN_GRADIENTS = '0'; } },
+  { name: 'lean Add/Sub/Mul/Identity gradients', without: 'tfjs\' own', off: () => { process.env.ACMIX_LAB_LEAN_GRADIENTS = '0'; } },
 ];
 
 /** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
@@ -229,7 +229,7 @@ async function main() {
     'Conv2DBackpropFilter (and the MatMul route for 1×1 convs). The 1×1 row runs without the native filter gradient on both sides. ' +
     'Batched BN running stats: every BatchNorm\'s running mean and variance updated by one concat, three elementwise ops and one split ' +
     'after the gradient (yolo torch-batchnorm.ts collectRunningStats) against six ops and two scalars per layer during the forward ' +
-    '(ACMIX_LAB_BATCHED_BN_STATS=0); lean gradients: Add/Sub/Multiply gradients without tfjs\' no-op Reshape and Cast ' +
+    '(ACMIX_LAB_BATCHED_BN_STATS=0); lean gradients: Add/Sub/Multiply/Identity gradients without tfjs\' no-op Reshapes and Casts ' +
     '(runtime kernels/lean-gradients.ts; ACMIX_LAB_LEAN_GRADIENTS=0). Both are bit-identical to what they replace.';
   console.log(`\n${table}\n\n${note}${ab}`);
   if (ONLY) return; // a partial run is printed, not recorded

@@ -1,4 +1,4 @@
-// The lean Add/Sub/Multiply gradients give tfjs' own gradients bit for bit, over broadcasting in every
+// The lean Add/Sub/Multiply/Identity gradients give tfjs' own gradients bit for bit, over broadcasting in every
 // direction, ranks that differ, a scalar and an int32 operand, on both backends, and leave out the no-op
 // Reshape and Cast kernels tfjs' own run.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -53,5 +53,27 @@ describe.each(backends)('lean gradients on %s', (backend) => {
     const noOp = op === 'mul' ? 'Cast' : 'Reshape';
     // Both inputs of op, and the float32 r of the loss's own Multiply.
     expect(count(stock, noOp) - count(lean, noOp)).toBe(op === 'mul' ? 3 : 2);
+  });
+
+  it('identity (a clone on the tape, as tfjs-layers\' Add layer makes): the same gradient without a Cast copy', async () => {
+    const x = tf.randomNormal([2, 3, 5, 7], 0, 1, 'float32', 4);
+    const run = async (stock: boolean) => {
+      if (stock) process.env.ACMIX_LAB_LEAN_GRADIENTS = '0';
+      let values: number[] = [];
+      const profile = await tf.profile(() => {
+        const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.clone(t), t)))(x);
+        values = [...g.dataSync()];
+        g.dispose();
+      });
+      delete process.env.ACMIX_LAB_LEAN_GRADIENTS;
+      return { values, casts: profile.kernels.filter((k) => k.name === 'Cast').length };
+    };
+    const before = tf.memory().numTensors;
+    const lean = await run(false);
+    const stock = await run(true);
+    expect(lean.values).toEqual(stock.values);
+    expect(stock.casts - lean.casts).toBe(3); // the clone's gradient and the Multiply's two
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
   });
 });

@@ -1,12 +1,13 @@
-// The gradients of Add, Sub and Multiply without tfjs' bookkeeping ops. tfjs' own (tfjs-core 4.22
-// gradients/Add_grad.ts, Sub_grad.ts, Multiply_grad.ts) end every branch with a Reshape to the input's
-// shape, even where the gradient has that shape already, and Multiply casts the other operand to float32
-// even when it is float32. On tfjs-node each of those is a native op (a Reshape also writes and frees a
-// shape tensor): ~110 per YOLOv8n training step (the loss's boxes and the C2f shortcuts), more with the
-// ACmix layers. These gradients compute the same values with the same ops, leaving out those two: where
-// no reshape is needed a same-shape gradient is a clone (no kernel: the same buffer under a new tensor,
-// which the tape can dispose on its own, as it does a Reshape's output). ACMIX_LAB_LEAN_GRADIENTS=0 runs
-// tfjs' own (bench:train's A/B).
+// The gradients of Add, Sub, Multiply and Identity without tfjs' bookkeeping ops. tfjs' own (tfjs-core 4.22
+// gradients/Add_grad.ts, Sub_grad.ts, Multiply_grad.ts, Identity_grad.ts) end every Add/Sub branch with a
+// Reshape to the input's shape, even where the gradient has that shape already, cast the other operand of a
+// Multiply to float32 even when it is float32, and pass an Identity's gradient through a float32 → float32
+// Cast: on tfjs-node each is a native op (a Reshape also writes and frees a shape tensor, a Cast copies the
+// whole tensor). A YOLOv8n training step ran ~120 of them, among them full-size copies of feature-map
+// gradients: tfjs-layers' Add layer (the C2f shortcuts) clones its first input. These gradients compute the
+// same values with the same ops, leaving out those: where nothing is left to compute the gradient is a clone
+// of dy (no kernel: the same buffer under a new tensor, which the tape can dispose on its own, as it does a
+// Reshape's output). ACMIX_LAB_LEAN_GRADIENTS=0 runs tfjs' own (bench:train's A/B).
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig } from '@tensorflow/tfjs';
 
@@ -45,6 +46,7 @@ const LEAN: Record<string, GradConfig['gradFunc']> = {
     };
     return { a: der(a!, b!), b: der(b!, a!) };
   },
+  [tf.Identity]: (dy) => ({ x: () => ((dy as tf.Tensor).dtype === 'float32' ? tf.clone(dy as tf.Tensor) : tf.cast(dy as tf.Tensor, 'float32')) }),
 };
 
 const stock = new Map<string, GradConfig>();
