@@ -10,7 +10,7 @@
 //   * routes against what they replace, step against step in this process: the 1×1-as-MatMul kernels initBackend
 //     installs (docs/onednn-sigfpe.md) against the stock Conv2D kernels, the fused SiLU against the composed one,
 //     the native conv filter gradient against TensorFlow's, the batched BatchNorm running-stat update and the lean
-//     Add/Sub/Multiply/Identity gradients against what they replace (both bit-identical: JavaScript and dispatch work only);
+//     Add/Sub/Multiply/RealDiv/Square/Identity gradients against what they replace (both bit-identical: JavaScript and dispatch work only);
 //   * with --profile, where our step's time goes by op family and phase (step-profile.ts).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -97,25 +97,31 @@ interface Route { name: string; without: string; off: () => void; on?: () => voi
 const ROUTE_ROUNDS = 6;
 
 /**
- * ms of `step` without and with a route: medians, alternating ABBA, each from the product's
- * routes with `off` (without) or `on` (with, when the comparison needs more than the defaults) applied.
+ * ms of `step` without and with a route, wall and process CPU time (all threads; steadier than wall time
+ * on a loaded machine): medians, alternating ABBA, each from the product's routes with `off` (without)
+ * or `on` (with, when the comparison needs more than the defaults) applied.
  */
-function routeAB(step: () => void, route: Route, rounds = ROUTE_ROUNDS): { without: number; with: number } {
+function routeAB(step: () => void, route: Route, rounds = ROUTE_ROUNDS) {
   const times = { without: [] as number[], with: [] as number[] };
+  const cpu = { without: [] as number[], with: [] as number[] };
   const run = (which: 'without' | 'with') => {
     productRoutes();
     (which === 'without' ? route.off : route.on)?.();
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     step();
     times[which].push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu[which].push((c.user + c.system) / 1000);
   };
   run('without'); // warm-up: the other kernels' primitives for these shapes
   times.without.length = 0;
+  cpu.without.length = 0;
   for (let round = 0; round < rounds; round++) {
     for (const which of round % 2 ? ['with', 'without'] as const : ['without', 'with'] as const) run(which);
   }
   productRoutes();
-  return { without: median(times.without), with: median(times.with) };
+  return { without: median(times.without), with: median(times.with), cpuWithout: median(cpu.without), cpuWith: median(cpu.with) };
 }
 
 /**
@@ -129,7 +135,7 @@ const ROUTES: Route[] = [
   { name: 'fused BN+SiLU', without: 'BN then SiLU', off: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; } },
   { name: 'native backprop filter', without: 'TensorFlow\'s', off: () => useNativeFilterGradient(false) },
   { name: 'batched BN running stats', without: 'per layer', off: () => { process.env.ACMIX_LAB_BATCHED_BN_STATS = '0'; } },
-  { name: 'lean Add/Sub/Mul/Identity gradients', without: 'tfjs\' own', off: () => { process.env.ACMIX_LAB_LEAN_GRADIENTS = '0'; } },
+  { name: 'lean gradients', without: 'tfjs\' own', off: () => { process.env.ACMIX_LAB_LEAN_GRADIENTS = '0'; } },
 ];
 
 /** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
@@ -196,7 +202,8 @@ async function main() {
       for (const r of ROUTES) {
         // Whole accumulation cycles: with single steps the optimizer step (every CYCLE-th) fell on the same side of ABBA.
         const ab = routeAB(() => { for (let i = 0; i < CYCLE; i++) t.step(first); }, r);
-        abRows.push([m.name, `${r.name} (against ${r.without})`, (ab.without / CYCLE).toFixed(0), (ab.with / CYCLE).toFixed(0), (ab.without / ab.with).toFixed(2)]);
+        abRows.push([m.name, `${r.name} (against ${r.without})`, (ab.without / CYCLE).toFixed(0), (ab.with / CYCLE).toFixed(0), (ab.without / ab.with).toFixed(2),
+          (ab.cpuWithout / ab.cpuWith).toFixed(2)]);
         console.log(abRows.at(-1)!.join('  '));
       }
     }
@@ -219,7 +226,7 @@ async function main() {
     `weight-decay groups, ModelEMA (tools/bench/train_torch.py); fwd+bwd: a plain loss only. PyTorch runs with OMP_WAIT_POLICY=PASSIVE ` +
     '(spinning OpenMP threads made it 5× slower on this shared machine). ' +
     `Conv peak (bench:backend 3×3 conv fwd+bwd, this run): ${peak.toFixed(1)} GFLOP/s.`;
-  const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'route', 'step ms without', 'step ms with', 'speed-up'], abRows)}\n\n` +
+  const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'route', 'step ms without', 'step ms with', 'speed-up', 'same, CPU time'], abRows)}\n\n` +
     `Each route against what it replaces, in this process: medians of ${ROUTE_ROUNDS} accumulation cycles (${CYCLE} steps; ms per step) each, alternating (ABBA). 1×1 as MatMul: ` +
     'the kernels initBackend installs against oneDNN\'s SIGFPE (docs/onednn-sigfpe.md); fused SiLU: @acmix-lab/acmix native/silu.cc ' +
     '(BatchNorm unfused and TensorFlow\'s filter gradient on both sides; ACMIX_LAB_FUSED=0 also turns off the fused ACmix kernels, ' +
@@ -229,7 +236,7 @@ async function main() {
     'Conv2DBackpropFilter (and the MatMul route for 1×1 convs). The 1×1 row runs without the native filter gradient on both sides. ' +
     'Batched BN running stats: every BatchNorm\'s running mean and variance updated by one concat, three elementwise ops and one split ' +
     'after the gradient (yolo torch-batchnorm.ts collectRunningStats) against six ops and two scalars per layer during the forward ' +
-    '(ACMIX_LAB_BATCHED_BN_STATS=0); lean gradients: Add/Sub/Multiply/Identity gradients without tfjs\' no-op Reshapes and Casts ' +
+    '(ACMIX_LAB_BATCHED_BN_STATS=0); lean gradients: Add/Sub/Multiply/RealDiv/Square/Identity gradients without tfjs\' no-op Reshapes and Casts ' +
     '(runtime kernels/lean-gradients.ts; ACMIX_LAB_LEAN_GRADIENTS=0). Both are bit-identical to what they replace.';
   console.log(`\n${table}\n\n${note}${ab}`);
   if (ONLY) return; // a partial run is printed, not recorded

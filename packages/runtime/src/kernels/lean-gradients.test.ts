@@ -1,4 +1,4 @@
-// The lean Add/Sub/Multiply/Identity gradients give tfjs' own gradients bit for bit, over broadcasting in every
+// The lean Add/Sub/Multiply/RealDiv/Square/Identity gradients give tfjs' own gradients bit for bit, over broadcasting in every
 // direction, ranks that differ, a scalar and an int32 operand, on both backends, and leave out the no-op
 // Reshape and Cast kernels tfjs' own run.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,9 @@ const SHAPES: [number[], number[]][] = [
   [[2, 3, 5, 7], [2, 3, 5, 7]], [[2, 3, 5, 7], [7]], [[7], [2, 3, 5, 7]], [[2, 1, 5, 1], [1, 3, 1, 7]],
   [[3, 5], [1, 5]], [[3, 5], []], [[], [4]], [[1], [1]],
 ];
-const OPS = { add: tf.add, sub: tf.sub, mul: tf.mul } as const;
+const OPS = { add: tf.add, sub: tf.sub, mul: tf.mul, div: tf.div } as const;
+/** The no-op kernel tfjs' own gradient of each op runs and how many more of them than the lean one, same shapes. */
+const NO_OPS = { add: ['Reshape', 2], sub: ['Reshape', 2], mul: ['Cast', 3], div: ['Cast', 4] } as const;
 
 afterEach(() => { delete process.env.ACMIX_LAB_LEAN_GRADIENTS; });
 
@@ -45,23 +47,23 @@ describe.each(backends)('lean gradients on %s', (backend) => {
       }
     }
     expect(tf.memory().numTensors).toBe(before);
-    // Same shapes: tfjs reshapes (add/sub) or casts (mul) each input's gradient, the lean gradient does not.
+    // Same shapes: tfjs reshapes (add/sub) or casts (mul/div) each input's gradient, the lean gradient does not.
     const same = [[2, 3, 5, 7], [2, 3, 5, 7]] as const;
     const count = (ks: string[], k: string) => ks.filter((x) => x === k).length;
     const lean = (await gradients(op, [...same[0]], [...same[1]], false, false)).kernels;
     const stock = (await gradients(op, [...same[0]], [...same[1]], false, true)).kernels;
-    const noOp = op === 'mul' ? 'Cast' : 'Reshape';
-    // Both inputs of op, and the float32 r of the loss's own Multiply.
-    expect(count(stock, noOp) - count(lean, noOp)).toBe(op === 'mul' ? 3 : 2);
+    // Both inputs' (div: and b²'s), and (Cast) the float32 r of the loss's own Multiply.
+    const [noOp, fewer] = NO_OPS[op];
+    expect(count(stock, noOp) - count(lean, noOp)).toBe(fewer);
   });
 
-  it('identity (a clone on the tape, as tfjs-layers\' Add layer makes): the same gradient without a Cast copy', async () => {
+  it('identity (a clone on the tape, as tfjs-layers\' Add layer makes) and square: the same gradient without Cast copies', async () => {
     const x = tf.randomNormal([2, 3, 5, 7], 0, 1, 'float32', 4);
     const run = async (stock: boolean) => {
       if (stock) process.env.ACMIX_LAB_LEAN_GRADIENTS = '0';
       let values: number[] = [];
       const profile = await tf.profile(() => {
-        const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.clone(t), t)))(x);
+        const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.clone(t), tf.square(t))))(x);
         values = [...g.dataSync()];
         g.dispose();
       });
@@ -72,7 +74,7 @@ describe.each(backends)('lean gradients on %s', (backend) => {
     const lean = await run(false);
     const stock = await run(true);
     expect(lean.values).toEqual(stock.values);
-    expect(stock.casts - lean.casts).toBe(3); // the clone's gradient and the Multiply's two
+    expect(stock.casts - lean.casts).toBe(4); // the clone's, the square's and the Multiply's two
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();
   });
