@@ -67,7 +67,7 @@ export async function initBackend(requested?: string): Promise<BackendInfo> {
   if (backend === 'tensorflow' && !native.ok) {
     throw new BackendError(`${native.reason}; run \`npm run setup\` to build it, or use --backend cpu`);
   }
-  // Add/Sub/Multiply gradients without tfjs' no-op Reshapes and Casts (the same values, fewer ops).
+  // tfjs' gradients of Add, Sub, Multiply, RealDiv, Square and Identity without their no-op Reshapes and Casts.
   registerLeanGradients();
   if (backend === 'cpu') registerCpuKernelFixes();
   // oneDNN's 1×1 brgemm convolution can die with SIGFPE during setup (docs/onednn-sigfpe.md).

@@ -1,6 +1,6 @@
-// The lean Add/Sub/Multiply/RealDiv/Square/Identity gradients give tfjs' own gradients bit for bit, over broadcasting in every
-// direction, ranks that differ, a scalar and an int32 operand, on both backends, and leave out the no-op
-// Reshape and Cast kernels tfjs' own run.
+// The lean Add/Sub/Multiply/RealDiv/Square/Identity gradients give tfjs' own gradients bit for bit, over
+// broadcasting in every direction, ranks that differ, a scalar and an int32 operand, on both backends, and
+// leave out the no-op Reshape and Cast kernels tfjs' own run.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, nativeBackendAvailable, type BackendName } from '../index.js';

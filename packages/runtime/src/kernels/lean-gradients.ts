@@ -3,13 +3,12 @@
 // Identity_grad.ts) end every Add/Sub branch with a Reshape to the input's shape, even where the gradient has
 // that shape already, cast operands to float32 even when they are float32, and pass an Identity's gradient
 // through a float32 → float32 Cast: on tfjs-node each is a native op (a Reshape also writes and frees a shape
-// tensor, a Cast copies the whole tensor). A YOLOv8n training step ran ~140 of them, among them full-size copies of feature-map
-// gradients: tfjs-layers' Add layer (the C2f shortcuts) clones its first input. These gradients compute the
-// same values with the same ops, leaving out those: where nothing is left to compute the gradient is a clone
-// of dy (no kernel: the same buffer under a new tensor, which the tape can dispose on its own, as it does a
-// Reshape's output). ACMIX_LAB_LEAN_GRADIENTS=0 runs tfjs' own (bench:train's A/B).
+// tensor, a Cast copies the whole tensor). A YOLOv8n training step ran ~140 of them, among them full-size
+// copies of feature-map gradients: tfjs-layers' Add layer (the C2f shortcuts) clones its first input. These
+// gradients compute the same values with the same ops, leaving out those: where nothing is left to compute,
+// the gradient is a clone of dy (no kernel: the same buffer under a new tensor, which the tape can dispose on
+// its own, as it does a Reshape's output). ACMIX_LAB_LEAN_GRADIENTS=0 runs tfjs' own (bench:train's A/B).
 import * as tf from '@tensorflow/tfjs';
-import type { GradConfig } from '@tensorflow/tfjs';
 
 const { assertAndGetBroadcastShape, getReductionAxes } = tf.backend_util;
 
@@ -25,8 +24,7 @@ const own = (grad: tf.Tensor, dy: tf.Tensor) => (grad === dy ? tf.clone(dy) : gr
 /** float32 as tfjs' gradients cast it, without the copy when it is float32 already. */
 const asFloat = (t: tf.Tensor) => (t.dtype === 'float32' ? t : tf.cast(t, 'float32'));
 
-type Saved = tf.Tensor[];
-const LEAN: Record<string, (dy: tf.Tensor, saved: Saved) => Record<string, () => tf.Tensor>> = {
+const LEAN: Record<string, (dy: tf.Tensor, saved: tf.Tensor[]) => Record<string, () => tf.Tensor>> = {
   [tf.Add]: (dy, [a, b]) => {
     const out = assertAndGetBroadcastShape(a!.shape, b!.shape);
     return { a: () => own(sumTo(a!, out, dy), dy), b: () => own(sumTo(b!, out, dy), dy) };
@@ -50,15 +48,15 @@ const LEAN: Record<string, (dy: tf.Tensor, saved: Saved) => Record<string, () =>
   [tf.Identity]: (dy) => ({ x: () => own(asFloat(dy), dy) }),
 };
 
-const stock = new Map<string, GradConfig>();
+const replaced = new Set<string>();
 
 /** Install the lean gradients (idempotent); each defers to tfjs' own under ACMIX_LAB_LEAN_GRADIENTS=0. */
 export function registerLeanGradients(): void {
   for (const [kernelName, lean] of Object.entries(LEAN)) {
+    if (replaced.has(kernelName)) continue;
     const current = tf.getGradient(kernelName);
     if (!current) throw new Error(`${kernelName}: tfjs registers no gradient to replace`);
-    if (stock.has(kernelName)) continue;
-    stock.set(kernelName, current);
+    replaced.add(kernelName);
     tf.registerGradient({
       ...current,
       gradFunc: (dy, saved, attrs) => (process.env.ACMIX_LAB_LEAN_GRADIENTS === '0' ? current.gradFunc(dy, saved, attrs) : lean(dy as tf.Tensor, saved)),
