@@ -63,6 +63,8 @@ export class StepProfiler {
   private steps = 0;
   /** ms by `${phase}\t${family}`, and wall ms by phase. */
   private readonly native = new Map<string, number>();
+  /** Native ops run (executeOp calls) by phase. */
+  private readonly ops = new Map<string, number>();
   private readonly wall = new Map<string, number>();
   private readonly restore: () => void;
 
@@ -71,6 +73,7 @@ export class StepProfiler {
       if (!this.on) return;
       const key = `${this.phase}\t${familyOf(label)}`;
       this.native.set(key, (this.native.get(key) ?? 0) + ms);
+      if (!label.startsWith('#')) this.ops.set(this.phase, (this.ops.get(this.phase) ?? 0) + 1);
     });
   }
 
@@ -109,6 +112,8 @@ export class StepProfiler {
     rows.push(['JavaScript (assigner and loss in the loss phase; dispatch, tape)', ...js.map(per), per(js.reduce((a, b) => a + b, 0))]);
     const walls = PHASES.map((p) => this.wall.get(p) ?? 0);
     rows.push(['**phase wall**', ...walls.map(per), per(walls.reduce((a, b) => a + b, 0))]);
+    const ops = PHASES.map((p) => this.ops.get(p) ?? 0);
+    rows.push(['native ops run (count per step)', ...ops.map((n) => (n / this.steps).toFixed(0)), (ops.reduce((a, b) => a + b, 0) / this.steps).toFixed(0)]);
     rows.push(['data wait (DataLoader, per batch)', '', '', '', '', '', dataWaitMs.toFixed(1)]);
     return formatTable(['ms per step', ...PHASES, 'all'], rows);
   }

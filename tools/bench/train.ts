@@ -9,7 +9,9 @@
 //   * the share of the machine's conv throughput the step achieves (bench:backend's 3×3 conv, this run);
 //   * routes against what they replace, step against step in this process: the 1×1-as-MatMul kernels initBackend
 //     installs (docs/onednn-sigfpe.md) against the stock Conv2D kernels, the fused SiLU against the composed one,
-//     the native conv filter gradient against TensorFlow's, Winograd 3×3 convs against TensorFlow's;
+//     the native conv filter gradient against TensorFlow's, Winograd 3×3 convs against TensorFlow's, the batched BatchNorm
+//     running-stat update and the lean Add/Sub/Multiply/RealDiv/Square/Identity gradients against what they replace (both
+//     bit-identical: JavaScript and dispatch work only);
 //   * with --profile, where our step's time goes by op family and phase (step-profile.ts).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -88,6 +90,8 @@ function productRoutes(): void {
   delete process.env.ACMIX_LAB_WINOGRAD;
   delete process.env.ACMIX_LAB_ACMIX_PROJECTION;
   delete process.env.ACMIX_LAB_ACMIX_COMPOSE;
+  delete process.env.ACMIX_LAB_BATCHED_BN_STATS;
+  delete process.env.ACMIX_LAB_LEAN_GRADIENTS;
   useNativeFilterGradient(true);
   useWinogradConv(true);
 }
@@ -98,25 +102,31 @@ interface Route { name: string; without: string; off: () => void; on?: () => voi
 const ROUTE_ROUNDS = 6;
 
 /**
- * ms of `step` without and with a route: medians, alternating ABBA, each from the product's
- * routes with `off` (without) or `on` (with, when the comparison needs more than the defaults) applied.
+ * ms of `step` without and with a route, wall and process CPU time (all threads; steadier than wall time
+ * on a loaded machine): medians, alternating ABBA, each from the product's routes with `off` (without)
+ * or `on` (with, when the comparison needs more than the defaults) applied.
  */
-function routeAB(step: () => void, route: Route, rounds = ROUTE_ROUNDS): { without: number; with: number } {
+function routeAB(step: () => void, route: Route, rounds = ROUTE_ROUNDS) {
   const times = { without: [] as number[], with: [] as number[] };
+  const cpu = { without: [] as number[], with: [] as number[] };
   const run = (which: 'without' | 'with') => {
     productRoutes();
     (which === 'without' ? route.off : route.on)?.();
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     step();
     times[which].push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu[which].push((c.user + c.system) / 1000);
   };
   run('without'); // warm-up: the other kernels' primitives for these shapes
   times.without.length = 0;
+  cpu.without.length = 0;
   for (let round = 0; round < rounds; round++) {
     for (const which of round % 2 ? ['with', 'without'] as const : ['without', 'with'] as const) run(which);
   }
   productRoutes();
-  return { without: median(times.without), with: median(times.with) };
+  return { without: median(times.without), with: median(times.with), cpuWithout: median(cpu.without), cpuWith: median(cpu.with) };
 }
 
 /**
@@ -134,6 +144,8 @@ const ROUTES: Route[] = [
   { name: 'Winograd 3×3 fwd + dx', without: 'TensorFlow\'s', off: () => { process.env.ACMIX_LAB_WINOGRAD = '0'; } },
   { name: 'ACmix projection gradient + native composed weights', without: 'taped concat/MatMul, composition from tfjs ops',
     off: () => { process.env.ACMIX_LAB_ACMIX_PROJECTION = '0'; process.env.ACMIX_LAB_ACMIX_COMPOSE = '0'; } },
+  { name: 'batched BN running stats', without: 'per layer', off: () => { process.env.ACMIX_LAB_BATCHED_BN_STATS = '0'; } },
+  { name: 'lean gradients', without: 'tfjs\' own', off: () => { process.env.ACMIX_LAB_LEAN_GRADIENTS = '0'; } },
 ];
 
 /** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
@@ -200,7 +212,8 @@ async function main() {
       for (const r of ROUTES) {
         // Whole accumulation cycles: with single steps the optimizer step (every CYCLE-th) fell on the same side of ABBA.
         const ab = routeAB(() => { for (let i = 0; i < CYCLE; i++) t.step(first); }, r);
-        abRows.push([m.name, `${r.name} (against ${r.without})`, (ab.without / CYCLE).toFixed(0), (ab.with / CYCLE).toFixed(0), (ab.without / ab.with).toFixed(2)]);
+        abRows.push([m.name, `${r.name} (against ${r.without})`, (ab.without / CYCLE).toFixed(0), (ab.with / CYCLE).toFixed(0), (ab.without / ab.with).toFixed(2),
+          (ab.cpuWithout / ab.cpuWith).toFixed(2)]);
         console.log(abRows.at(-1)!.join('  '));
       }
     }
@@ -223,7 +236,7 @@ async function main() {
     `weight-decay groups, ModelEMA (tools/bench/train_torch.py); fwd+bwd: a plain loss only. PyTorch runs with OMP_WAIT_POLICY=PASSIVE ` +
     '(spinning OpenMP threads made it 5× slower on this shared machine). ' +
     `Conv peak (bench:backend 3×3 conv fwd+bwd, this run): ${peak.toFixed(1)} GFLOP/s.`;
-  const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'route', 'step ms without', 'step ms with', 'speed-up'], abRows)}\n\n` +
+  const ab = abRows.length === 0 ? '' : `\n\n${formatTable(['model', 'route', 'step ms without', 'step ms with', 'speed-up', 'same, CPU time'], abRows)}\n\n` +
     `Each route against what it replaces, in this process: medians of ${ROUTE_ROUNDS} accumulation cycles (${CYCLE} steps; ms per step) each, alternating (ABBA). 1×1 as MatMul: ` +
     'the kernels initBackend installs against oneDNN\'s SIGFPE (docs/onednn-sigfpe.md); fused SiLU: @acmix-lab/acmix native/silu.cc ' +
     '(BatchNorm unfused and TensorFlow\'s filter gradient on both sides; ACMIX_LAB_FUSED=0 also turns off the fused ACmix kernels, ' +
@@ -235,7 +248,11 @@ async function main() {
     'without the native filter gradient and Winograd on both sides. ' +
     'ACmix projection gradient + native composed weights: @acmix-lab/acmix projection.ts and native/composed_weights.cc against ' +
     'the taped concat + MatMul projections and the composition from TensorFlow.js ops (ACMIX_LAB_ACMIX_PROJECTION=0, ' +
-    'ACMIX_LAB_ACMIX_COMPOSE=0; no effect on yolov8n).';
+    'ACMIX_LAB_ACMIX_COMPOSE=0; no effect on yolov8n). ' +
+    'Batched BN running stats: every BatchNorm\'s running mean and variance updated by one concat, three elementwise ops and one split ' +
+    'after the gradient (yolo torch-batchnorm.ts collectRunningStats) against six ops and two scalars per layer during the forward ' +
+    '(ACMIX_LAB_BATCHED_BN_STATS=0); lean gradients: Add/Sub/Multiply/RealDiv/Square/Identity gradients without tfjs\' no-op Reshapes and Casts ' +
+    '(runtime kernels/lean-gradients.ts; ACMIX_LAB_LEAN_GRADIENTS=0). Both are bit-identical to what they replace.';
   console.log(`\n${table}\n\n${note}${ab}`);
   if (ONLY) return; // a partial run is printed, not recorded
   if (PROFILE) {

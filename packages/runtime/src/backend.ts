@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { registerNativeKernelFixes } from './kernels/pointwise-conv.js';
 import { registerCpuKernelFixes } from './kernels/resize-nearest-neighbor-grad.js';
+import { registerLeanGradients } from './kernels/lean-gradients.js';
 import { withStartupLogsFiltered } from './quiet-stderr.js';
 
 export type BackendName = 'tensorflow' | 'cpu';
@@ -66,6 +67,8 @@ export async function initBackend(requested?: string): Promise<BackendInfo> {
   if (backend === 'tensorflow' && !native.ok) {
     throw new BackendError(`${native.reason}; run \`npm run setup\` to build it, or use --backend cpu`);
   }
+  // tfjs' gradients of Add, Sub, Multiply, RealDiv, Square and Identity without their no-op Reshapes and Casts.
+  registerLeanGradients();
   if (backend === 'cpu') registerCpuKernelFixes();
   // oneDNN's 1×1 brgemm convolution can die with SIGFPE during setup (docs/onednn-sigfpe.md).
   else registerNativeKernelFixes();

@@ -18,6 +18,10 @@ describe('Detect contract', () => {
     const m = buildModel(structuredClone(spec) as never);
     expect(m.strides).toEqual([8, 16]);
     expect(m.levelShapes(40, 24)).toEqual([[5, 3], [3, 2]]); // odd sizes: PyTorch conv arithmetic
+    // Remembered per size: a caller's change to the answer does not reach the next one, another size is its own.
+    m.levelShapes(40, 24)[0]![0] = 99;
+    expect(m.levelShapes(40, 24)).toEqual([[5, 3], [3, 2]]);
+    expect(m.levelShapes(24, 40)).toEqual([[3, 5], [2, 3]]);
     const { points, strides } = m.anchorGrid([40, 24]);
     expect(points.shape).toEqual([21, 2]);
     expect(points.arraySync().slice(0, 4)).toEqual([[0.5, 0.5], [1.5, 0.5], [2.5, 0.5], [0.5, 1.5]]);

@@ -22,7 +22,7 @@ export { makeAnchors } from './anchors.js';
 export { concreteShapes } from './shapes.js';
 export type { AnchorGrid } from './anchors.js';
 export { TorchConv2d } from './layers/torch-conv2d.js';
-export { TorchBatchNorm } from './layers/torch-batchnorm.js';
+export { TorchBatchNorm, collectRunningStats } from './layers/torch-batchnorm.js';
 export { ChannelSlice } from './layers/channel-slice.js';
 export { DetectDecode } from './layers/detect-decode.js';
 export { nonMaxSuppression, MAX_WH } from './predict/nms.js';

@@ -62,6 +62,8 @@ export class YoloModel {
   readonly layers: LayerRow[];
   private readonly trainView: tf.LayersModel;
   private readonly inferView: tf.LayersModel;
+  /** levelShapes by `${height}x${width}` (the trainer asks every step). */
+  private readonly levelShapesBySize = new Map<string, [number, number][]>();
 
   constructor(
     /** Outputs: [inference, raw] with Detect, else the last layer's output. */
@@ -125,11 +127,17 @@ export class YoloModel {
   /** [h, w] of each Detect level for an input of the given size. */
   levelShapes(height: number, width = height): [number, number][] {
     if (!this.detect) return [];
-    const shapes = concreteShapes(this.input, [1, height, width, this.ch], this.detect.levels);
-    return this.detect.levels.map((t) => {
-      const [, h, w] = shapes.get(t.id)!;
-      return [h!, w!];
-    });
+    const key = `${height}x${width}`;
+    let levels = this.levelShapesBySize.get(key);
+    if (!levels) {
+      const shapes = concreteShapes(this.input, [1, height, width, this.ch], this.detect.levels);
+      levels = this.detect.levels.map((t) => {
+        const [, h, w] = shapes.get(t.id)!;
+        return [h!, w!];
+      });
+      this.levelShapesBySize.set(key, levels);
+    }
+    return levels.map(([h, w]) => [h, w]);
   }
 
   /** Anchor centres and strides for an input of `imgsz` (number or [height, width]). */

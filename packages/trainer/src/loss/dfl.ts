@@ -30,9 +30,10 @@ export function dfLoss(predDist: tf.Tensor, target: tf.Tensor, regMax = 16): tf.
     const leftIdx = left.toInt().reshape([-1]);
     const rightIdx = left.add(1).toInt().reshape([-1]);
     // Soft target with wLeft at the left bin and 1 − wLeft at the right one: its cross-entropy with the
-    // prediction equals CE(left)·wl + CE(right)·wr.
-    const soft = tf.oneHot(leftIdx, regMax).mul(wLeft.reshape([-1, 1]))
-      .add(tf.oneHot(rightIdx, regMax).mul(tf.scalar(1).sub(wLeft).reshape([-1, 1])));
+    // prediction equals CE(left)·wl + CE(right)·wr. float32 one-hots: an int32 one would be cast (with the
+    // weights, a copy) before each product.
+    const soft = tf.oneHot(leftIdx, regMax, 1, 0, 'float32').mul(wLeft.reshape([-1, 1]))
+      .add(tf.oneHot(rightIdx, regMax, 1, 0, 'float32').mul(tf.scalar(1).sub(wLeft).reshape([-1, 1])));
     const logp = tf.logSoftmax(predDist.reshape([-1, regMax]));
     return soft.mul(logp).sum(-1).neg().reshape([n, 4]).mean(-1, true);
   });

@@ -3,7 +3,7 @@
 // clipping, step, EMA). Shared by train() and bench:train so the benchmark times the real step.
 import * as tf from '@tensorflow/tfjs';
 import { useNativeFilterGradient, useWinogradConv } from '@acmix-lab/acmix';
-import type { YoloModel } from '@acmix-lab/yolo';
+import { collectRunningStats, type YoloModel } from '@acmix-lab/yolo';
 import type { Batch } from '../data/batch.js';
 import { v8DetectionLoss, type LossGains } from '../loss/detection-loss.js';
 import { buildOptimizer } from '../optim/build.js';
@@ -62,14 +62,23 @@ export class TrainingStep {
     const featureSizes = this.model.levelShapes(batch.imgsz);
     let items: LossGains = { box: 0, cls: 0, dfl: 0 };
     const x = tf.tensor4d(batch.images, [batch.size, batch.imgsz, batch.imgsz, 3]);
-    const { value, grads } = tf.variableGrads(() => {
-      const preds = this.model.forwardTrain(x, true);
-      this.phase('loss');
-      const res = v8DetectionLoss(preds, featureSizes, batch.targets, { nc: this.model.nc ?? 0, strides: this.model.strides, hyp: this.config });
-      items = res.items;
-      this.phase('backward');
-      return res.loss;
-    }, this.vars);
+    // BatchNorm's running statistics are updated after the gradient, all layers at once and off the tape.
+    let applyRunningStats = () => {};
+    let differentiated: { value: tf.Scalar; grads: tf.NamedTensorMap };
+    try {
+      differentiated = tf.variableGrads(() => {
+        const forward = collectRunningStats(() => this.model.forwardTrain(x, true));
+        applyRunningStats = forward.apply;
+        this.phase('loss');
+        const res = v8DetectionLoss(forward.result, featureSizes, batch.targets, { nc: this.model.nc ?? 0, strides: this.model.strides, hyp: this.config });
+        items = res.items;
+        this.phase('backward');
+        return res.loss;
+      }, this.vars);
+    } finally {
+      applyRunningStats();
+    }
+    const { value, grads } = differentiated;
     const loss = value.dataSync()[0]!;
     tf.dispose([x, value]);
     this.phase('optimizer');

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, nativeBackendAvailable, type BackendName } from '@acmix-lab/runtime';
 import { silu } from './silu.js';
-import { TorchBatchNorm } from './torch-batchnorm.js';
+import { collectRunningStats, TorchBatchNorm } from './torch-batchnorm.js';
 
 const backends: BackendName[] = nativeBackendAvailable() ? ['tensorflow', 'cpu'] : ['cpu'];
 
@@ -76,5 +76,52 @@ describe.each(backends)('TorchBatchNorm on %s', (backend) => {
     expect(config.activation).toBe('silu');
     expect(new TorchBatchNorm(config).getConfig()).toEqual(config);
     expect(layers[1]!.getConfig().activation).toBeNull();
+  });
+
+  it('collectRunningStats applies every layer\'s update at once, bit for bit as layer by layer', () => {
+    // Two momenta, with and without the fused SiLU, an odd channel count.
+    const shape = [2, 3, 5, 7];
+    const chain = () => [
+      new TorchBatchNorm({ activation: 'silu' }), new TorchBatchNorm({ momentum: 0.1 }), new TorchBatchNorm({ activation: 'silu' }),
+    ].map((bn) => { bn.build(shape); return bn; });
+    const x = tf.randomNormal(shape, 1, 2, 'float32', 7);
+    const run = (layers: TorchBatchNorm[], batched: boolean) => {
+      const forward = () => layers.reduce((y, bn) => bn.apply(y, { training: true }) as tf.Tensor, x);
+      let apply = () => {};
+      const { value, grads } = tf.variableGrads(() => {
+        if (!batched) return tf.sum(forward());
+        const held = collectRunningStats(forward);
+        apply = held.apply;
+        return tf.sum(held.result);
+      }, layers.flatMap((bn) => bn.trainableWeights.map((w) => w.read() as tf.Variable)));
+      apply();
+      const out = [value, ...Object.values(grads), ...layers.flatMap((bn) => bn.nonTrainableWeights.map((w) => w.read()))].map((t) => [...t.dataSync()]);
+      tf.dispose([value, ...Object.values(grads)]);
+      return out;
+    };
+    const layerByLayer = chain();
+    const batched = chain();
+    const before = tf.memory().numTensors;
+    for (let step = 0; step < 3; step++) expect(run(batched, true)).toEqual(run(layerByLayer, false));
+    expect(tf.memory().numTensors).toBe(before);
+    // The running statistics moved (the comparison is not between untouched initial values).
+    expect(batched[0]!.nonTrainableWeights[0]!.read().dataSync()[0]).not.toBe(0);
+    tf.dispose(x);
+  });
+
+  it('collectRunningStats frees what it held when the forward throws, and refuses to nest', () => {
+    const bn = new TorchBatchNorm({ activation: 'silu' });
+    const x = tf.randomNormal([1, 2, 3, 5], 0, 1, 'float32', 8);
+    bn.apply(x, { training: true }); // build
+    const before = tf.memory().numTensors;
+    const stats = () => bn.nonTrainableWeights.map((w) => [...w.read().dataSync()]);
+    const initial = stats();
+    expect(() => collectRunningStats(() => { tf.dispose(bn.apply(x, { training: true }) as tf.Tensor); throw new Error('boom'); })).toThrow('boom');
+    expect(tf.memory().numTensors).toBe(before);
+    expect(stats()).toEqual(initial);
+    expect(() => collectRunningStats(() => collectRunningStats(() => 0))).toThrow(/already collecting/);
+    const held = collectRunningStats(() => 1); // collecting was reset by both failures
+    held.apply();
+    tf.dispose(x);
   });
 });

@@ -22,6 +22,66 @@ export interface TorchBatchNormArgs extends BaseLayerArgs {
   activation?: 'silu' | null;
 }
 
+interface RunningStatUpdate {
+  variable: tf.LayerVariable;
+  batch: tf.Tensor;
+  momentum: number;
+}
+
+/** The updates collectRunningStats is gathering, or null: each layer applies its own at once. */
+let collecting: RunningStatUpdate[] | null = null;
+
+/**
+ * running = (1 − m)·running + m·batch for every update, as one concat, three elementwise ops and one
+ * split per momentum over all of them: elementwise, so each value is bit-identical to updating the
+ * layers one by one (which took six ops and two scalar tensors per layer, ~340 small ops per YOLOv8n step).
+ */
+function applyRunningStats(updates: RunningStatUpdate[]): void {
+  for (const m of new Set(updates.map((u) => u.momentum))) {
+    const group = updates.filter((u) => u.momentum === m);
+    tf.tidy(() => {
+      const running = tf.concat(group.map((u) => u.variable.read()));
+      const batch = tf.concat(group.map((u) => u.batch));
+      const next = tf.split(tf.add(tf.mul(running, 1 - m), tf.mul(batch, m)), group.map((u) => u.batch.size));
+      group.forEach((u, i) => u.variable.write(next[i]!));
+    });
+  }
+}
+
+/**
+ * Runs `forward` (a training-mode forward, e.g. under tf.variableGrads) with every TorchBatchNorm's
+ * running-statistics update held back, and returns its result with `apply`, which updates them all
+ * at once. Call `apply` outside the gradient tape (where the updates are not recorded), before
+ * anything reads the running statistics (eval mode, the EMA); it also frees the held batch
+ * statistics, so call it exactly once, even when what followed the forward failed.
+ * ACMIX_LAB_BATCHED_BN_STATS=0 updates each layer during the forward instead (bench:train's A/B).
+ */
+export function collectRunningStats<T>(forward: () => T): { result: T; apply: () => void } {
+  if (process.env.ACMIX_LAB_BATCHED_BN_STATS === '0') return { result: forward(), apply: () => {} };
+  if (collecting) throw new Error('collectRunningStats: already collecting (nested forward)');
+  const updates: RunningStatUpdate[] = [];
+  collecting = updates;
+  let result: T;
+  try {
+    result = forward();
+  } catch (err) {
+    tf.dispose(updates.map((u) => u.batch));
+    throw err;
+  } finally {
+    collecting = null;
+  }
+  return {
+    result,
+    apply: () => {
+      try {
+        applyRunningStats(updates);
+      } finally {
+        tf.dispose(updates.splice(0).map((u) => u.batch));
+      }
+    },
+  };
+}
+
 export class TorchBatchNorm extends tf.layers.Layer implements TorchMappable, ThopCounted {
   static className = 'TorchBatchNorm';
   readonly eps: number;
@@ -109,14 +169,14 @@ export class TorchBatchNorm extends tf.layers.Layer implements TorchMappable, Th
     return tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale)));
   }
 
-  /** running = (1 − m)·running + m·batch, with the unbiased batch variance (torch batch_norm). */
+  /** running = (1 − m)·running + m·batch, with the unbiased batch variance (torch batch_norm); see collectRunningStats. */
   private updateRunningStats(mean: tf.Tensor, unbiasedVariance: tf.Tensor): void {
-    const m = this.momentum;
-    const update = (v: tf.LayerVariable, batch: tf.Tensor) => {
-      v.write(tf.tidy(() => tf.add(tf.mul(v.read(), 1 - m), tf.mul(batch, m))));
-    };
-    update(this.runningMean!, mean);
-    update(this.runningVar!, unbiasedVariance);
+    const updates = [
+      { variable: this.runningMean!, batch: mean, momentum: this.momentum },
+      { variable: this.runningVar!, batch: unbiasedVariance, momentum: this.momentum },
+    ];
+    if (collecting) collecting.push(...updates.map((u) => ({ ...u, batch: tf.keep(u.batch) })));
+    else applyRunningStats(updates);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
