@@ -9,7 +9,7 @@
 //   * the share of the machine's conv throughput the step achieves (bench:backend's 3×3 conv, this run);
 //   * routes against what they replace, step against step in this process: the 1×1-as-MatMul kernels initBackend
 //     installs (docs/onednn-sigfpe.md) against the stock Conv2D kernels, the fused SiLU against the composed one,
-//     the native conv filter gradient against TensorFlow's;
+//     the native conv filter gradient against TensorFlow's, and the other native kernels of the step likewise;
 //   * with --profile, where our step's time goes by op family and phase (step-profile.ts).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -85,6 +85,7 @@ function productRoutes(): void {
   registerNativeKernelFixes();
   delete process.env.ACMIX_LAB_FUSED;
   delete process.env.ACMIX_LAB_FUSED_BN_SILU;
+  delete process.env.ACMIX_LAB_NATIVE_MAX_POOL;
   useNativeFilterGradient(true);
 }
 
@@ -125,6 +126,7 @@ const ROUTES: Route[] = [
     on: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; useNativeFilterGradient(false); } },
   { name: 'fused BN+SiLU', without: 'BN then SiLU', off: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; } },
   { name: 'native backprop filter', without: 'TensorFlow\'s', off: () => useNativeFilterGradient(false) },
+  { name: 'native max pool gradient', without: 'TensorFlow\'s MaxPoolGrad', off: () => { process.env.ACMIX_LAB_NATIVE_MAX_POOL = '0'; } },
 ];
 
 /** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
@@ -221,7 +223,8 @@ async function main() {
     'so on the seed v1 row it measures both, and the optimizer\'s flat concat/split kernels, whose stock-op route adds a Reshape per ' +
     'parameter); fused BN+SiLU: native/batchnorm_silu.cc against FusedBatchNormV3 then the fused SiLU (ACMIX_LAB_FUSED_BN_SILU=0); ' +
     'native backprop filter: native/conv_backprop_filter.cc for every conv\'s filter gradient against TensorFlow\'s ' +
-    'Conv2DBackpropFilter (and the MatMul route for 1×1 convs). The 1×1 row runs without the native filter gradient on both sides.';
+    'Conv2DBackpropFilter (and the MatMul route for 1×1 convs); native max pool gradient: native/max_pool_grad.cc for SPPF\'s ' +
+    'three pools against TensorFlow\'s MaxPoolGrad (ACMIX_LAB_NATIVE_MAX_POOL=0). The 1×1 row runs without the native filter gradient on both sides.';
   console.log(`\n${table}\n\n${note}${ab}`);
   if (ONLY) return; // a partial run is printed, not recorded
   if (PROFILE) {

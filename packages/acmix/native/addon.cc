@@ -1,6 +1,7 @@
 // The Node side only needs the library loaded: dlopen runs the REGISTER_OP / REGISTER_KERNEL_BUILDER
-// initialisers of window_attention.cc, grouped_conv.cc, silu.cc, conv_backprop_filter.cc, flat.cc and
-// batchnorm_silu.cc. It reports the op names, and offers trimHeap (glibc's malloc_trim) to the trainer.
+// initialisers of window_attention.cc, grouped_conv.cc, silu.cc, conv_backprop_filter.cc, flat.cc,
+// batchnorm_silu.cc and max_pool_grad.cc. It reports the op names, and offers trimHeap (glibc's malloc_trim) to
+// the trainer.
 #include <node_api.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -26,7 +27,8 @@ static napi_value Init(napi_env env, napi_value exports) {
                             {"silu", "AcmixLabSilu"}, {"siluGrad", "AcmixLabSiluGrad"},
                             {"conv2dBackpropFilter", "AcmixLabConv2DBackpropFilter"},
                             {"flatConcat", "AcmixLabFlatConcat"}, {"flatSplit", "AcmixLabFlatSplit"},
-                            {"batchNormSilu", "AcmixLabBatchNormSilu"}, {"batchNormSiluGrad", "AcmixLabBatchNormSiluGrad"}};
+                            {"batchNormSilu", "AcmixLabBatchNormSilu"}, {"batchNormSiluGrad", "AcmixLabBatchNormSiluGrad"},
+                            {"maxPoolGrad", "AcmixLabMaxPoolGrad"}};
   for (const auto& name : names) {
     napi_value value;
     napi_create_string_utf8(env, name[1], NAPI_AUTO_LENGTH, &value);

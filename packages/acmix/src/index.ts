@@ -6,4 +6,5 @@ export { acmixParamCount, acmixFlops } from './cost.js';
 export type { ACmixShape, ACmixFlopsArgs } from './cost.js';
 export { fusedAttentionUnavailable, fusedBatchNormSilu, fusedBatchNormSiluUnavailable, fusedSilu, trimNativeHeap } from './native-op.js';
 export { nativeConv2DBackpropFilter, useNativeFilterGradient } from './native-filter-gradient.js';
+export { nativeMaxPoolGradUnavailable, useNativeMaxPoolGrad } from './native-max-pool-grad.js';
 export { concatFlat, splitFlat } from './flat.js';

@@ -2,7 +2,7 @@
 // batch: forward in training mode, the v8 loss, backward, then the optimizer loop (accumulation,
 // clipping, step, EMA). Shared by train() and bench:train so the benchmark times the real step.
 import * as tf from '@tensorflow/tfjs';
-import { useNativeFilterGradient } from '@acmix-lab/acmix';
+import { useNativeFilterGradient, useNativeMaxPoolGrad } from '@acmix-lab/acmix';
 import type { YoloModel } from '@acmix-lab/yolo';
 import type { Batch } from '../data/batch.js';
 import { v8DetectionLoss, type LossGains } from '../loss/detection-loss.js';
@@ -42,8 +42,10 @@ export class TrainingStep {
     options: TrainingStepOptions = {}) {
     this.phase = options.onPhase ?? (() => {});
     // Every conv's filter gradient by @acmix-lab/acmix's native kernel (faster than TensorFlow's, bench:kernels);
-    // it declines, and TensorFlow's kernels run, where the addon is not built or ACMIX_LAB_FUSED=0.
+    // it declines, and TensorFlow's kernels run, where the addon is not built or ACMIX_LAB_FUSED=0. Likewise every
+    // max pool's gradient (SPPF's), bit for bit TensorFlow's MaxPoolGrad and ~10× faster.
     useNativeFilterGradient();
+    useNativeMaxPoolGrad();
     const params = trainableParams(model);
     const setup = buildOptimizer(params, config, data);
     this.log = setup.log;
