@@ -86,6 +86,7 @@ function productRoutes(): void {
   delete process.env.ACMIX_LAB_FUSED;
   delete process.env.ACMIX_LAB_FUSED_BN_SILU;
   delete process.env.ACMIX_LAB_NATIVE_MAX_POOL;
+  delete process.env.ACMIX_LAB_EXPLICIT_PAD;
   useNativeFilterGradient(true);
 }
 
@@ -127,6 +128,7 @@ const ROUTES: Route[] = [
   { name: 'fused BN+SiLU', without: 'BN then SiLU', off: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; } },
   { name: 'native backprop filter', without: 'TensorFlow\'s', off: () => useNativeFilterGradient(false) },
   { name: 'native max pool gradient', without: 'TensorFlow\'s MaxPoolGrad', off: () => { process.env.ACMIX_LAB_NATIVE_MAX_POOL = '0'; } },
+  { name: 'explicit conv padding', without: 'Pad + VALID', off: () => { process.env.ACMIX_LAB_EXPLICIT_PAD = '0'; } },
 ];
 
 /** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
@@ -224,7 +226,8 @@ async function main() {
     'parameter); fused BN+SiLU: native/batchnorm_silu.cc against FusedBatchNormV3 then the fused SiLU (ACMIX_LAB_FUSED_BN_SILU=0); ' +
     'native backprop filter: native/conv_backprop_filter.cc for every conv\'s filter gradient against TensorFlow\'s ' +
     'Conv2DBackpropFilter (and the MatMul route for 1×1 convs); native max pool gradient: native/max_pool_grad.cc for SPPF\'s ' +
-    'three pools against TensorFlow\'s MaxPoolGrad (ACMIX_LAB_NATIVE_MAX_POOL=0). The 1×1 row runs without the native filter gradient on both sides.';
+    'three pools against TensorFlow\'s MaxPoolGrad (ACMIX_LAB_NATIVE_MAX_POOL=0); explicit conv padding: the stride-2 convs ' +
+    'without a zero-padded copy of their input (ACMIX_LAB_EXPLICIT_PAD=0). The 1×1 row runs without the native filter gradient on both sides.';
   console.log(`\n${table}\n\n${note}${ab}`);
   if (ONLY) return; // a partial run is printed, not recorded
   if (PROFILE) {

@@ -4,7 +4,7 @@
 // maxima (where the routing decides the result) and SPPF's own shapes, large enough to be split over threads.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { countLeakedTensors, initBackend } from '@acmix-lab/runtime';
+import { bitDifferences, countLeakedTensors, initBackend } from '@acmix-lab/runtime';
 import { fusedAttentionUnavailable } from './native-op.js';
 import { nativeMaxPoolGradUnavailable, useNativeMaxPoolGrad } from './native-max-pool-grad.js';
 
@@ -58,7 +58,7 @@ describe('native max pool gradient', () => {
         let stock!: Float32Array, native!: Float32Array;
         withNative(false, () => { stock = poolGradient(c, x, dy).dataSync() as Float32Array; });
         withNative(true, () => { native = poolGradient(c, x, dy).dataSync() as Float32Array; });
-        expect(native).toEqual(stock);
+        expect(bitDifferences(native, stock)).toBe(0);
         // Each output's gradient lands somewhere: the totals agree (and a dropped or doubled one would not).
         expect(native.reduce((a, b) => a + b, 0)).toBeCloseTo(dy.sum().dataSync()[0]!, 2);
       });
@@ -88,7 +88,7 @@ describe('native max pool gradient', () => {
         let stock!: Float32Array, declined!: Float32Array;
         withNative(false, () => { stock = poolGradient(c, x, dy).dataSync() as Float32Array; });
         withNative(true, () => { declined = poolGradient(c, x, dy).dataSync() as Float32Array; });
-        expect(declined).toEqual(stock);
+        expect(bitDifferences(declined, stock)).toBe(0);
       });
     } finally { delete process.env.ACMIX_LAB_NATIVE_MAX_POOL; }
   });
