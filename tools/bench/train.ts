@@ -34,6 +34,8 @@ const CYCLE = 4;
 const PROFILE = process.argv.includes('--profile');
 /** `--only yolov8n`: only the model of that name (printed, not recorded in docs/benchmarks.md). */
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]! : '';
+/** `--route 'max pool|padding'`: only the route-table rows whose name matches (printed, not recorded). */
+const ROUTE = process.argv.includes('--route') ? process.argv[process.argv.indexOf('--route') + 1]! : '';
 const MODELS = [
   { name: 'yolov8n', yaml: 'experiments/models/yolov8.yaml', rounds: Number(process.env.BENCH_ROUNDS ?? 5) },
   // PyTorch's official ACmix takes 5–20 s a step here: fewer rounds.
@@ -192,7 +194,7 @@ async function main() {
       console.log(`\n${profiles.at(-1)}\n`);
     }
     if (backend.backend === 'tensorflow' && !PROFILE) {
-      for (const r of ROUTES) {
+      for (const r of ROUTES.filter((x) => new RegExp(ROUTE).test(x.name))) {
         // Whole accumulation cycles: with single steps the optimizer step (every CYCLE-th) fell on the same side of ABBA.
         const ab = routeAB(() => { for (let i = 0; i < CYCLE; i++) t.step(first); }, r);
         abRows.push([m.name, `${r.name} (against ${r.without})`, (ab.without / CYCLE).toFixed(0), (ab.with / CYCLE).toFixed(0), (ab.without / ab.with).toFixed(2)]);
@@ -229,7 +231,7 @@ async function main() {
     'three pools against TensorFlow\'s MaxPoolGrad (ACMIX_LAB_NATIVE_MAX_POOL=0); explicit conv padding: the stride-2 convs ' +
     'without a zero-padded copy of their input (ACMIX_LAB_EXPLICIT_PAD=0). The 1×1 row runs without the native filter gradient on both sides.';
   console.log(`\n${table}\n\n${note}${ab}`);
-  if (ONLY) return; // a partial run is printed, not recorded
+  if (ONLY || ROUTE) return; // a partial run is printed, not recorded
   if (PROFILE) {
     recordBenchmark('bench:train --profile', 'npm run bench:train -- --profile', `${table}\n\n${note}\n\n${profiles.join('\n\n')}\n\n${PROFILE_NOTE}`);
   } else {
