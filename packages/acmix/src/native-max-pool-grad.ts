@@ -1,7 +1,7 @@
 // The native backend's MaxPoolGrad kernel replaced by native/max_pool_grad.cc, bit for bit TensorFlow's result
-// (ties go to the first maximum in raster order, as in TensorFlow and PyTorch) and ~10–40× faster: TensorFlow's
-// CPU kernel took 12 ms for each of YOLOv8n's three SPPF pools at 16×10×10×128 in a training step
-// (docs/benchmarks.md, "Native max pool gradient"). Every max pool's gradient on the tensorflow backend goes
+// (ties go to the first maximum in raster order, as in TensorFlow and PyTorch) and ~18× faster: TensorFlow's
+// CPU kernel took 11 ms CPU (0.6 here) for each of YOLOv8n's three SPPF pools at 16×10×10×128 in a training step
+// (docs/benchmarks.md, "Data movement"). Every max pool's gradient on the tensorflow backend goes
 // through it once installed (the trainer's TrainingStep installs it); it hands back to the stock kernel when the
 // addon is not built, with ACMIX_LAB_FUSED=0 and with ACMIX_LAB_NATIVE_MAX_POOL=0 (bench:train's A/B).
 import * as tf from '@tensorflow/tfjs';

@@ -1,8 +1,8 @@
 // The gradients of convolutions with explicit padding on the native backend (@acmix-lab/yolo's TorchConv2d
 // passes PyTorch's padding that way where TensorFlow's SAME differs: stride 2, padding 1). The forward needs
 // nothing here: tfjs-node's Conv2D passes padding 'EXPLICIT' to TensorFlow, whose oneDNN kernel pads on the
-// fly, bit for bit the conv VALID over a zero-padded copy, without the copy (a full pass over the input) that
-// Pad + VALID made. The input gradient cannot follow: TensorFlow's eager oneDNN rewrite skips EXPLICIT
+// fly: the sums of a VALID conv over a zero-padded copy (bit for bit at YOLO's n and s shapes, docs/benchmarks.md),
+// without the copy (a full pass over the input) that Pad + VALID made. The input gradient cannot follow: TensorFlow's eager oneDNN rewrite skips EXPLICIT
 // backprop-input (its Eigen fallback sums in another order, and _MklNativeConv2DBackpropInput called directly
 // fails to build its primitive), and tfjs-node's backprop kernels reject it. So it runs VALID onto the padded
 // shape and drops the border: what Pad + VALID's gradient did (that Conv2DBackpropInput, then Pad's gradient, a
