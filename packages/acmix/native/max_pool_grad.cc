@@ -105,8 +105,6 @@ class MaxPoolGradOp : public OpKernel {
                                                     dy.shape().DebugString(), " are not NHWC maps of one batch and depth"));
     const Pool p{x.dim_size(0), x.dim_size(1), x.dim_size(2), x.dim_size(3), dy.dim_size(1), dy.dim_size(2),
                  kh_, kw_, sh_, sw_, pad_top_, pad_left_};
-    OP_REQUIRES(ctx, p.kh > 0 && p.kw > 0 && p.sh > 0 && p.sw > 0 && p.pad_top >= 0 && p.pad_left >= 0,
-                tensorflow::errors::InvalidArgument("AcmixLabMaxPoolGrad: window, strides and padding must be positive"));
     Tensor* dx = nullptr;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, x.shape(), &dx));
     const float* px = x.flat<float>().data();
@@ -135,12 +133,12 @@ REGISTER_OP("AcmixLabMaxPoolGrad")
     .Input("x: float")
     .Input("dy: float")
     .Output("dx: float")
-    .Attr("kernel_h: int")
-    .Attr("kernel_w: int")
-    .Attr("stride_h: int")
-    .Attr("stride_w: int")
-    .Attr("pad_top: int")
-    .Attr("pad_left: int")
+    .Attr("kernel_h: int >= 1")
+    .Attr("kernel_w: int >= 1")
+    .Attr("stride_h: int >= 1")
+    .Attr("stride_w: int >= 1")
+    .Attr("pad_top: int >= 0")
+    .Attr("pad_left: int >= 0")
     .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
       c->set_output(0, c->input(0));
       return absl::OkStatus();

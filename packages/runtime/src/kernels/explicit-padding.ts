@@ -25,7 +25,8 @@ export const backpropInputOverPadding: KernelFunc = (args) => {
   const { inputShape } = args.attrs as unknown as { inputShape: [number, number, number, number] };
   const padded = inputShape.map((n, axis) => n + pads[axis]![0] + pads[axis]![1]);
   return tf.tidy(() => {
-    const dx = tf.engine().runKernel(tf.Conv2DBackpropInput, args.inputs, { ...args.attrs, pad: 'valid', inputShape: padded }) as tf.Tensor;
+    const attrs = { ...args.attrs, pad: 'valid', inputShape: padded };
+    const dx = tf.engine().runKernel(tf.Conv2DBackpropInput, args.inputs as unknown as tf.NamedTensorMap, attrs) as tf.Tensor;
     return tf.slice(dx, pads.map(([before]) => before), inputShape);
   });
 };

@@ -29,12 +29,12 @@ function run(c: Case, explicit: boolean): Float32Array[] {
   try {
     layer.build(c.x);
     return tf.tidy(() => {
-      layer.getWeights().forEach((w, i) => w.assign(tf.randomUniform(w.shape, -0.3, 0.3, 'float32', 10 + i)));
+      layer.weights.forEach((w, i) => w.write(tf.randomUniform(w.shape as number[], -0.3, 0.3, 'float32', 10 + i)));
       const x = tf.randomNormal(c.x, 0, 1, 'float32', 1);
       const dy = tf.randomNormal(layer.computeOutputShape(c.x) as number[], 0, 1, 'float32', 2);
       const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, dy)) as tf.Scalar);
       const dx = tf.grad((xi: tf.Tensor) => tf.mul(layer.apply(xi) as tf.Tensor, dy))(x);
-      const weightGrads = layer.getWeights().map((w) => grads[(w as unknown as tf.Variable).name]!);
+      const weightGrads = layer.weights.map((w) => grads[(w.read() as tf.Variable).name]!);
       return [layer.apply(x) as tf.Tensor, dx, ...weightGrads].map((t) => t.dataSync() as Float32Array);
     });
   } finally {
@@ -67,7 +67,7 @@ describe('TorchConv2d with explicit padding on the native backend', () => {
         const x = tf.ones([1, 8, 8, 3]);
         try {
           layer.build(x.shape);
-          return (await tf.profile(() => { tf.dispose(layer.apply(x)); })).kernelNames;
+          return (await tf.profile(() => { tf.dispose(layer.apply(x) as tf.Tensor); })).kernelNames;
         } finally { x.dispose(); layer.weights.forEach((w) => w.dispose()); }
       } finally { delete process.env.ACMIX_LAB_EXPLICIT_PAD; }
     };
