@@ -108,7 +108,6 @@ void Tile(const Geometry& g, const float* x, const float* dy, float* dw, int ky,
       else acc[i][v] = v == NV - 1 ? LoadFirst(out + i * g.cout + v * V, tail) : Load(out + i * g.cout + v * V);
     }
   }
-  const int64_t xstep = g.sw * g.cin;
   int64_t kx[MR];  // each row element's tap
   for (int i = 0; i < MR; ++i) kx[i] = (j0 + i) / g.cin;
   in0 = std::clamp(in0, ow0, ow1);
