@@ -36,6 +36,8 @@ const CYCLE = 4;
 const PROFILE = process.argv.includes('--profile');
 /** `--only yolov8n`: only the model of that name (printed, not recorded in docs/benchmarks.md). */
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]! : '';
+/** `--route 'max pool|padding'`: only the route-table rows whose name matches (printed, not recorded). */
+const ROUTE = process.argv.includes('--route') ? process.argv[process.argv.indexOf('--route') + 1]! : '';
 const MODELS = [
   { name: 'yolov8n', yaml: 'experiments/models/yolov8.yaml', rounds: Number(process.env.BENCH_ROUNDS ?? 5) },
   // PyTorch's official ACmix takes 5–20 s a step here: fewer rounds.
@@ -92,6 +94,8 @@ function productRoutes(): void {
   delete process.env.ACMIX_LAB_ACMIX_COMPOSE;
   delete process.env.ACMIX_LAB_BATCHED_BN_STATS;
   delete process.env.ACMIX_LAB_LEAN_GRADIENTS;
+  delete process.env.ACMIX_LAB_NATIVE_MAX_POOL;
+  delete process.env.ACMIX_LAB_EXPLICIT_PAD;
   useNativeFilterGradient(true);
   useWinogradConv(true);
 }
@@ -146,6 +150,8 @@ const ROUTES: Route[] = [
     off: () => { process.env.ACMIX_LAB_ACMIX_PROJECTION = '0'; process.env.ACMIX_LAB_ACMIX_COMPOSE = '0'; } },
   { name: 'batched BN running stats', without: 'per layer', off: () => { process.env.ACMIX_LAB_BATCHED_BN_STATS = '0'; } },
   { name: 'lean gradients', without: 'tfjs\' own', off: () => { process.env.ACMIX_LAB_LEAN_GRADIENTS = '0'; } },
+  { name: 'native max pool gradient', without: 'TensorFlow\'s MaxPoolGrad', off: () => { process.env.ACMIX_LAB_NATIVE_MAX_POOL = '0'; } },
+  { name: 'explicit conv padding', without: 'Pad + VALID', off: () => { process.env.ACMIX_LAB_EXPLICIT_PAD = '0'; } },
 ];
 
 /** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
@@ -209,7 +215,7 @@ async function main() {
       console.log(`\n${profiles.at(-1)}\n`);
     }
     if (backend.backend === 'tensorflow' && !PROFILE) {
-      for (const r of ROUTES) {
+      for (const r of ROUTES.filter((x) => new RegExp(ROUTE).test(x.name))) {
         // Whole accumulation cycles: with single steps the optimizer step (every CYCLE-th) fell on the same side of ABBA.
         const ab = routeAB(() => { for (let i = 0; i < CYCLE; i++) t.step(first); }, r);
         abRows.push([m.name, `${r.name} (against ${r.without})`, (ab.without / CYCLE).toFixed(0), (ab.with / CYCLE).toFixed(0), (ab.without / ab.with).toFixed(2),
@@ -252,9 +258,12 @@ async function main() {
     'Batched BN running stats: every BatchNorm\'s running mean and variance updated by one concat, three elementwise ops and one split ' +
     'after the gradient (yolo torch-batchnorm.ts collectRunningStats) against six ops and two scalars per layer during the forward ' +
     '(ACMIX_LAB_BATCHED_BN_STATS=0); lean gradients: Add/Sub/Multiply/RealDiv/Square/Identity gradients without tfjs\' no-op Reshapes and Casts ' +
-    '(runtime kernels/lean-gradients.ts; ACMIX_LAB_LEAN_GRADIENTS=0). Both are bit-identical to what they replace.';
+    '(runtime kernels/lean-gradients.ts; ACMIX_LAB_LEAN_GRADIENTS=0). Both are bit-identical to what they replace. ' +
+    'Native max pool gradient: native/max_pool_grad.cc for SPPF\'s ' +
+    'three pools against TensorFlow\'s MaxPoolGrad (ACMIX_LAB_NATIVE_MAX_POOL=0); explicit conv padding: the stride-2 convs ' +
+    'without a zero-padded copy of their input (ACMIX_LAB_EXPLICIT_PAD=0).';
   console.log(`\n${table}\n\n${note}${ab}`);
-  if (ONLY) return; // a partial run is printed, not recorded
+  if (ONLY || ROUTE) return; // a partial run is printed, not recorded
   if (PROFILE) {
     recordBenchmark('bench:train --profile', 'npm run bench:train -- --profile', `${table}\n\n${note}\n\n${profiles.join('\n\n')}\n\n${PROFILE_NOTE}`);
   } else {

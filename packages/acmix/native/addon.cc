@@ -1,7 +1,7 @@
 // The Node side only needs the library loaded: dlopen runs the REGISTER_OP / REGISTER_KERNEL_BUILDER
 // initialisers of window_attention.cc, grouped_conv.cc, silu.cc, conv_backprop_filter.cc, flat.cc,
-// batchnorm_silu.cc, winograd_conv.cc and composed_weights.cc. It reports the op names, and offers trimHeap
-// (glibc's malloc_trim) to the trainer.
+// batchnorm_silu.cc, winograd_conv.cc, composed_weights.cc and max_pool_grad.cc. It reports the op names, and
+// offers trimHeap (glibc's malloc_trim) to the trainer.
 #include <node_api.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -29,7 +29,8 @@ static napi_value Init(napi_env env, napi_value exports) {
                             {"flatConcat", "AcmixLabFlatConcat"}, {"flatSplit", "AcmixLabFlatSplit"},
                             {"batchNormSilu", "AcmixLabBatchNormSilu"}, {"batchNormSiluGrad", "AcmixLabBatchNormSiluGrad"},
                             {"winogradConv2D", "AcmixLabWinogradConv2D"},
-                            {"composedWeights", "ACmixComposedWeights"}, {"composedWeightsGrad", "ACmixComposedWeightsGrad"}};
+                            {"composedWeights", "ACmixComposedWeights"}, {"composedWeightsGrad", "ACmixComposedWeightsGrad"},
+                            {"maxPoolGrad", "AcmixLabMaxPoolGrad"}};
   for (const auto& name : names) {
     napi_value value;
     napi_create_string_utf8(env, name[1], NAPI_AUTO_LENGTH, &value);

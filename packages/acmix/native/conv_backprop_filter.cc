@@ -14,6 +14,12 @@
 // boundaries depend on the shapes only; each group sums its pixels chunk by chunk, in order, into its own
 // partial dW, and the partials are added in group order. Threads only decide who computes which (group, tap
 // and channel block) item; no two items write the same element.
+//
+// With padded_order, a tile runs over every output column of its rows, the taps outside the image multiplied as
+// zeros, rather than over the columns where all of its taps are inside and then each tap's edge columns: every
+// dW element then sums its terms row by row, columns in order, which is the order of the same conv run VALID over
+// a zero-padded copy of x (whose padding only adds zero terms), bit for bit, without that copy. @acmix-lab/yolo's
+// PyTorch-padded convs (stride 2, padding 1: TensorFlow's SAME pads those on one side only) take this route.
 #include <algorithm>
 #include <array>
 #include <utility>
@@ -67,10 +73,11 @@ struct Geometry {
 // j = kx·C_in + ci indexes a kernel row: x[n, ih, ow·s − pad_left + kx, ci] is j floats past
 // x[n, ih, ow·s − pad_left, 0], so one tile may span taps (small C_in, or C_in not a multiple of the block) at
 // the columns where all of them are inside the image. `tail` is how many channels of the last vector are real (16 but for the last
-// block). With `first` the accumulators start at zero, else at dW's value.
+// block). With `first` the accumulators start at zero, else at dW's value. Columns of [ow0, ow1) outside
+// [in0, in1) may read taps outside the image, which count as zeros (padded_order).
 template <int MR, int NV>
 void Tile(const Geometry& g, const float* x, const float* dy, float* dw, int ky, int64_t j0, int64_t o0, int tail,
-          int64_t r0, int64_t r1, int64_t ow0, int64_t ow1, bool first) {
+          int64_t r0, int64_t r1, int64_t ow0, int64_t ow1, int64_t in0, int64_t in1, bool first) {
   vf acc[MR][NV];
   float* out = dw + (ky * g.row_width() + j0) * g.cout + o0;
 #pragma GCC unroll 24
@@ -81,24 +88,35 @@ void Tile(const Geometry& g, const float* x, const float* dy, float* dw, int ky,
       else acc[i][v] = v == NV - 1 ? LoadFirst(out + i * g.cout + v * V, tail) : Load(out + i * g.cout + v * V);
     }
   }
-  const int64_t xstep = g.sw * g.cin;
+  int64_t kx[MR];  // each row element's tap
+  for (int i = 0; i < MR; ++i) kx[i] = (j0 + i) / g.cin;
+  in0 = std::clamp(in0, ow0, ow1);
+  in1 = std::clamp(in1, in0, ow1);
   for (int64_t r = r0; r < r1 && ow0 < ow1; ++r) {
     const int64_t n = r / g.ho, oh = r % g.ho;
     const int64_t ih = oh * g.sh + ky - g.pad_top;
     if (ih < 0 || ih >= g.h) continue;
-    const float* xp = x + ((n * g.h + ih) * g.w + ow0 * g.sw - g.pad_left) * g.cin + j0;
-    const float* dp = dy + (r * g.wo + ow0) * g.cout + o0;
-    for (int64_t ow = ow0; ow < ow1; ++ow, xp += xstep, dp += g.cout) {
-      vf d[NV];
+    const float* row = x + (n * g.h + ih) * g.w * g.cin + j0;
+    const float* dp = dy + r * g.wo * g.cout + o0;
+    auto columns = [&](int64_t c0, int64_t c1, auto inside) {
+      for (int64_t ow = c0; ow < c1; ++ow) {
+        const float* xp = row + (ow * g.sw - g.pad_left) * g.cin;
+        vf d[NV];
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) d[v] = v == NV - 1 ? LoadFirst(dp + v * V, tail) : Load(dp + v * V);
+        for (int v = 0; v < NV; ++v) d[v] = v == NV - 1 ? LoadFirst(dp + ow * g.cout + v * V, tail) : Load(dp + ow * g.cout + v * V);
 #pragma GCC unroll 24
-      for (int i = 0; i < MR; ++i) {
-        const float b = xp[i];
+        for (int i = 0; i < MR; ++i) {
+          float b;
+          if constexpr (inside) b = xp[i];
+          else b = static_cast<uint64_t>(ow * g.sw - g.pad_left + kx[i]) < static_cast<uint64_t>(g.w) ? xp[i] : 0.f;
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) acc[i][v] += b * d[v];
+          for (int v = 0; v < NV; ++v) acc[i][v] += b * d[v];
+        }
       }
-    }
+    };
+    columns(ow0, in0, std::false_type{});
+    columns(in0, in1, std::true_type{});
+    columns(in1, ow1, std::false_type{});
   }
 #pragma GCC unroll 24
   for (int i = 0; i < MR; ++i) {
@@ -111,7 +129,7 @@ void Tile(const Geometry& g, const float* x, const float* dy, float* dw, int ky,
 }
 
 using TileFn = void (*)(const Geometry&, const float*, const float*, float*, int, int64_t, int64_t, int, int64_t,
-                        int64_t, int64_t, int64_t, bool);
+                        int64_t, int64_t, int64_t, int64_t, int64_t, bool);
 
 // TILES[nv][mr] = Tile<mr, nv> for mr ≤ kMaxMr[nv].
 template <int NV, int... M>
@@ -126,7 +144,7 @@ class Conv2DBackpropFilterOp : public OpKernel {
  public:
   explicit Conv2DBackpropFilterOp(OpKernelConstruction* c) : OpKernel(c) {
     for (auto [name, value] : {std::pair{"kernel_h", &kh_}, {"kernel_w", &kw_}, {"stride_h", &sh_}, {"stride_w", &sw_},
-                               {"pad_top", &pad_top_}, {"pad_left", &pad_left_}})
+                               {"pad_top", &pad_top_}, {"pad_left", &pad_left_}, {"padded_order", &padded_order_}})
       OP_REQUIRES_OK(c, c->GetAttr(name, value));
   }
 
@@ -165,21 +183,26 @@ class Conv2DBackpropFilterOp : public OpKernel {
     const float* pdy = dy.flat<float>().data();
 
     // dW[ky, j0 .. j1, co ..] over output rows [r0, r1): the columns where every tap of the block is inside the
-    // image in one tile, then each tap's remaining columns (near the left and right edges) with its channels.
+    // image in one tile, then each tap's remaining columns (near the left and right edges) with its channels; with
+    // padded_order all columns in the one tile.
     auto block = [&](float* pdw, int ky, int64_t j0, int64_t j1, int64_t r0, int64_t r1, bool first) {
       const int64_t kx0 = j0 / g.cin, kx1 = (j1 - 1) / g.cin;
-      const int64_t inner0 = g.Columns(kx0).first, inner1 = g.Columns(kx1).second;
+      const int64_t inner0 = g.Columns(kx0).first, inner1 = std::max(inner0, g.Columns(kx1).second);
       for (int64_t co = 0; co < g.cout; co += g.nv_main * V) {
         const int64_t width = std::min<int64_t>(g.nv_main * V, g.cout - co);
         const int nv = static_cast<int>((width + V - 1) / V);
         const int tail = static_cast<int>(width - (nv - 1) * V);
-        kTiles[nv][j1 - j0](g, px, pdy, pdw, ky, j0, co, tail, r0, r1, inner0, std::max(inner0, inner1), first);
+        if (padded_order_) {
+          kTiles[nv][j1 - j0](g, px, pdy, pdw, ky, j0, co, tail, r0, r1, 0, g.wo, inner0, inner1, first);
+          continue;
+        }
+        kTiles[nv][j1 - j0](g, px, pdy, pdw, ky, j0, co, tail, r0, r1, inner0, inner1, inner0, inner1, first);
         for (int64_t kx = kx0; kx <= kx1; ++kx) {
           const auto [f, e] = g.Columns(kx);
           const int64_t c0 = std::max(j0, kx * g.cin), c1 = std::min(j1, (kx + 1) * g.cin);
           const int64_t left_end = std::min(e, inner0), right = std::max({f, inner1, left_end});
-          if (f < left_end) kTiles[nv][c1 - c0](g, px, pdy, pdw, ky, c0, co, tail, r0, r1, f, left_end, false);
-          if (right < e) kTiles[nv][c1 - c0](g, px, pdy, pdw, ky, c0, co, tail, r0, r1, right, e, false);
+          if (f < left_end) kTiles[nv][c1 - c0](g, px, pdy, pdw, ky, c0, co, tail, r0, r1, f, left_end, f, left_end, false);
+          if (right < e) kTiles[nv][c1 - c0](g, px, pdy, pdw, ky, c0, co, tail, r0, r1, right, e, right, e, false);
         }
       }
     };
@@ -214,7 +237,7 @@ class Conv2DBackpropFilterOp : public OpKernel {
   }
 
  private:
-  int kh_, kw_, sh_, sw_, pad_top_, pad_left_;
+  int kh_, kw_, sh_, sw_, pad_top_, pad_left_, padded_order_;
 };
 
 }  // namespace
@@ -229,6 +252,7 @@ REGISTER_OP("AcmixLabConv2DBackpropFilter")
     .Attr("stride_w: int >= 1")
     .Attr("pad_top: int >= 0")
     .Attr("pad_left: int >= 0")
+    .Attr("padded_order: int = 0")
     .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
       int kh, kw;
       TF_RETURN_IF_ERROR(c->GetAttr("kernel_h", &kh));

@@ -6,5 +6,6 @@ export { acmixParamCount, acmixFlops } from './cost.js';
 export type { ACmixShape, ACmixFlopsArgs } from './cost.js';
 export { fusedAttentionUnavailable, fusedBatchNormSilu, fusedBatchNormSiluUnavailable, fusedSilu, trimNativeHeap } from './native-op.js';
 export { nativeConv2DBackpropFilter, useNativeFilterGradient } from './native-filter-gradient.js';
+export { nativeMaxPoolGradUnavailable, useNativeMaxPoolGrad } from './native-max-pool-grad.js';
 export { winogradConv2D, winogradConv2DBackpropInput, winogradUnavailable, useWinogradConv } from './native-winograd.js';
 export { concatFlat, splitFlat } from './flat.js';

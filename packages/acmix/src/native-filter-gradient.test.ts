@@ -5,7 +5,7 @@
 // depend on the run or on the number of intra-op threads.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { countLeakedTensors, initBackend, registerNativeKernelFixes, unregisterNativeKernelFixes } from '@acmix-lab/runtime';
+import { bitDifferences, countLeakedTensors, initBackend, registerNativeKernelFixes, unregisterNativeKernelFixes } from '@acmix-lab/runtime';
 import { outputsByThreadCount } from './intra-op-runs.js';
 import { fusedAttentionUnavailable } from './native-op.js';
 import { nativeConv2DBackpropFilter, useNativeFilterGradient } from './native-filter-gradient.js';
@@ -88,6 +88,25 @@ describe('native conv filter gradient', () => {
       });
     });
     expect(leaked).toBe(0);
+  });
+
+  // @acmix-lab/yolo's PyTorch-padded convs ran as Pad + VALID; with explicit padding their dW must stay bit for bit.
+  it.skipIf(fusedAttentionUnavailable() !== null).each([
+    { name: 'the stem: c_in 3, batch 1, odd map', x: [1, 13, 11, 3], cout: 16, pad: 1 },
+    { name: 'odd map, c_in 33, c_out 17', x: [2, 9, 10, 33], cout: 17, pad: 1 },
+    { name: 'padding 2, groups and threads', x: [8, 40, 40, 32], cout: 64, pad: 2 },
+    { name: 'small map, c_in 128 (several row blocks)', x: [16, 10, 10, 128], cout: 80, pad: 1 },
+  ] as { name: string; x: [number, number, number, number]; cout: number; pad: number }[])('$name: with explicit padding, bit for bit the same conv over a zero-padded x', (c) => {
+    tf.tidy(() => {
+      const x = tf.randomNormal(c.x, 0, 1, 'float32', 5) as tf.Tensor4D;
+      const pads: tf.backend_util.ExplicitPadding = [[0, 0], [c.pad, c.pad], [c.pad, c.pad], [0, 0]];
+      const filterShape: [number, number, number, number] = [3, 3, c.x[3], c.cout];
+      const out = tf.backend_util.computeConv2DInfo(c.x, filterShape, 2, 1, pads, undefined, false, 'channelsLast');
+      const dy = tf.randomNormal([c.x[0], out.outHeight, out.outWidth, c.cout], 0, 1, 'float32', 6) as tf.Tensor4D;
+      const explicit = nativeConv2DBackpropFilter(x, dy, { strides: 2, pad: pads, dataFormat: 'NHWC', filterShape })!;
+      const padded = nativeConv2DBackpropFilter(tf.pad(x, pads), dy, { strides: 2, pad: 'valid', dataFormat: 'NHWC', filterShape })!;
+      expect(bitDifferences(explicit.dataSync(), padded.dataSync())).toBe(0);
+    });
   });
 
   it.skipIf(fusedAttentionUnavailable() !== null)('declines NCHW and a dy that does not fit, and with ACMIX_LAB_FUSED=0 leaves the gradient to TensorFlow', () => {

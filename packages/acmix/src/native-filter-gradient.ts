@@ -24,9 +24,11 @@ export function nativeConv2DBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, attr
   const conv = tf.backend_util.computeConv2DInfo(x.shape, a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
   // A dy that does not fit is left to the stock kernel, which reports it.
   if (conv.outHeight !== dy.shape[1] || conv.outWidth !== dy.shape[2] || conv.outChannels !== dy.shape[3]) return null;
+  // Explicit padding is @acmix-lab/yolo's PyTorch-padded conv, which ran as Pad + VALID before: padded_order sums
+  // in that order, so its gradient stays bit for bit what it was.
   const geometry = {
     kernel_h: conv.filterHeight, kernel_w: conv.filterWidth, stride_h: conv.strideHeight, stride_w: conv.strideWidth,
-    pad_top: conv.padInfo.top, pad_left: conv.padInfo.left,
+    pad_top: conv.padInfo.top, pad_left: conv.padInfo.left, padded_order: Array.isArray(a.pad) ? 1 : 0,
   };
   return runNativeOp('conv2dBackpropFilter', geometry, [x, dy], 1)[0]!;
 }

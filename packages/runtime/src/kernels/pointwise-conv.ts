@@ -8,13 +8,15 @@
 // died with SIGFPE on machines that report such a cache.
 // A 1×1 conv is a matmul over pixels, which TensorFlow runs through oneDNN's matmul instead, as fast
 // (bench:backend, bench:train). Conv2D and both backprop kernels are replaced for unpadded 1×1 NHWC
-// filters at any stride; every other conv runs tfjs-node's stock kernel. The filter gradient first asks a
-// native kernel installed from above (setNativeFilterGradient: @acmix-lab/acmix's, installed by the trainer),
-// and so do the forward and the input gradient (setNativeConvolution: acmix's Winograd 3×3 convs).
+// filters at any stride; every other conv runs tfjs-node's stock kernel, but for the gradients of explicitly
+// padded convs, which tfjs-node rejects (explicit-padding.ts). The filter gradient first asks a native kernel
+// installed from above (setNativeFilterGradient: @acmix-lab/acmix's, installed by the trainer), and so do the
+// forward and the input gradient (setNativeConvolution: acmix's Winograd 3×3 convs).
 // Kernel functions may call ops: nested ops are not recorded on the gradient tape, and the gradients stay
 // tfjs' own Conv2D gradient, computed by these kernels.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap } from '@tensorflow/tfjs';
+import { backpropFilterOverPadding, backpropInputOverPadding, explicitPads } from './explicit-padding.js';
 
 interface ConvAttrs {
   strides: number | [number, number];
@@ -65,7 +67,7 @@ const conv2dBackpropInput: KernelFunc = (args) => {
   if (native) return native;
   const { inputShape } = args.attrs as unknown as { inputShape: [number, number, number, number] };
   const p = pointwise(filter.shape, args.attrs!);
-  if (!p) return stockKernel(tf.Conv2DBackpropInput)(args);
+  if (!p) return explicitPads(args.attrs!) ? backpropInputOverPadding(args) : stockKernel(tf.Conv2DBackpropInput)(args);
   return tf.tidy(() => {
     const [batch, height, width, cin] = inputShape;
     const [sh, sw] = p.strides;
@@ -111,7 +113,7 @@ const conv2dBackpropFilter: KernelFunc = (args) => {
   if (native) return native;
   const { filterShape } = args.attrs as unknown as { filterShape: [number, number, number, number] };
   const p = pointwise(filterShape, args.attrs!);
-  if (!p) return stockKernel(tf.Conv2DBackpropFilter)(args);
+  if (!p) return explicitPads(args.attrs!) ? backpropFilterOverPadding(args) : stockKernel(tf.Conv2DBackpropFilter)(args);
   return tf.tidy(() => tf.reshape(tf.matMul(inputRows(x, p)[0], tf.reshape(dy, [-1, p.cout]), true, false), filterShape));
 };
 
@@ -132,6 +134,15 @@ export function registerNativeKernelFixes(): void {
     tf.unregisterKernel(fix.kernelName, fix.backendName);
     tf.registerKernel(fix);
   }
+}
+
+/**
+ * Whether convs may pass explicit padding (tf.conv2d's [[0, 0], [t, b], [l, r], [0, 0]]) to the native backend:
+ * these kernels are installed (tfjs-node's own take it forward only) and ACMIX_LAB_EXPLICIT_PAD is not 0.
+ */
+export function explicitConvPaddingAvailable(): boolean {
+  return process.env.ACMIX_LAB_EXPLICIT_PAD !== '0' && tf.getBackend() === 'tensorflow' &&
+    FIXES.every((fix) => tf.getKernel(fix.kernelName, fix.backendName)?.kernelFunc === fix.kernelFunc);
 }
 
 /** Put tfjs-node's stock kernels back (tests and bench:backend compare against them). */

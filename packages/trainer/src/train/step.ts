@@ -2,7 +2,7 @@
 // batch: forward in training mode, the v8 loss, backward, then the optimizer loop (accumulation,
 // clipping, step, EMA). Shared by train() and bench:train so the benchmark times the real step.
 import * as tf from '@tensorflow/tfjs';
-import { useNativeFilterGradient, useWinogradConv } from '@acmix-lab/acmix';
+import { useNativeFilterGradient, useNativeMaxPoolGrad, useWinogradConv } from '@acmix-lab/acmix';
 import { collectRunningStats, type YoloModel } from '@acmix-lab/yolo';
 import type { Batch } from '../data/batch.js';
 import { v8DetectionLoss, type LossGains } from '../loss/detection-loss.js';
@@ -43,9 +43,11 @@ export class TrainingStep {
     this.phase = options.onPhase ?? (() => {});
     // Every conv's filter gradient by @acmix-lab/acmix's native kernel (faster than TensorFlow's, bench:kernels);
     // it declines, and TensorFlow's kernels run, where the addon is not built or ACMIX_LAB_FUSED=0. The 3×3
-    // stride-1 convs' forward and input gradient by Winograd likewise (also off with ACMIX_LAB_WINOGRAD=0).
+    // stride-1 convs' forward and input gradient by Winograd likewise (also off with ACMIX_LAB_WINOGRAD=0), and every
+    // max pool's gradient (SPPF's), bit for bit TensorFlow's MaxPoolGrad and ~10× faster.
     useNativeFilterGradient();
     useWinogradConv();
+    useNativeMaxPoolGrad();
     const params = trainableParams(model);
     const setup = buildOptimizer(params, config, data);
     this.log = setup.log;

@@ -1,8 +1,12 @@
 // nn.Conv2d with PyTorch's padding semantics. tfjs' Conv2D only knows 'same' and 'valid', and
 // TensorFlow's 'same' pads stride-2 convolutions on the bottom/right only, while PyTorch pads
 // `padding` pixels on every side: Ultralytics' Conv(k=3, s=2) would read a different window.
-// Stride-1 convolutions whose padding is the symmetric 'same' padding run as 'same'; the rest
-// pad explicitly and run 'valid' (tfjs-node's backprop kernels reject explicit padding).
+// Stride-1 convolutions whose padding is the symmetric 'same' padding run as 'same'. Strided ones (YOLO's
+// downsampling convs) pass the padding to the conv as explicit padding on the native backend, whose oneDNN kernel
+// pads on the fly (@acmix-lab/runtime's kernels run the gradients: tfjs-node's reject explicit padding): the
+// results of a zero-padded copy and 'valid', without that copy, bit for bit at YOLOv8n/s shapes (oneDNN blocks
+// some 10×10-output convs of ≥ 384 channels differently: 1.6e-6 apart). The rest, and all on the cpu backend,
+// with ACMIX_LAB_EXPLICIT_PAD=0 or depthwise, pad x and run 'valid'.
 // Init is PyTorch's default (Conv2d.reset_parameters: kaiming_uniform(a=√5) → U(±1/√fan_in) for
 // weight and bias, fan_in = c_in/groups·k²), which Ultralytics keeps (initialize_weights leaves convs alone).
 // Groups (nn.Conv2d `groups`, Ultralytics' DWConv g = gcd(c1, c2) and Attention's pe g = dim): the
@@ -11,7 +15,7 @@
 // multiplier c_out/c_in (output i·m + j reads input i: the kernel's last axis reshaped to [c_in, m]);
 // otherwise as one dense conv per group on its channel slice, concatenated.
 import * as tf from '@tensorflow/tfjs';
-import { conv2dBinding, plainBinding, type TorchMappable, type TorchParamBinding } from '@acmix-lab/runtime';
+import { conv2dBinding, explicitConvPaddingAvailable, plainBinding, type TorchMappable, type TorchParamBinding } from '@acmix-lab/runtime';
 import { oneShape, oneTensor, type BaseLayerArgs } from './kwargs.js';
 import { numel, type ThopCounted } from './thop.js';
 
@@ -26,6 +30,8 @@ export interface TorchConv2dArgs extends BaseLayerArgs {
   groups?: number;
   useBias?: boolean;
 }
+
+type Padding = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
 
 export class TorchConv2d extends tf.layers.Layer implements TorchMappable, ThopCounted {
   static className = 'TorchConv2d';
@@ -79,21 +85,28 @@ export class TorchConv2d extends tf.layers.Layer implements TorchMappable, ThopC
       let x = oneTensor(inputs) as tf.Tensor4D;
       const p = this.padding;
       const sameIsSymmetric = this.strides === 1 && 2 * p === this.dilation * (this.kernelSize - 1);
-      let mode: 'same' | 'valid' = 'valid';
+      const pads: tf.backend_util.ExplicitPadding = [[0, 0], [p, p], [p, p], [0, 0]];
+      let mode: Padding = 'valid';
       if (p > 0 && sameIsSymmetric) mode = 'same';
-      else if (p > 0) x = tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]);
+      else if (p > 0 && this.strides > 1 && !this.depthwise(x.shape[3]) && explicitConvPaddingAvailable()) mode = pads;
+      else if (p > 0) x = tf.pad(x, pads);
       const y = this.convolve(x, this.kernel!.read() as tf.Tensor4D, mode);
       return this.bias ? tf.add(y, this.bias.read()) : y;
     });
   }
 
-  private convolve(x: tf.Tensor4D, kernel: tf.Tensor4D, mode: 'same' | 'valid'): tf.Tensor4D {
+  /** One input channel per group: tfjs' depthwise conv, which takes no explicit padding. */
+  private depthwise(cin: number): boolean {
+    return this.groups > 1 && cin === this.groups;
+  }
+
+  private convolve(x: tf.Tensor4D, kernel: tf.Tensor4D, mode: Padding): tf.Tensor4D {
     const g = this.groups;
     if (g === 1) return tf.conv2d(x, kernel, this.strides, mode, 'NHWC', this.dilation);
-    const [k, , perGroup, cout] = kernel.shape;
-    if (perGroup === 1) {
+    const [k, , , cout] = kernel.shape;
+    if (this.depthwise(x.shape[3])) {
       const depthwise = tf.reshape(kernel, [k, k, g, cout / g]) as tf.Tensor4D;
-      return tf.depthwiseConv2d(x, depthwise, this.strides, mode, 'NHWC', this.dilation);
+      return tf.depthwiseConv2d(x, depthwise, this.strides, mode as 'same' | 'valid', 'NHWC', this.dilation);
     }
     const xs = tf.split(x, g, -1) as tf.Tensor4D[];
     const ks = tf.split(kernel, g, -1) as tf.Tensor4D[];
