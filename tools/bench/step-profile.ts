@@ -10,6 +10,8 @@ import { formatTable } from './report.js';
 const FAMILIES: [string, RegExp][] = [
   ['conv forward', /^Conv2D$|^DepthwiseConv2dNative$/],
   ['conv backprop input', /^Conv2DBackpropInput$|^DepthwiseConv2dNativeBackpropInput$/],
+  // One op for both: the forward in the forward phase, the input gradient in the backward phase.
+  ['Winograd 3×3 conv: forward / input gradient', /^AcmixLabWinogradConv2D$/],
   ['conv backprop filter (TensorFlow\'s or native)', /^(Conv2DBackpropFilter|DepthwiseConv2dNativeBackpropFilter|AcmixLabConv2DBackpropFilter)$/],
   ['1×1 conv as MatMul (and loss matmuls)', /MatMul/],
   ['BatchNorm (with its SiLU when fused)', /BatchNorm/],
