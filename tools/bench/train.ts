@@ -96,6 +96,7 @@ function productRoutes(): void {
   delete process.env.ACMIX_LAB_LEAN_GRADIENTS;
   delete process.env.ACMIX_LAB_NATIVE_MAX_POOL;
   delete process.env.ACMIX_LAB_EXPLICIT_PAD;
+  delete process.env.ACMIX_LAB_BROADCAST_MATMUL;
   useNativeFilterGradient(true);
   useWinogradConv(true);
 }
@@ -152,6 +153,7 @@ const ROUTES: Route[] = [
   { name: 'lean gradients', without: 'tfjs\' own', off: () => { process.env.ACMIX_LAB_LEAN_GRADIENTS = '0'; } },
   { name: 'native max pool gradient', without: 'TensorFlow\'s MaxPoolGrad', off: () => { process.env.ACMIX_LAB_NATIVE_MAX_POOL = '0'; } },
   { name: 'explicit conv padding', without: 'Pad + VALID', off: () => { process.env.ACMIX_LAB_EXPLICIT_PAD = '0'; } },
+  { name: '1×1 conv as broadcast MatMul', without: 'Reshapes to rows', off: () => { process.env.ACMIX_LAB_BROADCAST_MATMUL = '0'; } },
 ];
 
 /** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
@@ -261,7 +263,9 @@ async function main() {
     '(runtime kernels/lean-gradients.ts; ACMIX_LAB_LEAN_GRADIENTS=0). Both are bit-identical to what they replace. ' +
     'Native max pool gradient: native/max_pool_grad.cc for SPPF\'s ' +
     'three pools against TensorFlow\'s MaxPoolGrad (ACMIX_LAB_NATIVE_MAX_POOL=0); explicit conv padding: the stride-2 convs ' +
-    'without a zero-padded copy of their input (ACMIX_LAB_EXPLICIT_PAD=0).';
+    'without a zero-padded copy of their input (ACMIX_LAB_EXPLICIT_PAD=0); 1×1 conv as broadcast MatMul: the 1×1 convs\' forward and ' +
+    'stride-1 input gradient as one BatchMatMulV2 over the 4-D tensors instead of Reshapes to rows and back (runtime ' +
+    'kernels/pointwise-conv.ts; ACMIX_LAB_BROADCAST_MATMUL=0; bit-identical, tools/bench/route-identity.ts).';
   console.log(`\n${table}\n\n${note}${ab}`);
   if (ONLY || ROUTE) return; // a partial run is printed, not recorded
   if (PROFILE) {

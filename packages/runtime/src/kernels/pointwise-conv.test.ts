@@ -18,6 +18,8 @@ const CASES: Case[] = [
   { x: [2, 5, 6, 24], k: 1, cout: 12, strides: [1, 2], pad: 0 },
   { x: [1, 1, 1, 32], k: 1, cout: 5, strides: 1, pad: 'same' },
   { x: [2, 8, 8, 64], k: 1, cout: 32, strides: 1, pad: 'valid' },
+  // Multi-threaded MatMul at a YOLOv8n C2f cv2 shape (batch 2, 40×40, (2 + 1)·16 → 32 channels).
+  { x: [2, 40, 40, 48], k: 1, cout: 32, strides: 1, pad: 'valid' },
   // Not 1×1: the stock kernel runs, through the same registered function.
   { x: [2, 6, 5, 4], k: 3, cout: 6, strides: 1, pad: 'same' },
 ];
@@ -63,6 +65,53 @@ describe('1×1 convolutions as MatMul on the native backend', () => {
       expect(relativeError(t.data, stock[i]!.data), ['output', 'dx', 'dw'][i]).toBeLessThan(1e-5);
     });
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it.each(CASES)('x $x, k $k → $cout, strides $strides: the broadcast MatMul gives the row form\'s bits', (c) => {
+    const broadcast = convAndGrads(c);
+    process.env.ACMIX_LAB_BROADCAST_MATMUL = '0';
+    let rows;
+    try {
+      rows = convAndGrads(c);
+    } finally {
+      delete process.env.ACMIX_LAB_BROADCAST_MATMUL;
+    }
+    broadcast.forEach((t, i) => {
+      expect(t.shape, ['output', 'dx', 'dw'][i]).toEqual(rows[i]!.shape);
+      expect(Buffer.from(t.data.buffer).equals(Buffer.from(rows[i]!.data.buffer)), ['output', 'dx', 'dw'][i]).toBe(true);
+    });
+  });
+
+  it('runs a stride-1 1×1 conv and its input gradient with one Reshape (the filter matrix) instead of six', () => {
+    const reshapes = () => {
+      // Nested ops are not on tf.profile's list: count the native ops the binding executes.
+      type Binding = { executeOp: (name: string, ...rest: unknown[]) => unknown };
+      const backend = tf.backend() as unknown as { binding: Binding };
+      const binding = backend.binding;
+      let count = 0;
+      backend.binding = Object.create(binding, { executeOp: { value: (name: string, ...rest: unknown[]) => {
+        if (name === tf.Reshape) count++;
+        return binding.executeOp(name, ...rest);
+      } } }) as Binding;
+      try {
+        tf.tidy(() => {
+          const x = tf.randomNormal([2, 5, 7, 6]) as tf.Tensor4D;
+          const w = tf.randomNormal([1, 1, 6, 4]) as tf.Tensor4D;
+          const dy = tf.randomNormal([2, 5, 7, 4]);
+          tf.grad((xi: tf.Tensor) => tf.mul(tf.conv2d(xi as tf.Tensor4D, w, 1, 'valid'), dy))(x);
+        });
+      } finally {
+        backend.binding = binding;
+      }
+      return count;
+    };
+    expect(reshapes()).toBe(1);
+    process.env.ACMIX_LAB_BROADCAST_MATMUL = '0';
+    try {
+      expect(reshapes()).toBe(6);
+    } finally {
+      delete process.env.ACMIX_LAB_BROADCAST_MATMUL;
+    }
   });
 
   it('leaves padded 1×1 convs to the stock kernel', () => {

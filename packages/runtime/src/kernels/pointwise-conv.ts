@@ -36,12 +36,25 @@ function pointwise(filterShape: number[], attrs: NamedAttrMap): Pointwise | null
   return { strides: typeof strides === 'number' ? [strides, strides] : strides, cin, cout };
 }
 
-/** The input pixels a 1×1 conv reads, as rows [pixels, c_in], and the output shape (TensorFlow's: ⌈size / stride⌉). */
-function inputRows(x: tf.Tensor4D, { strides: [sh, sw], cin, cout }: Pointwise): [tf.Tensor2D, number[]] {
-  const [batch, height, width] = x.shape;
-  const read = sh === 1 && sw === 1 ? x : tf.stridedSlice(x, [0, 0, 0, 0], x.shape, [1, sh, sw, 1]);
-  return [tf.reshape(read, [-1, cin]), [batch, Math.ceil(height / sh), Math.ceil(width / sw), cout]];
+/** The input pixels a 1×1 conv reads: x, or every stride-th pixel (TensorFlow's output size: ⌈size / stride⌉). */
+function stridedInput(x: tf.Tensor4D, { strides: [sh, sw] }: Pointwise): tf.Tensor4D {
+  return sh === 1 && sw === 1 ? x : tf.stridedSlice(x, [0, 0, 0, 0], x.shape, [1, sh, sw, 1]) as tf.Tensor4D;
 }
+
+/** The input pixels a 1×1 conv reads as rows [pixels, c_in], and the output shape. */
+function inputRows(x: tf.Tensor4D, p: Pointwise): [tf.Tensor2D, number[]] {
+  const read = stridedInput(x, p);
+  return [tf.reshape(read, [-1, p.cin]), [...read.shape.slice(0, 3), p.cout]];
+}
+
+/**
+ * The forward and the stride-1 input gradient as one BatchMatMulV2 over the 4-D tensors, the filter broadcast over
+ * the pixels, instead of Reshapes to rows and back (three ops and two shape tensors fewer per call; TensorFlow folds
+ * the broadcast batch into the rows, so the values are the same bits, pointwise-conv.test.ts). Its transposed form
+ * needs the filter as a matrix: with the 4-D filter TensorFlow multiplies pixel row by pixel row, 2–3× slower.
+ * ACMIX_LAB_BROADCAST_MATMUL=0 runs the row form (bench:train's A/B).
+ */
+const broadcastMatMul = () => process.env.ACMIX_LAB_BROADCAST_MATMUL !== '0';
 
 function stockKernel(name: string): KernelFunc {
   const stock = originals.get(name);
@@ -55,6 +68,7 @@ const conv2d: KernelFunc = (args) => {
   if (native) return native;
   const p = pointwise(filter.shape, args.attrs!);
   if (!p) return stockKernel(tf.Conv2D)(args);
+  if (broadcastMatMul()) return tf.tidy(() => tf.matMul(stridedInput(x, p), filter));
   return tf.tidy(() => {
     const [rows, outShape] = inputRows(x, p);
     return tf.reshape(tf.matMul(rows, tf.reshape(filter, [p.cin, p.cout])), outShape);
@@ -68,9 +82,10 @@ const conv2dBackpropInput: KernelFunc = (args) => {
   const { inputShape } = args.attrs as unknown as { inputShape: [number, number, number, number] };
   const p = pointwise(filter.shape, args.attrs!);
   if (!p) return explicitPads(args.attrs!) ? backpropInputOverPadding(args) : stockKernel(tf.Conv2DBackpropInput)(args);
+  const [sh, sw] = p.strides;
+  if (sh === 1 && sw === 1 && broadcastMatMul()) return tf.tidy(() => tf.matMul(dy, tf.reshape(filter, [p.cin, p.cout]), false, true));
   return tf.tidy(() => {
     const [batch, height, width, cin] = inputShape;
-    const [sh, sw] = p.strides;
     const [, outH, outW] = dy.shape;
     const dx = tf.matMul(tf.reshape(dy, [-1, p.cout]), tf.reshape(filter, [p.cin, p.cout]), false, true);
     if (sh === 1 && sw === 1) return tf.reshape(dx, inputShape);
