@@ -97,6 +97,7 @@ function productRoutes(): void {
   delete process.env.ACMIX_LAB_NATIVE_MAX_POOL;
   delete process.env.ACMIX_LAB_EXPLICIT_PAD;
   delete process.env.ACMIX_LAB_BROADCAST_MATMUL;
+  delete process.env.ACMIX_LAB_CANDIDATE_DECODE;
   useNativeFilterGradient(true);
   useWinogradConv(true);
 }
@@ -154,6 +155,7 @@ const ROUTES: Route[] = [
   { name: 'native max pool gradient', without: 'TensorFlow\'s MaxPoolGrad', off: () => { process.env.ACMIX_LAB_NATIVE_MAX_POOL = '0'; } },
   { name: 'explicit conv padding', without: 'Pad + VALID', off: () => { process.env.ACMIX_LAB_EXPLICIT_PAD = '0'; } },
   { name: '1×1 conv as broadcast MatMul', without: 'Reshapes to rows', off: () => { process.env.ACMIX_LAB_BROADCAST_MATMUL = '0'; } },
+  { name: 'assigner decodes candidates only', without: 'every anchor', off: () => { process.env.ACMIX_LAB_CANDIDATE_DECODE = '0'; } },
 ];
 
 /** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
@@ -265,7 +267,9 @@ async function main() {
     'three pools against TensorFlow\'s MaxPoolGrad (ACMIX_LAB_NATIVE_MAX_POOL=0); explicit conv padding: the stride-2 convs ' +
     'without a zero-padded copy of their input (ACMIX_LAB_EXPLICIT_PAD=0); 1×1 conv as broadcast MatMul: the 1×1 convs\' forward and ' +
     'stride-1 input gradient as one BatchMatMulV2 over the 4-D tensors instead of Reshapes to rows and back (runtime ' +
-    'kernels/pointwise-conv.ts; ACMIX_LAB_BROADCAST_MATMUL=0; bit-identical, tools/bench/route-identity.ts).';
+    'kernels/pointwise-conv.ts; ACMIX_LAB_BROADCAST_MATMUL=0; bit-identical, tools/bench/route-identity.ts); assigner decodes ' +
+    'candidates only: the loss decodes the predicted boxes of the assigner\'s candidate anchors instead of all B·A ' +
+    '(trainer loss/detection-loss.ts; ACMIX_LAB_CANDIDATE_DECODE=0; bit-identical).';
   console.log(`\n${table}\n\n${note}${ab}`);
   if (ONLY || ROUTE) return; // a partial run is printed, not recorded
   if (PROFILE) {

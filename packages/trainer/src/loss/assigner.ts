@@ -45,8 +45,11 @@ export interface AssignerInput {
   numAnchors: number;
   /** (B, A, nc) class logits; pd_scores = their sigmoid, taken only where candidates need it. */
   predLogits: tf.Tensor;
-  /** (B, A, 4) predicted xyxy boxes in pixels. */
-  predBboxes: tf.Tensor;
+  /**
+   * (B, A, 4) predicted xyxy boxes in pixels, or what gives the boxes of some of those B·A rows: the assigner reads
+   * only the candidates' (a few % of the anchors), so the loss decodes only theirs.
+   */
+  predBboxes: tf.Tensor | ((rows: readonly number[]) => tf.Tensor);
   /** (A, 2) anchor centres in pixels. */
   anchorPoints: Float32Array;
   gt: PaddedTargets;
@@ -143,7 +146,8 @@ function candidateMetrics(input: AssignerInput, pairs: ReturnType<typeof findCan
     for (let c = 0; c < 4; c++) gtBoxes.push(gt.boxes[4 * slot + c]!);
   }
   const both = tf.tidy(() => {
-    const pd = tf.gather(input.predBboxes.reshape([-1, 4]), tf.tensor1d(predRows, 'int32'));
+    const boxes = input.predBboxes;
+    const pd = typeof boxes === 'function' ? boxes(predRows) : tf.gather(boxes.reshape([-1, 4]), tf.tensor1d(predRows, 'int32'));
     const ciou = bboxIou(tf.tensor2d(gtBoxes, [predRows.length, 4]), pd, { xywh: false, CIoU: true }).reshape([-1]);
     const overlaps = tf.gather(ciou, tf.tensor1d(distinct, 'int32')).maximum(0);
     const scores = tf.sigmoid(tf.gather(input.predLogits.reshape([-1]), tf.tensor1d(scoreIdx, 'int32')));

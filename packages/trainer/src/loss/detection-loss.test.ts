@@ -85,6 +85,21 @@ describe('v8DetectionLoss against the PyTorch port of Ultralytics', () => {
     });
   }
 
+  it.each(['overlap', 'p2-four-levels'])('%s: the candidates\' decode gives the assignment, loss and gradient of every anchor\'s, bit for bit', (name) => {
+    const c = loadCase(name);
+    const candidates = lossAndGrad(c);
+    process.env.ACMIX_LAB_CANDIDATE_DECODE = '0';
+    let all;
+    try {
+      all = lossAndGrad(c);
+    } finally {
+      delete process.env.ACMIX_LAB_CANDIDATE_DECODE;
+    }
+    expect(candidates.result.assignment).toEqual(all.result.assignment);
+    expect(candidates.loss).toBe(all.loss);
+    expect(Buffer.from(candidates.grad.buffer).equals(Buffer.from(all.grad.buffer))).toBe(true);
+  });
+
   it('a batch without boxes: only the class loss, Σ softplus(logit) with target-score sum 1', () => {
     // B = 2, one 2×2 level (A = 4), nc = 2, regMax 16: every target is background.
     const preds = tf.randomNormal([2, 4, 66], 0, 2, 'float32', 7);

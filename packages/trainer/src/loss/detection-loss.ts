@@ -13,7 +13,7 @@
 // foreground rows of `preds`, so gradients reach the box channels of foreground anchors and every class
 // channel. Call it inside tf.variableGrads / tf.grad; it keeps no tensors besides the returned loss.
 import * as tf from '@tensorflow/tfjs';
-import { makeAnchors } from '@acmix-lab/yolo';
+import { makeAnchors, type AnchorGrid } from '@acmix-lab/yolo';
 import { distToBbox, bboxToDist, type FeatureSizes } from './distance.js';
 import { assignTargets, TAL_DEFAULTS, type Assignment, type AssignerOptions } from './assigner.js';
 import { decodeDistribution, dfLoss } from './dfl.js';
@@ -71,6 +71,25 @@ function bceWithLogitsSum(x: tf.Tensor, index: Int32Array, value: Float32Array):
   })(x) as tf.Scalar;
 }
 
+/**
+ * The xyxy pixel boxes the distributions of some rows of the (B·A) anchors predict: bbox_decode · stride of those
+ * rows. Each value is the one the decode of all anchors gives: softmax and the projection work row by row, the
+ * rest elementwise (the weights, EMA and optimizer state after a dozen steps hash the same; tools/bench/route-identity.ts).
+ */
+function decodeRows(predDist: tf.Tensor, rows: readonly number[], anchors: AnchorGrid, regMax: number): tf.Tensor {
+  const n = rows.length;
+  const points = new Float32Array(2 * n);
+  const strides = new Float32Array(n);
+  rows.forEach((row, k) => {
+    const a = row % anchors.count;
+    points[2 * k] = anchors.points[2 * a]!;
+    points[2 * k + 1] = anchors.points[2 * a + 1]!;
+    strides[k] = anchors.strides[a]!;
+  });
+  const dist = tf.gather(predDist.reshape([-1, predDist.shape[2]!]), tf.tensor1d(rows as number[], 'int32'));
+  return distToBbox(decodeDistribution(dist, regMax), tf.tensor2d(points, [n, 2]), false).mul(tf.tensor2d(strides, [n, 1]));
+}
+
 function checkShapes(preds: tf.Tensor, featureSizes: FeatureSizes, strides: readonly number[], no: number): void {
   const anchors = featureSizes.reduce((n, [h, w]) => n + h * w, 0);
   if (featureSizes.length !== strides.length) {
@@ -102,11 +121,12 @@ export function v8DetectionLoss(preds: tf.Tensor, featureSizes: FeatureSizes, ta
   let assignment: Assignment | undefined;
   const loss = tf.tidy(() => {
     const [predDist, predLogits] = tf.split(preds, [nBox, nc], -1) as [tf.Tensor3D, tf.Tensor3D];
-    // The assigner reads (without gradient) the class probabilities and pred_bboxes·stride in pixels.
-    const stridesCol = tf.tensor2d(anchors.strides, [A, 1]);
-    const boxesPx = distToBbox(decodeDistribution(predDist, regMax), tf.tensor2d(anchors.points, [A, 2]), false)
-      .mul(stridesCol);
-    assignment = assignTargets({ batchSize: B, numAnchors: A, predLogits, predBboxes: boxesPx, anchorPoints: pointsPx, gt }, tal);
+    // The assigner reads (without gradient) the class probabilities and pred_bboxes·stride in pixels: of its
+    // candidate rows only (ACMIX_LAB_CANDIDATE_DECODE=0: decoded for every anchor, as Ultralytics does, then read).
+    const predBboxes = process.env.ACMIX_LAB_CANDIDATE_DECODE === '0'
+      ? distToBbox(decodeDistribution(predDist, regMax), tf.tensor2d(anchors.points, [A, 2]), false).mul(tf.tensor2d(anchors.strides, [A, 1]))
+      : (rows: readonly number[]) => decodeRows(predDist, rows, anchors, regMax);
+    assignment = assignTargets({ batchSize: B, numAnchors: A, predLogits, predBboxes, anchorPoints: pointsPx, gt }, tal);
     const { fgScores, targetLabels, fgMask, targetBboxes } = assignment;
     // Foreground rows: anchor points, targets (target_bboxes / stride_tensor) and weights
     // (target_scores.sum(-1), the one non-zero class) in stride units.
