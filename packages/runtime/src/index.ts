@@ -14,6 +14,7 @@ export {
 export type { NamedArray, TensorMap, SafeDtype } from './safetensors.js';
 export { writeFileAtomic, writeDirAtomic, recoverDirAtomic } from './atomic.js';
 export { countLeakedTensors } from './leaks.js';
+export { withEnv } from './env-switch.js';
 export { bitDifferences, relativeError } from './relative-error.js';
 export { conv2dBinding, plainBinding, isTorchMappable } from './torch-layout.js';
 export type { TorchParamBinding, TorchMappable } from './torch-layout.js';

@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.js';
 import { countLeakedTensors } from '../leaks.js';
-import { relativeError } from '../relative-error.js';
+import { withEnv } from '../env-switch.js';
+import { bitDifferences, relativeError } from '../relative-error.js';
 import { registerNativeKernelFixes, unregisterNativeKernelFixes } from './pointwise-conv.js';
 
 type Pad = 'valid' | 'same' | number;
@@ -69,16 +70,10 @@ describe('1×1 convolutions as MatMul on the native backend', () => {
 
   it.each(CASES)('x $x, k $k → $cout, strides $strides: the broadcast MatMul gives the row form\'s bits', (c) => {
     const broadcast = convAndGrads(c);
-    process.env.ACMIX_LAB_BROADCAST_MATMUL = '0';
-    let rows;
-    try {
-      rows = convAndGrads(c);
-    } finally {
-      delete process.env.ACMIX_LAB_BROADCAST_MATMUL;
-    }
+    const rows = withEnv('ACMIX_LAB_BROADCAST_MATMUL', '0', () => convAndGrads(c));
     broadcast.forEach((t, i) => {
       expect(t.shape, ['output', 'dx', 'dw'][i]).toEqual(rows[i]!.shape);
-      expect(Buffer.from(t.data.buffer).equals(Buffer.from(rows[i]!.data.buffer)), ['output', 'dx', 'dw'][i]).toBe(true);
+      expect(bitDifferences(t.data, rows[i]!.data), ['output', 'dx', 'dw'][i]).toBe(0);
     });
   });
 
@@ -106,12 +101,7 @@ describe('1×1 convolutions as MatMul on the native backend', () => {
       return count;
     };
     expect(reshapes()).toBe(1);
-    process.env.ACMIX_LAB_BROADCAST_MATMUL = '0';
-    try {
-      expect(reshapes()).toBe(6);
-    } finally {
-      delete process.env.ACMIX_LAB_BROADCAST_MATMUL;
-    }
+    expect(withEnv('ACMIX_LAB_BROADCAST_MATMUL', '0', reshapes)).toBe(6);
   });
 
   it('leaves padded 1×1 convs to the stock kernel', () => {
