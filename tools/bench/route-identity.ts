@@ -5,13 +5,13 @@
 // (sha-256 of their bytes), the native ops of one step counted by name, and the medians of wall time per step and of
 // CPU time per step phase printed for both. A bit-identical route prints the same three hashes twice.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@acmix-lab/runtime';
 import { buildModel } from '@acmix-lab/yolo';
-import { DataLoader, loadDataYaml, resolveTrainConfig, scanSplit, synthDataset, TrainingStep, type Batch, type StepPhase } from '@acmix-lab/trainer';
+import { DataLoader, resolveTrainConfig, TrainingStep, variablesByKey, type Batch, type StepPhase } from '@acmix-lab/trainer';
+import { BENCH_CLASSES, BENCH_IMGSZ, benchTrainItems } from './bench-data.js';
 import { repoRoot } from './report.js';
 import { timeNativeOps } from './step-profile.js';
 
@@ -30,10 +30,7 @@ function hash(map: tf.NamedTensorMap): string {
 }
 
 async function fixedBatch(): Promise<Batch> {
-  const dataDir = path.join(os.tmpdir(), 'acmix-lab-bench-synth-320');
-  if (!fs.existsSync(path.join(dataDir, 'data.yaml'))) await synthDataset({ out: dataDir, train: 96, val: 8, imgsz: 320, classes: 3, seed: 0 });
-  const data = loadDataYaml(path.join(dataDir, 'data.yaml'));
-  const loader = new DataLoader({ items: scanSplit(data.train, data.nc, { log: () => {} }).items, imgsz: 320, batchSize: 16, augment: true, seed: 0 });
+  const loader = new DataLoader({ items: await benchTrainItems(), imgsz: BENCH_IMGSZ, batchSize: 16, augment: true, seed: 0 });
   try {
     return (await loader.epoch(0).next()).value as Batch;
   } finally {
@@ -43,18 +40,18 @@ async function fixedBatch(): Promise<Batch> {
 
 /** A model from seed 0 and its training step, with per-phase CPU time and the native ops of one step by name. */
 function trainer(batch: Batch) {
-  const model = buildModel(path.join(repoRoot, yaml), { scale: 'n', nc: 3, seed: 0 });
-  const config = resolveTrainConfig({ model: 'bench', data: 'bench', batch: 16, imgsz: 320, epochs: 100 });
+  const model = buildModel(path.join(repoRoot, yaml), { scale: 'n', nc: BENCH_CLASSES, seed: 0 });
+  const config = resolveTrainConfig({ model: 'bench', data: 'bench', batch: 16, imgsz: BENCH_IMGSZ, epochs: 100 });
   const cpu = new Map<string, number[]>();
   let phase: StepPhase = 'done';
   let mark = process.cpuUsage();
   const onPhase = (next: StepPhase) => {
     const c = process.cpuUsage(mark);
     mark = process.cpuUsage();
-    if (phase !== 'done') cpu.get(phase)?.push((c.user + c.system) / 1000) ?? cpu.set(phase, [(c.user + c.system) / 1000]);
+    if (phase !== 'done') cpu.set(phase, [...(cpu.get(phase) ?? []), (c.user + c.system) / 1000]);
     phase = next;
   };
-  const step = new TrainingStep(model, config, { nc: 3, images: 96, nb: 6 }, { onPhase });
+  const step = new TrainingStep(model, config, { nc: BENCH_CLASSES, images: 96, nb: 6 }, { onPhase });
   const ops = new Map<string, number>();
   const wall: number[] = [];
   let i = 0;
@@ -74,8 +71,7 @@ function trainer(batch: Batch) {
     /** Hashes of the weights, the EMA and the optimizer state; disposes the model. */
     finish() {
       const optimizer = step.loop.exportState().optimizer;
-      const weights = model.model.weights.map((w) => w.read());
-      const hashes = { weights: hash(Object.fromEntries(weights.map((w, k) => [String(k), w]))), ema: hash(step.ema.state), optimizer: hash(optimizer) };
+      const hashes = { weights: hash(variablesByKey(model)), ema: hash(step.ema.state), optimizer: hash(optimizer) };
       tf.dispose(optimizer);
       step.dispose();
       model.dispose();

@@ -22,15 +22,16 @@ import { initBackend, registerNativeKernelFixes, unregisterNativeKernelFixes } f
 import { useNativeFilterGradient, useWinogradConv } from '@acmix-lab/acmix';
 import { buildModel, modelSummary, type YoloModel } from '@acmix-lab/yolo';
 import {
-  DataLoader, loadDataYaml, resolveTrainConfig, scanSplit, synthDataset, TrainingStep, type Batch, type StepPhase,
+  DataLoader, resolveTrainConfig, TrainingStep, type Batch, type StepPhase,
 } from '@acmix-lab/trainer';
+import { BENCH_CLASSES, BENCH_IMGSZ, benchTrainItems } from './bench-data.js';
 import { measureConv } from './backend.js';
 import { formatTable, recordBenchmark, repoRoot } from './report.js';
 import { StepProfiler } from './step-profile.js';
 
 const BATCH = 16;
-const IMGSZ = 320;
-const NC = 3;
+const IMGSZ = BENCH_IMGSZ;
+const NC = BENCH_CLASSES;
 /** Batches per optimizer step at batch 16 (nbs 64): one timed cycle. */
 const CYCLE = 4;
 const PROFILE = process.argv.includes('--profile');
@@ -176,10 +177,7 @@ async function alternate(ours: () => void, torch: ReturnType<typeof torchReferen
 async function main() {
   const backend = await initBackend();
   const peak = (await measureConv(backend.backend, { batch: 8, size: 80, cin: 64, cout: 64 }, 5)).fwdBwdGflops;
-  const dataDir = path.join(os.tmpdir(), 'acmix-lab-bench-synth-320');
-  if (!fs.existsSync(path.join(dataDir, 'data.yaml'))) await synthDataset({ out: dataDir, train: 96, val: 8, imgsz: IMGSZ, classes: NC, seed: 0 });
-  const data = loadDataYaml(path.join(dataDir, 'data.yaml'));
-  const items = scanSplit(data.train, data.nc, { log: () => {} }).items;
+  const items = await benchTrainItems();
   const rows: (string | number)[][] = [];
   const abRows: (string | number)[][] = [];
   const profiles: string[] = [];
