@@ -23,14 +23,15 @@ function assign(batch: number, targets: DetectionTargets, preds: Preds, options:
       if (p) probs.set(p.scores, 2 * (b * A + a));
     }
   }
+  const boxes = tf.tensor3d(predBboxes, [batch, A, 4]);
   const input: AssignerInput = {
     batchSize: batch, numAnchors: A, anchorPoints, gt: padTargets(targets, batch, [32, 32]),
-    predLogits: tf.tensor3d(probs.map((q) => Math.log(q / (1 - q))), [batch, A, 2]), predBboxes: tf.tensor3d(predBboxes, [batch, A, 4]),
+    predLogits: tf.tensor3d(probs.map((q) => Math.log(q / (1 - q))), [batch, A, 2]), predBboxes: boxes,
   };
   try {
     return assignTargets(input, options);
   } finally {
-    tf.dispose([input.predLogits, input.predBboxes]);
+    tf.dispose([input.predLogits, boxes]);
   }
 }
 
