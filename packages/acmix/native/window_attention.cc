@@ -164,7 +164,7 @@ class WindowAttentionGradOp : public OpKernel {
       vpl.Resize(g.d, g);
       dkpl.Resize(g.e, g);
       dvpl.Resize(g.d, g);
-      // Rows read with shifts (TapScatterRow) carry `margin` zero columns in front.
+      // Rows read with shifts (TapScatter) carry `margin` zero columns in front.
       const int margin = RoundUp(g.reach(), V);
       const size_t ld = margin + kpl.per_phase + V;
       std::vector<float> qbuf(g.e * ld, 0.f), gbuf(g.d * ld, 0.f), sbuf(g.window * ld, 0.f), pbuf(g.window * ld, 0.f);
@@ -196,11 +196,8 @@ class WindowAttentionGradOp : public OpKernel {
             }
             TapSum(g, off.data(), x0, ds, ld, g.e, kpl, dqrow.data(), g.wide);
           }
-          for (int ky = -g.rows.taps; ky <= g.rows.taps; ++ky) {
-            const int y = g.row(yo, ky);
-            TapScatterRow(g, ky, y, ds, ld, qrow, ld, g.e, dkpl);
-            TapScatterRow(g, ky, y, prow, ld, grow, ld, g.d, dvpl);
-          }
+          TapScatter(g, yo, ds, ld, qrow, ld, g.e, dkpl);
+          TapScatter(g, yo, prow, ld, grow, ld, g.d, dvpl);
           FromChannelMajor(dqrow.data(), g.wide, g.cols.out, g.e,
                            dqp + ((static_cast<size_t>(b) * g.rows.size + yo * g.rows.stride) * g.cols.size * g.heads + h) * g.e,
                            static_cast<size_t>(g.cols.stride) * g.heads * g.e);
