@@ -94,7 +94,8 @@ struct Plane {
     }
   }
   // Row y of the plane folded back onto the image row (reflected columns add onto their pixel, in
-  // padded-column order, from zero) and written to head h's channels of `dst` ([W, heads, channels]).
+  // padded-column order, from zero) and written to `dst`: one head's channels of an image row of
+  // [W, heads, channels], pixels heads·channels apart.
   void FoldRow(int y, int channels, int heads, const Geometry& g, float* dst) {
     const size_t ls = ScratchColumns(g);
     scratch.assign(channels * ls, 0.f);
@@ -107,9 +108,9 @@ struct Plane {
     }
     FromChannelMajor(scratch.data(), ls, g.cols.size, channels, dst, static_cast<size_t>(heads) * channels);
   }
-  std::vector<float> scratch;  // one image row, channel-major, for Fill and FoldRow
 
  private:
+  std::vector<float> scratch;  // one image row, channel-major, for Fill and FoldRow
   static size_t ScratchColumns(const Geometry& g) { return RoundUp(g.cols.size, V); }
   // dst[col(p)] = src[pixel(p)] for every padded column p: the interior is one copy at stride 1.
   void SpreadRow(const float* src, float* dst) const {
