@@ -37,6 +37,65 @@ inline void StoreFirst(float* p, vf v, int n) {
 
 inline int RoundUp(int n, int m) { return (n + m - 1) / m * m; }
 
+// Transposes the V × V block r in registers: r[i][j] becomes r[j][i]. Stage s swaps bit s of the
+// row and column index (rows i and i + s exchange their off-diagonal s-blocks), 4 stages of 16
+// two-source shuffles; it replaces one scalar load and store per element in layout conversions.
+inline void Transpose16(vf r[V]) {
+  typedef int vi __attribute__((vector_size(V * sizeof(int))));
+  // For rows a = r[i], b = r[i + s]: a' = (j & s) ? b[j − s] : a[j], b' = (j & s) ? b[j] : a[j + s].
+  static constexpr vi lo[4] = {
+      {0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30},
+      {0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29},
+      {0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27},
+      {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23}};
+  static constexpr vi hi[4] = {
+      {1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31},
+      {2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31},
+      {4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31},
+      {8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31}};
+#pragma GCC unroll 4
+  for (int stage = 0; stage < 4; ++stage) {
+    const int s = 1 << stage;
+#pragma GCC unroll 16
+    for (int i = 0; i < V; ++i) {
+      if (i & s) continue;
+      const vf a = r[i], b = r[i + s];
+      r[i] = __builtin_shuffle(a, b, lo[stage]);
+      r[i + s] = __builtin_shuffle(a, b, hi[stage]);
+    }
+  }
+}
+
+// dst[c·ld + x] = src[x·step + c] for c < channels, x < n (pixels with their channels contiguous →
+// channel-major rows); columns n … RoundUp(n, V) − 1 of each written row become zero.
+inline void ToChannelMajor(const float* src, size_t step, int n, int channels, float* dst, size_t ld) {
+  for (int x0 = 0; x0 < n; x0 += V) {
+    const int nx = n - x0 < V ? n - x0 : V;
+    for (int c0 = 0; c0 < channels; c0 += V) {
+      const int nc = channels - c0 < V ? channels - c0 : V;
+      vf r[V];
+      for (int i = 0; i < V; ++i) r[i] = i < nx ? LoadFirst(src + (x0 + i) * step + c0, nc) : vf{};
+      Transpose16(r);
+      for (int i = 0; i < nc; ++i) Store(dst + (c0 + i) * ld + x0, r[i]);
+    }
+  }
+}
+
+// The inverse: dst[x·step + c] = src[c·ld + x] for c < channels, x < n; src rows must be readable
+// up to column RoundUp(n, V).
+inline void FromChannelMajor(const float* src, size_t ld, int n, int channels, float* dst, size_t step) {
+  for (int x0 = 0; x0 < n; x0 += V) {
+    const int nx = n - x0 < V ? n - x0 : V;
+    for (int c0 = 0; c0 < channels; c0 += V) {
+      const int nc = channels - c0 < V ? channels - c0 : V;
+      vf r[V];
+      for (int i = 0; i < V; ++i) r[i] = i < nc ? Load(src + (c0 + i) * ld + x0) : vf{};
+      Transpose16(r);
+      for (int i = 0; i < nx; ++i) StoreFirst(dst + (x0 + i) * step + c0, r[i], nc);
+    }
+  }
+}
+
 // Calls body(std::integral_constant<int, N>{}, first) for blocks of N = 4 (then the 1–3 left) over
 // [0, count): kernels keep N independent accumulators in registers, which needs N known at compile
 // time.

@@ -34,6 +34,7 @@ using tensorflow::OpKernelContext;
 using tensorflow::Tensor;
 using tensorflow::TensorShape;
 
+using acmix::FromChannelMajor;
 using acmix::Load;
 using acmix::RoundUp;
 using acmix::Store;
@@ -109,10 +110,8 @@ class WindowAttentionOp : public OpKernel {
             }
             TapSum(g, off.data(), x0, p, g.wide, g.d, vpl, orow.data(), g.wide);
           }
-          for (int xo = 0; xo < g.cols.out; ++xo) {
-            float* dst = op + (((static_cast<size_t>(b) * g.rows.out + yo) * g.cols.out + xo) * g.heads + h) * g.d;
-            for (int c = 0; c < g.d; ++c) dst[c] = orow[static_cast<size_t>(c) * g.wide + xo];
-          }
+          FromChannelMajor(orow.data(), g.wide, g.cols.out, g.d, op + ((static_cast<size_t>(b) * g.rows.out + yo) * g.cols.out * g.heads + h) * g.d,
+                           static_cast<size_t>(g.heads) * g.d);
         }
       }
     };
@@ -165,7 +164,7 @@ class WindowAttentionGradOp : public OpKernel {
       vpl.Resize(g.d, g);
       dkpl.Resize(g.e, g);
       dvpl.Resize(g.d, g);
-      // Rows read with shifts (TapScatterRow) carry `margin` zero columns in front.
+      // Rows read with shifts (TapScatter) carry `margin` zero columns in front.
       const int margin = RoundUp(g.reach(), V);
       const size_t ld = margin + kpl.per_phase + V;
       std::vector<float> qbuf(g.e * ld, 0.f), gbuf(g.d * ld, 0.f), sbuf(g.window * ld, 0.f), pbuf(g.window * ld, 0.f);
@@ -197,39 +196,23 @@ class WindowAttentionGradOp : public OpKernel {
             }
             TapSum(g, off.data(), x0, ds, ld, g.e, kpl, dqrow.data(), g.wide);
           }
-          for (int ky = -g.rows.taps; ky <= g.rows.taps; ++ky) {
-            const int y = g.row(yo, ky);
-            TapScatterRow(g, ky, y, ds, ld, qrow, ld, g.e, dkpl);
-            TapScatterRow(g, ky, y, prow, ld, grow, ld, g.d, dvpl);
-          }
-          for (int xo = 0; xo < g.cols.out; ++xo) {
-            float* dst = dqp + (((static_cast<size_t>(b) * g.rows.size + yo * g.rows.stride) * g.cols.size + xo * g.cols.stride) * g.heads + h) * g.e;
-            for (int c = 0; c < g.e; ++c) dst[c] = dqrow[static_cast<size_t>(c) * g.wide + xo];
-          }
+          TapScatter(g, yo, ds, ld, qrow, ld, g.e, dkpl);
+          TapScatter(g, yo, prow, ld, grow, ld, g.d, dvpl);
+          FromChannelMajor(dqrow.data(), g.wide, g.cols.out, g.e,
+                           dqp + ((static_cast<size_t>(b) * g.rows.size + yo * g.rows.stride) * g.cols.size * g.heads + h) * g.e,
+                           static_cast<size_t>(g.cols.stride) * g.heads * g.e);
         }
         // Fold the padded columns onto the image (reflected columns add up); pixels that are not
         // queries (stride > 1) get a zero query gradient.
-        const int padded = g.cols.size + 2 * g.cols.pad;
         for (int y = 0; y < g.rows.size; ++y) {
-          for (int x = 0; x < g.cols.size; ++x) {
-            const size_t base = (b * image / g.heads + static_cast<size_t>(y) * g.cols.size + x) * g.heads + h;
-            std::fill(dkp + base * g.e, dkp + (base + 1) * g.e, 0.f);
-            std::fill(dvp + base * g.d, dvp + (base + 1) * g.d, 0.f);
-            if (y % g.rows.stride != 0 || x % g.cols.stride != 0) std::fill(dqp + base * g.e, dqp + (base + 1) * g.e, 0.f);
-          }
-          // Channel by channel: sequential plane reads, the image row's writes stay in L1.
           const size_t row = (b * image / g.heads + static_cast<size_t>(y) * g.cols.size) * g.heads + h;
-          auto fold = [&](float* grad, int channels, const Plane& plane) {
-            const float* src = plane.data.data() + y * plane.columns.row_stride;
-            const int* col = plane.columns.col.data();
-            const int* pixel = plane.pixel.data();
-            for (int c = 0; c < channels; ++c) {
-              const float* sc = src + c * plane.channel_stride;
-              for (int pcol = 0; pcol < padded; ++pcol) grad[(row + static_cast<size_t>(pixel[pcol]) * g.heads) * channels + c] += sc[col[pcol]];
-            }
-          };
-          fold(dkp, g.e, dkpl);
-          fold(dvp, g.d, dvpl);
+          dkpl.FoldRow(y, g.e, g.heads, g, dkp + row * g.e);
+          dvpl.FoldRow(y, g.d, g.heads, g, dvp + row * g.d);
+          if (g.rows.stride == 1 && g.cols.stride == 1) continue;
+          for (int x = 0; x < g.cols.size; ++x) {
+            const size_t px = row + static_cast<size_t>(x) * g.heads;
+            if (y % g.rows.stride != 0 || x % g.cols.stride != 0) std::fill(dqp + px * g.e, dqp + (px + 1) * g.e, 0.f);
+          }
         }
       }
     };

@@ -62,13 +62,14 @@ inline Geometry MakeGeometry(const Tensor& q, const Tensor& v, int kernel_att, i
 // xo·s + col(kx) lives in phase col(kx) % s at index xo + col(kx) / s. V spare zero columns per
 // phase let whole vectors run past the last output column.
 struct Plane {
-  int rows = 0, per_phase = 0;
+  int rows = 0, per_phase = 0, image_cols = 0;
   size_t channel_stride = 0;
   acmix::PhaseColumns columns;
   std::vector<int> pixel;  // image column of each padded column (reflection)
   std::vector<float> data;
   void Resize(int channels, const Geometry& g) {
     rows = g.rows.size;
+    image_cols = g.cols.size;
     const int stride = g.cols.stride;
     per_phase = RoundUp(std::max((g.cols.size + 2 * g.cols.pad + stride - 1) / stride, g.wide + g.reach()), V) + V;
     channel_stride = static_cast<size_t>(rows) * stride * per_phase;
@@ -79,20 +80,49 @@ struct Plane {
   }
   size_t index(int y, int padded_col) const { return columns.index(y, padded_col); }
   float* at(int c, int y, int padded_col) { return &data[c * channel_stride + index(y, padded_col)]; }
-  // Gather head h of image `src` ([H, W, heads, channels] row-major) with reflected columns.
+  // Gather head h of image `src` ([H, W, heads, channels] row-major) with reflected columns: each
+  // image row is transposed to channel-major in registers (scratch), then copied out with its
+  // reflections and phase split.
   void Fill(const float* src, int channels, int heads, int h, const Geometry& g) {
-    const int padded = pixel.size();
-    const size_t cs = channel_stride;
-    const size_t px = static_cast<size_t>(heads) * channels;
-    const int* col = columns.col.data();
-    // Channel by channel within a row: the row's source stays in L1 while every store is sequential.
+    const size_t ls = ScratchColumns(g);
+    scratch.resize(channels * ls);
     for (int y = 0; y < rows; ++y) {
-      const float* row = src + (static_cast<size_t>(y) * g.cols.size * heads + h) * channels;
+      ToChannelMajor(src + (static_cast<size_t>(y) * g.cols.size * heads + h) * channels, static_cast<size_t>(heads) * channels, g.cols.size,
+                     channels, scratch.data(), ls);
       float* base = data.data() + y * columns.row_stride;
-      for (int c = 0; c < channels; ++c) {
-        float* dst = base + c * cs;
-        for (int p = 0; p < padded; ++p) dst[col[p]] = row[pixel[p] * px + c];
-      }
+      for (int c = 0; c < channels; ++c) SpreadRow(scratch.data() + c * ls, base + c * channel_stride);
+    }
+  }
+  // Row y of the plane folded back onto the image row (reflected columns add onto their pixel, in
+  // padded-column order, from zero) and written to `dst`: one head's channels of an image row of
+  // [W, heads, channels], pixels heads·channels apart.
+  void FoldRow(int y, int channels, int heads, const Geometry& g, float* dst) {
+    const size_t ls = ScratchColumns(g);
+    scratch.assign(channels * ls, 0.f);
+    const int padded = pixel.size();
+    const int* col = columns.col.data();
+    for (int c = 0; c < channels; ++c) {
+      const float* src = data.data() + c * channel_stride + y * columns.row_stride;
+      float* t = scratch.data() + c * ls;
+      for (int p = 0; p < padded; ++p) t[pixel[p]] += src[col[p]];
+    }
+    FromChannelMajor(scratch.data(), ls, g.cols.size, channels, dst, static_cast<size_t>(heads) * channels);
+  }
+
+ private:
+  std::vector<float> scratch;  // one image row, channel-major, for Fill and FoldRow
+  static size_t ScratchColumns(const Geometry& g) { return RoundUp(g.cols.size, V); }
+  // dst[col(p)] = src[pixel(p)] for every padded column p: the interior is one copy at stride 1.
+  void SpreadRow(const float* src, float* dst) const {
+    const int padded = pixel.size();
+    const int* col = columns.col.data();
+    if (columns.row_stride == static_cast<size_t>(per_phase)) {  // stride 1: col(p) = p
+      const int pad = (padded - image_cols) / 2;
+      std::copy(src, src + image_cols, dst + pad);
+      for (int p = 0; p < pad; ++p) dst[p] = src[pixel[p]];
+      for (int p = pad + image_cols; p < padded; ++p) dst[p] = src[pixel[p]];
+    } else {
+      for (int p = 0; p < padded; ++p) dst[col[p]] = src[pixel[p]];
     }
   }
 };
@@ -147,60 +177,73 @@ inline void TapSum(const Geometry& g, const size_t* off, int x0, const float* we
   });
 }
 
-// Key-side gradients of output row yo for window row ky (image row y):
+// Key-side gradients of output row yo, every window row ky at once (image row row(yo, ky)):
 // plane[c] at padded column xo·s + col(kx) += weights[tap(ky, kx)][xo] · a[c][xo], summed over kx.
-// Written as a gather over kx per plane column, so each plane vector is updated once (updating
-// per tap would make overlapping read-modify-writes of neighbouring columns). `weights` and `a`
-// need reach() zero columns before column 0 and past the row.
-inline void TapScatterRow(const Geometry& g, int ky, int y, const float* weights, size_t ldw, const float* a, size_t lda, int channels, Plane& plane) {
+// Written as a gather over kx per plane column, so each plane vector is updated once per window
+// row (updating per tap would make overlapping read-modify-writes of neighbouring columns), window
+// rows in order. The shifted a[c] vectors are the same for every window row, so NK rows share each
+// load (loads per multiply-add: (NK + N) / (NK·N), against 5/4 one row at a time). `weights` and
+// `a` need reach() zero columns before column 0 and past the row.
+inline void TapScatter(const Geometry& g, int yo, const float* weights, size_t ldw, const float* a, size_t lda, int channels, Plane& plane) {
   const int s = g.cols.stride;
   const int limit = RoundUp(g.wide + g.reach(), V);
   const size_t cs = plane.channel_stride;
+  const size_t window_row = static_cast<size_t>(2 * g.cols.taps + 1) * ldw;  // weights of one window row
   for (int phase = 0; phase < s; ++phase) {
-    int taps[64], shifts[64], n = 0;
+    int shifts[64], n = 0;
+    ptrdiff_t wofs[64];
     for (int kx = -g.cols.taps; kx <= g.cols.taps && n < 64; ++kx) {
       if (g.col(kx) % s != phase) continue;
-      taps[n] = g.tap(ky, kx);
-      shifts[n++] = g.col(kx) / s;
+      shifts[n] = g.col(kx) / s;
+      wofs[n] = static_cast<ptrdiff_t>(kx + g.cols.taps) * ldw - shifts[n];
+      ++n;
     }
-    float* row = plane.at(0, y, phase);
-    // N channels per pass share each loaded weight vector.
-    acmix::Blocks4(channels, [&](auto nc, int c0) {
-      constexpr int N = decltype(nc)::value;
-      for (int i0 = 0; i0 < limit; i0 += V) {
-        vf acc[N] = {};
-        for (int t = 0; t < n; ++t) {
-          const vf wv = Load(weights + taps[t] * ldw + i0 - shifts[t]);
-          const float* ac = a + c0 * lda + i0 - shifts[t];
+    acmix::Blocks4(2 * g.rows.taps + 1, [&](auto nk, int k0) {
+      constexpr int NK = decltype(nk)::value;
+      float* rows[NK];
+      for (int j = 0; j < NK; ++j) rows[j] = plane.at(0, g.row(yo, k0 + j - g.rows.taps), phase);
+      const float* wk = weights + k0 * window_row;
+      // N channels per pass share each loaded weight vector.
+      acmix::Blocks4(channels, [&](auto nc, int c0) {
+        constexpr int N = decltype(nc)::value;
+        for (int i0 = 0; i0 < limit; i0 += V) {
+          vf acc[NK][N] = {};
+          for (int t = 0; t < n; ++t) {
+            vf av[N];
 #pragma GCC unroll 4
-          for (int i = 0; i < N; ++i) acc[i] += wv * Load(ac + i * lda);
-        }
+            for (int i = 0; i < N; ++i) av[i] = Load(a + (c0 + i) * lda + i0 - shifts[t]);
+            const float* wt = wk + wofs[t] + i0;
 #pragma GCC unroll 4
-        for (int i = 0; i < N; ++i) {
-          float* d = row + (c0 + i) * cs + i0;
-          Store(d, Load(d) + acc[i]);
+            for (int j = 0; j < NK; ++j) {
+              const vf wv = Load(wt + j * window_row);
+#pragma GCC unroll 4
+              for (int i = 0; i < N; ++i) acc[j][i] += wv * av[i];
+            }
+          }
+#pragma GCC unroll 4
+          for (int j = 0; j < NK; ++j) {
+#pragma GCC unroll 4
+            for (int i = 0; i < N; ++i) {
+              float* d = rows[j] + (c0 + i) * cs + i0;
+              Store(d, Load(d) + acc[j][i]);
+            }
+          }
         }
-      }
+      });
     });
   }
 }
 
-// Copy output row yo of head h into row buffer `row` (channel c at row + c·ld), zero elsewhere.
+// Copy output row yo of head h into row buffer `row` (channel c at row + c·ld, zero up to column wide).
 inline void ReadRow(const float* src, const Geometry& g, int b, int yo, int h, int channels, float* row, size_t ld) {
-  for (int c = 0; c < channels; ++c) std::fill(row + c * ld, row + c * ld + g.wide, 0.f);
-  for (int xo = 0; xo < g.cols.out; ++xo) {
-    const float* px = src + (((static_cast<size_t>(b) * g.rows.out + yo) * g.cols.out + xo) * g.heads + h) * channels;
-    for (int c = 0; c < channels; ++c) row[c * ld + xo] = px[c];
-  }
+  const float* first = src + ((static_cast<size_t>(b) * g.rows.out + yo) * g.cols.out * g.heads + h) * channels;
+  ToChannelMajor(first, static_cast<size_t>(g.heads) * channels, g.cols.out, channels, row, ld);
 }
 
 // Queries of output row yo: image pixels (yo·s, xo·s) of head h.
 inline void ReadQueries(const float* q, const Geometry& g, int b, int yo, int h, float* row, size_t ld) {
-  for (int c = 0; c < g.e; ++c) std::fill(row + c * ld, row + c * ld + g.wide, 0.f);
-  for (int xo = 0; xo < g.cols.out; ++xo) {
-    const float* px = q + (((static_cast<size_t>(b) * g.rows.size + yo * g.rows.stride) * g.cols.size + xo * g.cols.stride) * g.heads + h) * g.e;
-    for (int c = 0; c < g.e; ++c) row[c * ld + xo] = px[c];
-  }
+  const float* first = q + ((static_cast<size_t>(b) * g.rows.size + yo * g.rows.stride) * g.cols.size * g.heads + h) * g.e;
+  ToChannelMajor(first, static_cast<size_t>(g.cols.stride) * g.heads * g.e, g.cols.out, g.e, row, ld);
 }
 
 }  // namespace window
