@@ -3,13 +3,15 @@
 // backend runs without it — TensorFlow's own kernel (oneDNN) for the 3×3 convs, the MatMul route of
 // @acmix-lab/runtime for the 1×1 convs (and TensorFlow's kernel for those too) — alternating per shape in one run;
 // then the forward and input gradient of its 3×3 stride-1 convs by TensorFlow and by Winograd (winograd.ts;
-// `npm run bench:kernels -- --winograd`: those alone, printed, not recorded).
+// `npm run bench:kernels -- --winograd`: those alone, printed, not recorded; `-- --winograd-filter`: the filter
+// gradient's Winograd tables alone).
 import * as tf from '@tensorflow/tfjs';
 import { registerNativeKernelFixes, unregisterNativeKernelFixes } from '@acmix-lab/runtime';
 import { fusedAttentionUnavailable, useNativeFilterGradient } from '@acmix-lab/acmix';
 import { yolov8nConvs, type StepConv } from './backend.js';
 import { alternateMs, flag, formatTable, recordBenchmark, type Times } from './report.js';
-import { winogradTables } from './winograd.js';
+import { threeByThreeConvs, winogradTables } from './winograd.js';
+import { winogradFilterTables } from './winograd-filter.js';
 
 const ROUNDS = flag('rounds', 10);
 type Route = 'tensorflow' | 'matmul' | 'native';
@@ -49,6 +51,10 @@ async function main() {
     console.log(`\n${winogradTables(convs, ROUNDS)}`);
     return;
   }
+  if (process.argv.includes('--winograd-filter')) {
+    console.log(`\n${winogradFilterTables(threeByThreeConvs(convs), ROUNDS)}`);
+    return;
+  }
   const rows: (string | number)[][] = [];
   const total = { before: 0, native: 0, tensorflow: 0, cpuBefore: 0, cpuNative: 0 };
   for (const conv of convs) {
@@ -75,7 +81,8 @@ async function main() {
     'native ms (GFLOP/s)', 'speed-up over today\'s route', 'same, CPU time'], rows);
   const note = `Conv2DBackpropFilter of every conv of a YOLOv8n step (imgsz 320, batch 16; shapes from the model's forward), ` +
     `median of ${ROUNDS} runs per route and shape, the routes alternating every round. Today's route: TensorFlow's kernel ` +
-    '(oneDNN) for k > 1, the MatMul route (docs/onednn-sigfpe.md) for 1×1; native: @acmix-lab/acmix native/conv_backprop_filter.cc. ' +
+    '(oneDNN) for k > 1, the MatMul route (docs/onednn-sigfpe.md) for 1×1; native: @acmix-lab/acmix native/conv_backprop_filter.cc, ' +
+    'and native/winograd_filter.cc for the 3×3 stride-1 convs. ' +
     'Speed-up: today\'s route ms ÷ native ms, by wall time and by the process\'s CPU time (steadier on a loaded machine). ' +
     'The total row sums ms × count.';
   const winograd = winogradTables(convs, ROUNDS);

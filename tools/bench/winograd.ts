@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useWinogradConv } from '@acmix-lab/acmix';
 import type { StepConv } from './backend.js';
 import { alternateMs, formatTable, type Times } from './report.js';
+import { winogradFilterTables } from './winograd-filter.js';
 
 type Kernel = 'forward' | 'input gradient';
 const SAME = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 };
@@ -101,9 +102,13 @@ function accuracyRow(conv: StepConv): string[] {
   });
 }
 
-/** Forward and input-gradient speed tables and the accuracy table, for the 3×3 stride-1 convs among `convs`. */
+/** The 3×3 stride-1 convs among `convs`. */
+export const threeByThreeConvs = (convs: StepConv[]) =>
+  convs.filter((c) => c.filter[0] === 3 && c.filter[1] === 3 && c.out[1] === c.x[1] && c.out[2] === c.x[2]);
+
+/** Forward, input-gradient and filter-gradient speed and accuracy tables, for the 3×3 stride-1 convs among `convs`. */
 export function winogradTables(convs: StepConv[], rounds: number): string {
-  const threeByThree = convs.filter((c) => c.filter[0] === 3 && c.filter[1] === 3 && c.out[1] === c.x[1] && c.out[2] === c.x[2]);
+  const threeByThree = threeByThreeConvs(convs);
   const accuracy = formatTable(['float32 error (x → c_out)', 'forward, TensorFlow: max / Σ|terms|, rms rel', 'forward, Winograd F(2×2)',
     'input gradient, TensorFlow', 'input gradient, Winograd F(4×4)'], threeByThree.map(accuracyRow));
   return `${speedTable(threeByThree, 'forward', rounds)}\n\n${speedTable(threeByThree, 'input gradient', rounds)}\n\n${accuracy}\n\n` +
@@ -112,5 +117,5 @@ export function winogradTables(convs: StepConv[], rounds: number): string {
     `(native/winograd_conv.cc; ACMIX_LAB_WINOGRAD=0 turns it off), ` +
     `median of ${rounds} runs per route and shape, alternating every round; GFLOP/s counts a direct conv's FLOPs (2·9·c_in·c_out ` +
     'per output pixel). Error: float32 against a float64 direct conv at batch 2, x and dy ~ N(0, 1), w from PyTorch\'s ' +
-    'init; the largest |error| / Σ|products| of an element, and ‖error‖ / ‖result‖.';
+    'init; the largest |error| / Σ|products| of an element, and ‖error‖ / ‖result‖.\n\n' + winogradFilterTables(threeByThree, rounds);
 }

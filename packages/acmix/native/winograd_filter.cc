@@ -43,10 +43,10 @@ using tensorflow::Tensor;
 using tensorflow::TensorShape;
 
 // About this many tiles per group (each group adds a partial M to read back), at most kMaxGroups groups.
-constexpr int64_t kGroupTiles = 128;
+constexpr int64_t kGroupTiles = 64;
 constexpr int kMaxGroups = 8;
 // Work items a call is split into at least (groups × input-channel slices), slices of at least kSliceChannels.
-constexpr int kItems = 8;
+constexpr int kItems = 4;
 constexpr int kSliceChannels = 32;
 // A block's transformed x and dy tiles (floats) stay under this, in L2 (2 MiB here) beside the partial M.
 constexpr int64_t kBlockFloats = 128 * 1024;
@@ -99,10 +99,13 @@ class WinogradFilterGradient {
       for (int p = 0; p < P; ++p) {
         for (int64_t co = 0; co < s_.cout_pad; co += kMaxNv * V) {
           const int nv = static_cast<int>(std::min<int64_t>(kMaxNv, (s_.cout_pad - co) / V));
-          for (int64_t r = c0; r < c1; r += kMaxMr[nv]) {
-            const int rows = static_cast<int>(std::min<int64_t>(kMaxMr[nv], c1 - r));
-            kGemms[nv][rows](v + p * vp + (r - c0), 1, width, y + p * yp + co, s_.cout_pad,
-                             partial + (p * s_.cin_pad + r) * s_.cout_pad + co, s_.cout_pad, count, b != t0);
+          // The slice's channels in row blocks of near-equal size (32 = 6+6+5+5+5+5 rather than 6·5+2: a 2-row
+          // block is bound by its loads).
+          const int64_t n = c1 - c0, row_blocks = (n + kMaxMr[nv] - 1) / kMaxMr[nv];
+          for (int64_t i = 0; i < row_blocks; ++i) {
+            const int64_t r = n * i / row_blocks, rows = n * (i + 1) / row_blocks - r;
+            kGemms[nv][rows](v + p * vp + r, 1, width, y + p * yp + co, s_.cout_pad,
+                             partial + (p * s_.cin_pad + c0 + r) * s_.cout_pad + co, s_.cout_pad, count, b != t0);
           }
         }
       }
