@@ -2,9 +2,9 @@
 // at imgsz 320, batch 16: @acmix-lab/acmix's native kernel (native/conv_backprop_filter.cc) against what the native
 // backend runs without it — TensorFlow's own kernel (oneDNN) for the 3×3 convs, the MatMul route of
 // @acmix-lab/runtime for the 1×1 convs (and TensorFlow's kernel for those too) — alternating per shape in one run;
-// then the forward and input gradient of its 3×3 stride-1 convs by TensorFlow and by Winograd (winograd.ts;
-// `npm run bench:kernels -- --winograd`: those alone, printed, not recorded; `-- --winograd-filter`: the filter
-// gradient's Winograd tables alone).
+// then the forward and input gradient of its 3×3 stride-1 convs by TensorFlow and by Winograd (winograd.ts), and
+// their filter gradient by the direct native kernel and by Winograd (winograd-filter.ts) (`npm run bench:kernels --
+// --winograd`: those alone, printed, not recorded; `-- --winograd-filter`: the filter gradient's alone).
 import * as tf from '@tensorflow/tfjs';
 import { registerNativeKernelFixes, unregisterNativeKernelFixes } from '@acmix-lab/runtime';
 import { fusedAttentionUnavailable, useNativeFilterGradient } from '@acmix-lab/acmix';
@@ -48,7 +48,7 @@ async function main() {
   const unavailable = fusedAttentionUnavailable();
   if (unavailable) throw new Error(`bench:kernels needs the native kernels: ${unavailable}`);
   if (process.argv.includes('--winograd')) { // the Winograd tables alone: printed, not recorded
-    console.log(`\n${winogradTables(convs, ROUNDS)}`);
+    console.log(`\n${winogradTables(convs, ROUNDS)}\n\n${winogradFilterTables(threeByThreeConvs(convs), ROUNDS)}`);
     return;
   }
   if (process.argv.includes('--winograd-filter')) {
@@ -85,7 +85,7 @@ async function main() {
     'and native/winograd_filter.cc for the 3×3 stride-1 convs. ' +
     'Speed-up: today\'s route ms ÷ native ms, by wall time and by the process\'s CPU time (steadier on a loaded machine). ' +
     'The total row sums ms × count.';
-  const winograd = winogradTables(convs, ROUNDS);
+  const winograd = `${winogradTables(convs, ROUNDS)}\n\n${winogradFilterTables(threeByThreeConvs(convs), ROUNDS)}`;
   console.log(`\n${table}\n\n${note}\n\n${winograd}`);
   recordBenchmark('bench:kernels', 'npm run bench:kernels', `${table}\n\n${note}\n\n${winograd}`);
 }

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useNativeFilterGradient, winogradConv2DBackpropFilter } from '@acmix-lab/acmix';
 import type { StepConv } from './backend.js';
 import { alternateMs, formatTable, type Times } from './report.js';
+import { errors } from './winograd.js';
 
 type Route = 'direct' | 'F(2×2)' | 'F(4×4)';
 const attrsOf = (conv: StepConv) => ({ strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: conv.filter }) as unknown as tf.NamedAttrMap;
@@ -71,13 +72,6 @@ function filterGradient64(x: tf.Tensor4D, dy: tf.Tensor4D): { exact: Float64Arra
     }
   }
   return { exact, scale };
-}
-
-/** max over weights of |t − exact| / Σ|x·dy|, and ‖t − exact‖ / ‖exact‖. */
-function errors(t: tf.Tensor, { exact, scale }: ReturnType<typeof filterGradient64>): string {
-  let max = 0, squares = 0, norm = 0;
-  t.dataSync().forEach((v, e) => { const d = Math.abs(v - exact[e]!); max = Math.max(max, d / scale[e]!); squares += d * d; norm += exact[e]! ** 2; });
-  return `${max.toExponential(1)} / ${Math.sqrt(squares / norm).toExponential(1)}`;
 }
 
 /** Float32 errors against float64 at batch 2, x and dy ~ N(0, 1): TensorFlow's kernel, direct native, F(2×2), F(4×4). */

@@ -5,7 +5,6 @@ import * as tf from '@tensorflow/tfjs';
 import { useWinogradConv } from '@acmix-lab/acmix';
 import type { StepConv } from './backend.js';
 import { alternateMs, formatTable, type Times } from './report.js';
-import { winogradFilterTables } from './winograd-filter.js';
 
 type Kernel = 'forward' | 'input gradient';
 const SAME = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 };
@@ -70,8 +69,8 @@ function directConv64(x: tf.Tensor4D, f: tf.Tensor4D): { exact: Float64Array; sc
   return { exact, scale };
 }
 
-/** max over elements of |t − exact| / scale and ‖t − exact‖ / ‖exact‖. */
-function errors(t: tf.Tensor, { exact, scale }: ReturnType<typeof directConv64>): string {
+/** max over elements of |t − exact| / scale and ‖t − exact‖ / ‖exact‖, for a float64 result and its Σ|terms|. */
+export function errors(t: tf.Tensor, { exact, scale }: { exact: Float64Array; scale: Float64Array }): string {
   let max = 0, squares = 0, norm = 0;
   t.dataSync().forEach((v, e) => { const d = Math.abs(v - exact[e]!); max = Math.max(max, d / scale[e]!); squares += d * d; norm += exact[e]! ** 2; });
   return `${max.toExponential(1)} / ${Math.sqrt(squares / norm).toExponential(1)}`;
@@ -106,7 +105,7 @@ function accuracyRow(conv: StepConv): string[] {
 export const threeByThreeConvs = (convs: StepConv[]) =>
   convs.filter((c) => c.filter[0] === 3 && c.filter[1] === 3 && c.out[1] === c.x[1] && c.out[2] === c.x[2]);
 
-/** Forward, input-gradient and filter-gradient speed and accuracy tables, for the 3×3 stride-1 convs among `convs`. */
+/** Forward and input-gradient speed tables and the accuracy table, for the 3×3 stride-1 convs among `convs`. */
 export function winogradTables(convs: StepConv[], rounds: number): string {
   const threeByThree = threeByThreeConvs(convs);
   const accuracy = formatTable(['float32 error (x → c_out)', 'forward, TensorFlow: max / Σ|terms|, rms rel', 'forward, Winograd F(2×2)',
@@ -117,5 +116,5 @@ export function winogradTables(convs: StepConv[], rounds: number): string {
     `(native/winograd_conv.cc; ACMIX_LAB_WINOGRAD=0 turns it off), ` +
     `median of ${rounds} runs per route and shape, alternating every round; GFLOP/s counts a direct conv's FLOPs (2·9·c_in·c_out ` +
     'per output pixel). Error: float32 against a float64 direct conv at batch 2, x and dy ~ N(0, 1), w from PyTorch\'s ' +
-    'init; the largest |error| / Σ|products| of an element, and ‖error‖ / ‖result‖.\n\n' + winogradFilterTables(threeByThree, rounds);
+    'init; the largest |error| / Σ|products| of an element, and ‖error‖ / ‖result‖.';
 }
