@@ -42,9 +42,11 @@ using tensorflow::OpKernelContext;
 using tensorflow::Tensor;
 using tensorflow::TensorShape;
 
-// About this many tiles per group (each group adds a partial M to read back), at most kMaxGroups groups.
+// About this many tiles per group (each group adds a partial M to read back), at most kMaxGroups groups, and
+// partials of at most kPartialFloats in all (wide convs, e.g. 512 → 512, take one group split into slices).
 constexpr int64_t kGroupTiles = 64;
 constexpr int kMaxGroups = 8;
+constexpr int64_t kPartialFloats = 8 * 1024 * 1024;
 // Work items a call is split into at least (groups × input-channel slices), slices of at least kSliceChannels.
 constexpr int kItems = 4;
 constexpr int kSliceChannels = 32;
@@ -68,13 +70,15 @@ class WinogradFilterGradient {
     th_ = (s.h + M - 1) / M;
     tw_ = (s.w + M - 1) / M;
     tiles_ = s.batch * th_ * tw_;
-    groups_ = static_cast<int>(std::clamp<int64_t>(tiles_ / kGroupTiles, 1, kMaxGroups));
+    const int64_t max_groups = std::clamp<int64_t>(kPartialFloats / partial_floats(), 1, kMaxGroups);
+    groups_ = static_cast<int>(std::clamp<int64_t>(tiles_ / kGroupTiles, 1, max_groups));
     const int64_t slice_vectors = std::max<int64_t>(1, kSliceChannels / V), vectors = s.cin_pad / V;
     slices_ = static_cast<int>(std::clamp<int64_t>((kItems + groups_ - 1) / groups_, 1, (vectors + slice_vectors - 1) / slice_vectors));
     block_tiles_ = std::clamp<int64_t>(kBlockFloats / (P * (s.cin_pad + s.cout_pad)), 1, (tiles_ + groups_ - 1) / groups_);
   }
   int items() const { return groups_ * slices_; }
   int groups() const { return groups_; }
+  int slices() const { return slices_; }
   int64_t partial_floats() const { return P * s_.cin_pad * s_.cout_pad; }
   int64_t scratch_floats() const { return P * block_tiles_ * (s_.cin_pad + s_.cout_pad); }
   double item_flops() const { return 2.0 * P * tiles_ * s_.cin * s_.cout_pad / items(); }
@@ -201,7 +205,7 @@ void Run(OpKernelContext* ctx, const Shape& s, const float* x, const float* dy, 
     thread_local std::vector<float> scratch;
     if (static_cast<int64_t>(scratch.size()) < scratch_floats) scratch.resize(scratch_floats);
     for (int64_t i = first; i < end; ++i)
-      grad.Item(static_cast<int>(i), part + i / (grad.items() / grad.groups()) * grad.partial_floats(), scratch.data());
+      grad.Item(static_cast<int>(i), part + i / grad.slices() * grad.partial_floats(), scratch.data());
   });
   const int64_t per_ci = T * T * s.cout_pad * (grad.groups() + 4);
   workers->ParallelFor(s.cin, per_ci, [&](int64_t first, int64_t end) { grad.Output(part, first, end, dw); });
