@@ -21,11 +21,17 @@ const ROUTE_ON: Record<Route, () => void> = {
   native: () => { registerNativeKernelFixes(); useNativeFilterGradient(true); },
 };
 
-/** Our Conv2d pads x itself before a strided conv and runs it 'valid'; a stride-1 conv keeps its size ('same'). */
+/**
+ * A stride-1 conv keeps its size ('same'); our strided Conv2d pads by k // 2 on every side, explicitly (the default)
+ * or, with ACMIX_LAB_EXPLICIT_PAD=0, by padding x itself and running 'valid'.
+ */
 function convAttrs({ x, filter, out }: StepConv) {
   const same = out[1] === x[1] && out[2] === x[2];
-  const stride = same || out[1] === 1 ? 1 : Math.floor((x[1] - filter[0]) / (out[1] - 1));
-  return { strides: stride, pad: same ? 'same' : 'valid', dataFormat: 'NHWC', filterShape: filter } as unknown as tf.NamedAttrMap;
+  const stride = same ? 1 : Math.round(x[1] / out[1]);
+  const p = Math.floor(filter[0] / 2);
+  const valid = Math.floor((x[1] - filter[0]) / stride) + 1 === out[1];
+  const pad = same ? 'same' : valid ? 'valid' : [[0, 0], [p, p], [p, p], [0, 0]];
+  return { strides: stride, pad, dataFormat: 'NHWC', filterShape: filter } as unknown as tf.NamedAttrMap;
 }
 
 /** Median wall and CPU ms of each route's filter gradient for one conv, the routes alternating every round. */
