@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useNativeFilterGradient, winogradConv2DBackpropFilter } from '@acmix-lab/acmix';
 import type { StepConv } from './backend.js';
 import { alternateMs, formatTable, type Times } from './report.js';
-import { errors } from './winograd.js';
+import { errors, forEachTap } from './winograd.js';
 
 type Route = 'direct' | 'F(2×2)' | 'F(4×4)';
 const attrsOf = (conv: StepConv) => ({ strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: conv.filter }) as unknown as tf.NamedAttrMap;
@@ -55,22 +55,16 @@ function filterGradient64(x: tf.Tensor4D, dy: tf.Tensor4D): { exact: Float64Arra
   const cout = dy.shape[3];
   const xs = x.dataSync(), ds = dy.dataSync();
   const exact = new Float64Array(9 * cin * cout), scale = new Float64Array(exact.length);
-  for (let p = 0; p < n * h * w; p++) {
-    const [b, i, j] = [Math.floor(p / (h * w)), Math.floor(p / w) % h, p % w];
-    for (let tap = 0; tap < 9; tap++) {
-      const [iy, ix] = [i + Math.floor(tap / 3) - 1, j + (tap % 3) - 1];
-      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-      const xo = ((b * h + iy) * w + ix) * cin;
-      for (let c = 0; c < cin; c++) {
-        const xv = xs[xo + c]!;
-        for (let k = 0, o = (tap * cin + c) * cout; k < cout; k++) {
-          const product = xv * ds[p * cout + k]!;
-          exact[o + k] += product;
-          scale[o + k] += Math.abs(product);
-        }
+  forEachTap(n, h, w, (p, tap, q) => {
+    for (let c = 0; c < cin; c++) {
+      const xv = xs[q * cin + c]!;
+      for (let k = 0, o = (tap * cin + c) * cout; k < cout; k++) {
+        const product = xv * ds[p * cout + k]!;
+        exact[o + k] += product;
+        scale[o + k] += Math.abs(product);
       }
     }
-  }
+  });
   return { exact, scale };
 }
 

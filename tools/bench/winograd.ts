@@ -51,22 +51,27 @@ function directConv64(x: tf.Tensor4D, f: tf.Tensor4D): { exact: Float64Array; sc
   const cout = f.shape[3];
   const xs = x.dataSync(), fs = f.dataSync();
   const exact = new Float64Array(n * h * w * cout), scale = new Float64Array(exact.length);
+  forEachTap(n, h, w, (p, tap, q) => {
+    for (let c = 0; c < cin; c++) {
+      for (let k = 0, fo = (tap * cin + c) * cout; k < cout; k++) {
+        const product = xs[q * cin + c]! * fs[fo + k]!;
+        exact[p * cout + k] += product;
+        scale[p * cout + k] += Math.abs(product);
+      }
+    }
+  });
+  return { exact, scale };
+}
+
+/** visit(p, tap, q) for every pixel p of n h×w maps and tap of a 'same' 3×3 conv whose input pixel q is inside. */
+export function forEachTap(n: number, h: number, w: number, visit: (p: number, tap: number, q: number) => void): void {
   for (let p = 0; p < n * h * w; p++) {
     const [b, i, j] = [Math.floor(p / (h * w)), Math.floor(p / w) % h, p % w];
     for (let tap = 0; tap < 9; tap++) {
       const [iy, ix] = [i + Math.floor(tap / 3) - 1, j + (tap % 3) - 1];
-      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-      const xo = ((b * h + iy) * w + ix) * cin;
-      for (let c = 0; c < cin; c++) {
-        for (let k = 0, fo = (tap * cin + c) * cout; k < cout; k++) {
-          const product = xs[xo + c]! * fs[fo + k]!;
-          exact[p * cout + k] += product;
-          scale[p * cout + k] += Math.abs(product);
-        }
-      }
+      if (iy >= 0 && iy < h && ix >= 0 && ix < w) visit(p, tap, (b * h + iy) * w + ix);
     }
   }
-  return { exact, scale };
 }
 
 /** max over elements of |t − exact| / scale and ‖t − exact‖ / ‖exact‖, for a float64 result and its Σ|terms|. */
