@@ -73,9 +73,11 @@ export async function yolov8nConvs(): Promise<StepConv[]> {
   for (const k of kernels) {
     if (k.name !== tf.Conv2D) continue;
     const [xs, fs] = k.inputShapes as Shape4[];
-    const conv = byShape.get(`${xs}/${fs}`) ?? { x: xs!, filter: fs!, out: k.outputShapes[0] as Shape4, count: 0 };
+    // By output shape too: with explicit padding a stride-2 conv reads the same x as a stride-1 one.
+    const key = `${xs}/${fs}/${k.outputShapes[0]}`;
+    const conv = byShape.get(key) ?? { x: xs!, filter: fs!, out: k.outputShapes[0] as Shape4, count: 0 };
     conv.count++;
-    byShape.set(`${xs}/${fs}`, conv);
+    byShape.set(key, conv);
   }
   return [...byShape.values()];
 }

@@ -2,14 +2,16 @@
 // at imgsz 320, batch 16: @acmix-lab/acmix's native kernel (native/conv_backprop_filter.cc) against what the native
 // backend runs without it — TensorFlow's own kernel (oneDNN) for the 3×3 convs, the MatMul route of
 // @acmix-lab/runtime for the 1×1 convs (and TensorFlow's kernel for those too) — alternating per shape in one run;
-// then the forward and input gradient of its 3×3 stride-1 convs by TensorFlow and by Winograd (winograd.ts;
-// `npm run bench:kernels -- --winograd`: those alone, printed, not recorded).
+// then the forward and input gradient of its 3×3 stride-1 convs by TensorFlow and by Winograd (winograd.ts), and
+// their filter gradient by the direct native kernel and by Winograd (winograd-filter.ts) (`npm run bench:kernels --
+// --winograd`: those alone, printed, not recorded; `-- --winograd-filter`: the filter gradient's alone).
 import * as tf from '@tensorflow/tfjs';
 import { registerNativeKernelFixes, unregisterNativeKernelFixes } from '@acmix-lab/runtime';
 import { fusedAttentionUnavailable, useNativeFilterGradient } from '@acmix-lab/acmix';
 import { yolov8nConvs, type StepConv } from './backend.js';
 import { alternateMs, flag, formatTable, recordBenchmark, type Times } from './report.js';
-import { winogradTables } from './winograd.js';
+import { threeByThreeConvs, winogradTables } from './winograd.js';
+import { winogradFilterTables } from './winograd-filter.js';
 
 const ROUNDS = flag('rounds', 10);
 type Route = 'tensorflow' | 'matmul' | 'native';
@@ -19,11 +21,17 @@ const ROUTE_ON: Record<Route, () => void> = {
   native: () => { registerNativeKernelFixes(); useNativeFilterGradient(true); },
 };
 
-/** Our Conv2d pads x itself before a strided conv and runs it 'valid'; a stride-1 conv keeps its size ('same'). */
+/**
+ * A stride-1 conv keeps its size ('same'); our strided Conv2d pads by k // 2 on every side, explicitly (the default)
+ * or, with ACMIX_LAB_EXPLICIT_PAD=0, by padding x itself and running 'valid'.
+ */
 function convAttrs({ x, filter, out }: StepConv) {
   const same = out[1] === x[1] && out[2] === x[2];
-  const stride = same || out[1] === 1 ? 1 : Math.floor((x[1] - filter[0]) / (out[1] - 1));
-  return { strides: stride, pad: same ? 'same' : 'valid', dataFormat: 'NHWC', filterShape: filter } as unknown as tf.NamedAttrMap;
+  const stride = same ? 1 : Math.round(x[1] / out[1]);
+  const p = Math.floor(filter[0] / 2);
+  const valid = Math.floor((x[1] - filter[0]) / stride) + 1 === out[1];
+  const pad = same ? 'same' : valid ? 'valid' : [[0, 0], [p, p], [p, p], [0, 0]];
+  return { strides: stride, pad, dataFormat: 'NHWC', filterShape: filter } as unknown as tf.NamedAttrMap;
 }
 
 /** Median wall and CPU ms of each route's filter gradient for one conv, the routes alternating every round. */
@@ -46,7 +54,11 @@ async function main() {
   const unavailable = fusedAttentionUnavailable();
   if (unavailable) throw new Error(`bench:kernels needs the native kernels: ${unavailable}`);
   if (process.argv.includes('--winograd')) { // the Winograd tables alone: printed, not recorded
-    console.log(`\n${winogradTables(convs, ROUNDS)}`);
+    console.log(`\n${winogradTables(convs, ROUNDS)}\n\n${winogradFilterTables(threeByThreeConvs(convs), ROUNDS)}`);
+    return;
+  }
+  if (process.argv.includes('--winograd-filter')) {
+    console.log(`\n${winogradFilterTables(threeByThreeConvs(convs), ROUNDS)}`);
     return;
   }
   const rows: (string | number)[][] = [];
@@ -75,10 +87,11 @@ async function main() {
     'native ms (GFLOP/s)', 'speed-up over today\'s route', 'same, CPU time'], rows);
   const note = `Conv2DBackpropFilter of every conv of a YOLOv8n step (imgsz 320, batch 16; shapes from the model's forward), ` +
     `median of ${ROUNDS} runs per route and shape, the routes alternating every round. Today's route: TensorFlow's kernel ` +
-    '(oneDNN) for k > 1, the MatMul route (docs/onednn-sigfpe.md) for 1×1; native: @acmix-lab/acmix native/conv_backprop_filter.cc. ' +
+    '(oneDNN) for k > 1, the MatMul route (docs/onednn-sigfpe.md) for 1×1; native: @acmix-lab/acmix native/conv_backprop_filter.cc, ' +
+    'and native/winograd_filter.cc for the 3×3 stride-1 convs. ' +
     'Speed-up: today\'s route ms ÷ native ms, by wall time and by the process\'s CPU time (steadier on a loaded machine). ' +
     'The total row sums ms × count.';
-  const winograd = winogradTables(convs, ROUNDS);
+  const winograd = `${winogradTables(convs, ROUNDS)}\n\n${winogradFilterTables(threeByThreeConvs(convs), ROUNDS)}`;
   console.log(`\n${table}\n\n${note}\n\n${winograd}`);
   recordBenchmark('bench:kernels', 'npm run bench:kernels', `${table}\n\n${note}\n\n${winograd}`);
 }

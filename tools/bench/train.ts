@@ -91,6 +91,7 @@ function productRoutes(): void {
   delete process.env.ACMIX_LAB_FUSED;
   delete process.env.ACMIX_LAB_FUSED_BN_SILU;
   delete process.env.ACMIX_LAB_WINOGRAD;
+  delete process.env.ACMIX_LAB_WINOGRAD_FILTER;
   delete process.env.ACMIX_LAB_ACMIX_PROJECTION;
   delete process.env.ACMIX_LAB_ACMIX_COMPOSE;
   delete process.env.ACMIX_LAB_BATCHED_BN_STATS;
@@ -149,6 +150,7 @@ const ROUTES: Route[] = [
   { name: 'fused BN+SiLU', without: 'BN then SiLU', off: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; } },
   { name: 'native backprop filter', without: 'TensorFlow\'s', off: () => useNativeFilterGradient(false) },
   { name: 'Winograd 3×3 fwd + dx', without: 'TensorFlow\'s', off: () => { process.env.ACMIX_LAB_WINOGRAD = '0'; } },
+  { name: 'Winograd 3×3 filter gradient', without: 'the direct native kernel', off: () => { process.env.ACMIX_LAB_WINOGRAD_FILTER = '0'; } },
   { name: 'ACmix projection gradient + native composed weights', without: 'taped concat/MatMul, composition from tfjs ops',
     off: () => { process.env.ACMIX_LAB_ACMIX_PROJECTION = '0'; process.env.ACMIX_LAB_ACMIX_COMPOSE = '0'; } },
   { name: 'batched BN running stats', without: 'per layer', off: () => { process.env.ACMIX_LAB_BATCHED_BN_STATS = '0'; } },
@@ -252,7 +254,9 @@ async function main() {
     'parameter); fused BN+SiLU: native/batchnorm_silu.cc against FusedBatchNormV3 then the fused SiLU (ACMIX_LAB_FUSED_BN_SILU=0); ' +
     'native backprop filter: native/conv_backprop_filter.cc for every conv\'s filter gradient against TensorFlow\'s ' +
     'Conv2DBackpropFilter (and the MatMul route for 1×1 convs); Winograd: native/winograd_conv.cc for the 3×3 stride-1 convs\' ' +
-    'forward and input gradient against TensorFlow\'s Conv2D and Conv2DBackpropInput (ACMIX_LAB_WINOGRAD=0). The 1×1 row runs ' +
+    'forward and input gradient against TensorFlow\'s Conv2D and Conv2DBackpropInput (ACMIX_LAB_WINOGRAD=0); Winograd filter ' +
+    'gradient: native/winograd_filter.cc for those convs\' filter gradient against the direct native kernel (ACMIX_LAB_WINOGRAD_FILTER=0; ' +
+    'the native backprop filter row turns both off). The 1×1 row runs ' +
     'without the native filter gradient and Winograd on both sides. ' +
     'ACmix projection gradient + native composed weights: @acmix-lab/acmix projection.ts and native/composed_weights.cc against ' +
     'the taped concat + MatMul projections and the composition from TensorFlow.js ops (ACMIX_LAB_ACMIX_PROJECTION=0, ' +

@@ -51,26 +51,31 @@ function directConv64(x: tf.Tensor4D, f: tf.Tensor4D): { exact: Float64Array; sc
   const cout = f.shape[3];
   const xs = x.dataSync(), fs = f.dataSync();
   const exact = new Float64Array(n * h * w * cout), scale = new Float64Array(exact.length);
+  forEachTap(n, h, w, (p, tap, q) => {
+    for (let c = 0; c < cin; c++) {
+      for (let k = 0, fo = (tap * cin + c) * cout; k < cout; k++) {
+        const product = xs[q * cin + c]! * fs[fo + k]!;
+        exact[p * cout + k] += product;
+        scale[p * cout + k] += Math.abs(product);
+      }
+    }
+  });
+  return { exact, scale };
+}
+
+/** visit(p, tap, q) for every pixel p of n h×w maps and tap of a 'same' 3×3 conv whose input pixel q is inside. */
+export function forEachTap(n: number, h: number, w: number, visit: (p: number, tap: number, q: number) => void): void {
   for (let p = 0; p < n * h * w; p++) {
     const [b, i, j] = [Math.floor(p / (h * w)), Math.floor(p / w) % h, p % w];
     for (let tap = 0; tap < 9; tap++) {
       const [iy, ix] = [i + Math.floor(tap / 3) - 1, j + (tap % 3) - 1];
-      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-      const xo = ((b * h + iy) * w + ix) * cin;
-      for (let c = 0; c < cin; c++) {
-        for (let k = 0, fo = (tap * cin + c) * cout; k < cout; k++) {
-          const product = xs[xo + c]! * fs[fo + k]!;
-          exact[p * cout + k] += product;
-          scale[p * cout + k] += Math.abs(product);
-        }
-      }
+      if (iy >= 0 && iy < h && ix >= 0 && ix < w) visit(p, tap, (b * h + iy) * w + ix);
     }
   }
-  return { exact, scale };
 }
 
-/** max over elements of |t − exact| / scale and ‖t − exact‖ / ‖exact‖. */
-function errors(t: tf.Tensor, { exact, scale }: ReturnType<typeof directConv64>): string {
+/** max over elements of |t − exact| / scale and ‖t − exact‖ / ‖exact‖, for a float64 result and its Σ|terms|. */
+export function errors(t: tf.Tensor, { exact, scale }: { exact: Float64Array; scale: Float64Array }): string {
   let max = 0, squares = 0, norm = 0;
   t.dataSync().forEach((v, e) => { const d = Math.abs(v - exact[e]!); max = Math.max(max, d / scale[e]!); squares += d * d; norm += exact[e]! ** 2; });
   return `${max.toExponential(1)} / ${Math.sqrt(squares / norm).toExponential(1)}`;
@@ -101,9 +106,13 @@ function accuracyRow(conv: StepConv): string[] {
   });
 }
 
+/** The 3×3 stride-1 convs among `convs`. */
+export const threeByThreeConvs = (convs: StepConv[]) =>
+  convs.filter((c) => c.filter[0] === 3 && c.filter[1] === 3 && c.out[1] === c.x[1] && c.out[2] === c.x[2]);
+
 /** Forward and input-gradient speed tables and the accuracy table, for the 3×3 stride-1 convs among `convs`. */
 export function winogradTables(convs: StepConv[], rounds: number): string {
-  const threeByThree = convs.filter((c) => c.filter[0] === 3 && c.filter[1] === 3 && c.out[1] === c.x[1] && c.out[2] === c.x[2]);
+  const threeByThree = threeByThreeConvs(convs);
   const accuracy = formatTable(['float32 error (x → c_out)', 'forward, TensorFlow: max / Σ|terms|, rms rel', 'forward, Winograd F(2×2)',
     'input gradient, TensorFlow', 'input gradient, Winograd F(4×4)'], threeByThree.map(accuracyRow));
   return `${speedTable(threeByThree, 'forward', rounds)}\n\n${speedTable(threeByThree, 'input gradient', rounds)}\n\n${accuracy}\n\n` +

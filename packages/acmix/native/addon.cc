@@ -1,6 +1,6 @@
 // The Node side only needs the library loaded: dlopen runs the REGISTER_OP / REGISTER_KERNEL_BUILDER
 // initialisers of window_attention.cc, grouped_conv.cc, silu.cc, conv_backprop_filter.cc, flat.cc,
-// batchnorm_silu.cc, winograd_conv.cc, composed_weights.cc and max_pool_grad.cc. It reports the op names, and
+// batchnorm_silu.cc, winograd_conv.cc, winograd_filter.cc, composed_weights.cc and max_pool_grad.cc. It reports the op names, and
 // offers trimHeap (glibc's malloc_trim) to the trainer.
 #include <node_api.h>
 #if defined(__GLIBC__)
@@ -28,7 +28,7 @@ static napi_value Init(napi_env env, napi_value exports) {
                             {"conv2dBackpropFilter", "AcmixLabConv2DBackpropFilter"},
                             {"flatConcat", "AcmixLabFlatConcat"}, {"flatSplit", "AcmixLabFlatSplit"},
                             {"batchNormSilu", "AcmixLabBatchNormSilu"}, {"batchNormSiluGrad", "AcmixLabBatchNormSiluGrad"},
-                            {"winogradConv2D", "AcmixLabWinogradConv2D"},
+                            {"winogradConv2D", "AcmixLabWinogradConv2D"}, {"winogradFilterGradient", "AcmixLabWinogradConv2DBackpropFilter"},
                             {"composedWeights", "ACmixComposedWeights"}, {"composedWeightsGrad", "ACmixComposedWeightsGrad"},
                             {"maxPoolGrad", "AcmixLabMaxPoolGrad"}};
   for (const auto& name : names) {

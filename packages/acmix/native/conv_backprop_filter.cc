@@ -21,7 +21,6 @@
 // a zero-padded copy of x (whose padding only adds zero terms), bit for bit, without that copy. @acmix-lab/yolo's
 // PyTorch-padded convs (stride 2, padding 1: TensorFlow's SAME pads those on one side only) take this route.
 #include <algorithm>
-#include <array>
 #include <utility>
 
 #include "tensorflow/core/framework/op.h"
@@ -31,6 +30,8 @@
 
 namespace {
 
+using acmix::kMaxMr;
+using acmix::kMaxNv;
 using acmix::Load;
 using acmix::LoadFirst;
 using acmix::Store;
@@ -43,9 +44,6 @@ using tensorflow::OpKernelContext;
 using tensorflow::Tensor;
 using tensorflow::TensorShape;
 
-// Largest input-channel block per number of output vectors: mr·nv ≤ 24 accumulators of the 32 vector registers.
-constexpr int kMaxMr[5] = {0, 24, 12, 8, 6};
-constexpr int kMaxNv = 4;
 // About this many pixels per group (fewer groups for small maps: a partial dW each), and per chunk (x and dy
 // rows of a chunk stay in L2 while every tile of every tap passes over them).
 constexpr int64_t kGroupPixels = 2048;
@@ -131,14 +129,10 @@ void Tile(const Geometry& g, const float* x, const float* dy, float* dw, int ky,
 using TileFn = void (*)(const Geometry&, const float*, const float*, float*, int, int64_t, int64_t, int, int64_t,
                         int64_t, int64_t, int64_t, int64_t, int64_t, bool);
 
-// TILES[nv][mr] = Tile<mr, nv> for mr ≤ kMaxMr[nv].
-template <int NV, int... M>
-constexpr std::array<TileFn, 25> TilesFor(std::integer_sequence<int, M...>) {
-  return {{(M >= 1 && M <= kMaxMr[NV] ? &Tile<(M >= 1 && M <= kMaxMr[NV] ? M : 1), NV> : nullptr)...}};
-}
-const std::array<TileFn, 25> kTiles[kMaxNv + 1] = {
-    {}, TilesFor<1>(std::make_integer_sequence<int, 25>{}), TilesFor<2>(std::make_integer_sequence<int, 25>{}),
-    TilesFor<3>(std::make_integer_sequence<int, 25>{}), TilesFor<4>(std::make_integer_sequence<int, 25>{})};
+template <int MR, int NV>
+struct TileKernel { static constexpr TileFn fn = &Tile<MR, NV>; };
+// kTiles[nv][mr] = Tile<mr, nv>: mr input channels of a kernel row (taps × channels), nv output vectors.
+constexpr auto kTiles = acmix::MicroKernels<TileFn, TileKernel>();
 
 class Conv2DBackpropFilterOp : public OpKernel {
  public:

@@ -2,8 +2,10 @@
 // time in one vector register (AVX-512; GCC splits the vector type into AVX2 halves on machines
 // without it).
 #pragma once
+#include <array>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #if defined(__AVX512F__)
@@ -94,6 +96,25 @@ inline void FromChannelMajor(const float* src, size_t ld, int n, int channels, f
       for (int i = 0; i < nx; ++i) StoreFirst(dst + (x0 + i) * step + c0, r[i], nc);
     }
   }
+}
+
+// Register-blocked micro-kernels K<mr, nv> keep mr rows × nv vectors of V columns in mr·nv ≤ 24 of the 32 vector
+// registers: nv ≤ kMaxNv, mr ≤ kMaxMr[nv].
+constexpr int kMaxNv = 4;
+constexpr int kMaxMr[kMaxNv + 1] = {0, 24, 12, 8, 6};
+
+template <typename Fn, template <int, int> class K, int NV, int... M>
+constexpr std::array<Fn, kMaxMr[1] + 1> MicroKernelRow(std::integer_sequence<int, M...>) {
+  return {{(M >= 1 && M <= kMaxMr[NV] ? K<(M >= 1 && M <= kMaxMr[NV] ? M : 1), NV>::fn : nullptr)...}};
+}
+
+// table[nv][mr] = K<mr, nv>::fn (a function pointer of type Fn) for 1 ≤ mr ≤ kMaxMr[nv], null elsewhere: the
+// micro-kernels called with the row and vector counts known at run time only.
+template <typename Fn, template <int, int> class K>
+constexpr std::array<std::array<Fn, kMaxMr[1] + 1>, kMaxNv + 1> MicroKernels() {
+  constexpr auto rows = std::make_integer_sequence<int, kMaxMr[1] + 1>{};
+  return {{{}, MicroKernelRow<Fn, K, 1>(rows), MicroKernelRow<Fn, K, 2>(rows), MicroKernelRow<Fn, K, 3>(rows),
+           MicroKernelRow<Fn, K, 4>(rows)}};
 }
 
 // Calls body(std::integral_constant<int, N>{}, first) for blocks of N = 4 (then the 1–3 left) over

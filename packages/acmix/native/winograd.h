@@ -6,6 +6,9 @@
 // Lagrange weights and B^T solves A^T[(G g) ⊙ (B^T d)] = d ⋆ g. Its float32 error against a float64 conv is 1.5×
 // smaller than the paper's set's at YOLOv8n's shapes (rms 1.1e-6 against 1.7e-6 of ‖y‖; a direct conv's 4e-7).
 #pragma once
+#include <cstdint>
+
+#include "simd.h"
 
 namespace acmix {
 
@@ -56,5 +59,62 @@ inline void Sandwich(const float (&c)[R][K], const T* in, T* out) {
 #pragma GCC unroll 8
   for (int j = 0; j < R; ++j) Mix(c, &rows[0][j], R, out + j, R);
 }
+
+// A constant matrix as a value (constexpr functions return these), its array for Mix and Sandwich.
+template <int R, int K>
+struct Matrix { float m[R][K]; };
+
+template <int R, int K>
+constexpr Matrix<K, R> Transposed(const float (&c)[R][K]) {
+  Matrix<K, R> t{};
+  for (int i = 0; i < R; ++i)
+    for (int j = 0; j < K; ++j) t.m[j][i] = c[i][j];
+  return t;
+}
+
+// The filter gradient's F(3×3, m×m): dW = x ⋆ dy, the 3×3 "output" of a correlation whose "filter" is an m×m tile of
+// dy and whose input is the (m+2)² tile of x around it. F(m, 3)'s identity Σ_p A^T[i][p]·G[p][j]·B^T[p][k] = [k = i+j]
+// is symmetric in i and j, so the same points give F(3, m) with the roles of A and G swapped: out = G^T[(A g) ⊙
+// (B^T d)], in 2D G^T [(A g A^T) ⊙ (B^T d B)] G (Lavin & Gray, section 4: "F(R×S, M×N)" by transposition).
+template <int M>
+struct WinogradFilter {
+  static constexpr Matrix<Winograd<M>::kTile, M> kA = Transposed(Winograd<M>::kAT);    // dy tile → points
+  static constexpr Matrix<3, Winograd<M>::kTile> kGT = Transposed(Winograd<M>::kG);    // points → 3×3 dW
+};
+
+// The GEMM per transform point: c[r][0 .. NV·16) = Σ_i a[r·ar + i·ak] · b[i·ldb + 0 ..] for MR rows (c's row stride
+// ldc), from zero or, with `add`, onto c. mr·nv vector accumulators: each element sums its k terms in order, so the
+// result does not depend on MR or NV.
+template <int MR, int NV>
+void Gemm(const float* a, int64_t ar, int64_t ak, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t k, bool add) {
+  vf acc[MR][NV];
+#pragma GCC unroll 24
+  for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[r][v] = add ? Load(c + r * ldc + v * V) : vf{};
+  }
+  for (int64_t i = 0; i < k; ++i, a += ak, b += ldb) {
+    vf bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = Load(b + v * V);
+#pragma GCC unroll 24
+    for (int r = 0; r < MR; ++r) {
+      const float s = a[r * ar];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[r][v] += s * bv[v];
+    }
+  }
+#pragma GCC unroll 24
+  for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) Store(c + r * ldc + v * V, acc[r][v]);
+  }
+}
+
+using GemmFn = void (*)(const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t, int64_t, bool);
+template <int MR, int NV>
+struct GemmKernel { static constexpr GemmFn fn = &Gemm<MR, NV>; };
+// kGemms[nv][mr] = Gemm<mr, nv>.
+inline constexpr auto kGemms = MicroKernels<GemmFn, GemmKernel>();
 
 }  // namespace acmix

@@ -13,9 +13,7 @@
 // Deterministic, whatever the thread count: every output element is one tile's, computed by one block in a
 // fixed order (Σ over ci in order, then the fixed transforms); threads only decide which thread runs a block.
 #include <algorithm>
-#include <array>
 #include <cstdint>
-#include <utility>
 #include <vector>
 
 #include "tensorflow/core/framework/op.h"
@@ -26,6 +24,9 @@
 
 namespace {
 
+using acmix::kGemms;
+using acmix::kMaxMr;
+using acmix::kMaxNv;
 using acmix::Load;
 using acmix::LoadFirst;
 using acmix::Store;
@@ -39,45 +40,9 @@ using tensorflow::OpKernelContext;
 using tensorflow::Tensor;
 using tensorflow::TensorShape;
 
-// Tiles per micro-kernel call for nv output vectors: mr·nv ≤ 24 accumulators of the 32 vector registers.
-constexpr int kMaxMr[5] = {0, 12, 12, 8, 6};
-constexpr int kMaxNv = 4;
 // A block's transformed inputs and GEMM outputs (floats) stay under this, in L2 beside U's panels.
 constexpr int64_t kBlockFloats = 96 * 1024;
 constexpr int kMaxBlockTiles = 128;
-
-// c[r][co .. co + NV·16) = Σ_k a[r][k] · b[k][co ..] for MR rows; a, b, c with row strides lda, ldb, ldc.
-template <int MR, int NV>
-void Gemm(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t k) {
-  vf acc[MR][NV] = {};
-  for (int64_t i = 0; i < k; ++i, b += ldb) {
-    vf bv[NV];
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = Load(b + v * V);
-#pragma GCC unroll 12
-    for (int r = 0; r < MR; ++r) {
-      const float s = a[r * lda + i];
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[r][v] += s * bv[v];
-    }
-  }
-#pragma GCC unroll 12
-  for (int r = 0; r < MR; ++r) {
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) Store(c + r * ldc + v * V, acc[r][v]);
-  }
-}
-
-using GemmFn = void (*)(const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t);
-
-// kGemms[nv][mr] = Gemm<mr, nv> for 1 ≤ mr ≤ kMaxMr[nv].
-template <int NV, int... M>
-constexpr std::array<GemmFn, 13> GemmsFor(std::integer_sequence<int, M...>) {
-  return {{(M >= 1 && M <= kMaxMr[NV] ? &Gemm<(M >= 1 && M <= kMaxMr[NV] ? M : 1), NV> : nullptr)...}};
-}
-const std::array<GemmFn, 13> kGemms[kMaxNv + 1] = {
-    {}, GemmsFor<1>(std::make_integer_sequence<int, 13>{}), GemmsFor<2>(std::make_integer_sequence<int, 13>{}),
-    GemmsFor<3>(std::make_integer_sequence<int, 13>{}), GemmsFor<4>(std::make_integer_sequence<int, 13>{})};
 
 struct Shape {
   int64_t batch, h, w, cin, cout;
@@ -138,8 +103,8 @@ class WinogradConv {
         const int mr = kMaxMr[nv];
         for (int64_t r = 0; r < count; r += mr) {
           const int rows = static_cast<int>(std::min<int64_t>(mr, count - r));
-          kGemms[nv][rows](v + p * vp + r * s_.cin_pad, s_.cin_pad, up + co, s_.cout_pad,
-                           m + p * mp + r * s_.cout_pad + co, s_.cout_pad, s_.cin);
+          kGemms[nv][rows](v + p * vp + r * s_.cin_pad, s_.cin_pad, 1, up + co, s_.cout_pad,
+                           m + p * mp + r * s_.cout_pad + co, s_.cout_pad, s_.cin, false);
         }
       }
     }

@@ -2,7 +2,8 @@
 // Conv2DBackpropFilter (tfjs-node's stock kernel) and, for 1×1 convs, the MatMul route of @acmix-lab/runtime;
 // over kernel 1, 2, 3 and 5, stride 1 and 2, SAME, VALID and explicit padding, odd sizes, batch 1, channel counts
 // that are not multiples of 16, and maps large enough to be split over groups and threads. Its result does not
-// depend on the run or on the number of intra-op threads.
+// depend on the run or on the number of intra-op threads. The 3×3 stride-1 'same' cases run with
+// ACMIX_LAB_WINOGRAD_FILTER=0 here: the direct kernel; native-winograd-filter.test.ts tests their Winograd route.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { bitDifferences, countLeakedTensors, initBackend, registerNativeKernelFixes, unregisterNativeKernelFixes } from '@acmix-lab/runtime';
@@ -51,7 +52,8 @@ function withKernels(route: 'stock' | 'matmul' | 'native', f: () => void): void 
   if (route === 'stock') unregisterNativeKernelFixes();
   else registerNativeKernelFixes();
   useNativeFilterGradient(route === 'native');
-  try { f(); } finally { registerNativeKernelFixes(); useNativeFilterGradient(false); }
+  process.env.ACMIX_LAB_WINOGRAD_FILTER = '0';
+  try { f(); } finally { registerNativeKernelFixes(); useNativeFilterGradient(false); delete process.env.ACMIX_LAB_WINOGRAD_FILTER; }
 }
 
 describe('native conv filter gradient', () => {
@@ -147,7 +149,7 @@ console.log(JSON.stringify([cases.map(hash), cases.map(hash)]));
 describe.skipIf(fusedAttentionUnavailable() !== null)('native conv filter gradient determinism', () => {
   it('is bit-identical run after run, and with 1, 2 or 3 intra-op threads', () => {
     const cases = CASES.slice(-2).map((c) => ({ ...c, dy: tf.tidy(() => inputs(c).dy.shape) }));
-    const runs = outputsByThreadCount<[string[], string[]]>(DETERMINISM_CHILD, { CASES: JSON.stringify(cases),
+    const runs = outputsByThreadCount<[string[], string[]]>(DETERMINISM_CHILD, { CASES: JSON.stringify(cases), ACMIX_LAB_WINOGRAD_FILTER: '0',
       MODULE_URL: new URL('./native-filter-gradient.ts', import.meta.url).href });
     expect(runs[0]![1]).toEqual(runs[0]![0]);
     for (const [first, second] of runs) expect([first, second]).toEqual(runs[0]);

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
 import { setNativeFilterGradient } from '@acmix-lab/runtime';
 import { fusedAttentionUnavailable, runNativeOp } from './native-op.js';
+import { winogradConv2DBackpropFilter } from './native-winograd.js';
 
 /** tfjs' Conv2DBackpropFilter attributes (its conv2d gradient has no dilations: they must be 1). */
 interface FilterGradientAttrs {
@@ -24,6 +25,9 @@ export function nativeConv2DBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, attr
   const conv = tf.backend_util.computeConv2DInfo(x.shape, a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
   // A dy that does not fit is left to the stock kernel, which reports it.
   if (conv.outHeight !== dy.shape[1] || conv.outWidth !== dy.shape[2] || conv.outChannels !== dy.shape[3]) return null;
+  // 3×3, stride-1, padding-1 convs by Winograd (native/winograd_filter.cc), unless ACMIX_LAB_WINOGRAD_FILTER=0.
+  const winograd = winogradConv2DBackpropFilter(x, dy, attrs);
+  if (winograd) return winograd;
   // Explicit padding is @acmix-lab/yolo's PyTorch-padded conv, which ran as Pad + VALID before: padded_order sums
   // in that order, so its gradient stays bit for bit what it was.
   const geometry = {

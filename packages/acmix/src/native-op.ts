@@ -13,7 +13,7 @@ export const NATIVE_ADDON = path.resolve(path.dirname(fileURLToPath(import.meta.
 interface NativeAddon {
   attention: string; attentionGrad: string; groupedConv: string; groupedConvGrad: string; silu: string; siluGrad: string;
   conv2dBackpropFilter: string; flatConcat: string; flatSplit: string; batchNormSilu: string; batchNormSiluGrad: string;
-  winogradConv2D: string; composedWeights: string; composedWeightsGrad: string; maxPoolGrad: string;
+  winogradConv2D: string; winogradFilterGradient: string; composedWeights: string; composedWeightsGrad: string; maxPoolGrad: string;
   trimHeap(): boolean;
 }
 export type OpName = Exclude<keyof NativeAddon, 'trimHeap'>;

@@ -11,15 +11,17 @@
 // to 1.7e-4 · scale on YOLOv8n-P6). A gradient's scale is the largest of its module's (conv + bn) gradients:
 // a BatchNorm bias whose output reaches only train-mode BatchNorms through linear layers (C2PSA's pe, proj
 // and ffn.1 have no activation) has an analytically zero gradient, of which any float32 value is round-off.
-// Each case runs twice: with TensorFlow's conv kernels, and with the Winograd 3×3 convs the trainer installs
-// (@acmix-lab/acmix useWinogradConv; largest max |t| error 1.9e-4 · scale on YOLOv8l, against 1.3e-4).
+// Each case runs twice: with TensorFlow's conv kernels, and with the conv kernels the trainer installs: the Winograd
+// 3×3 convs (@acmix-lab/acmix useWinogradConv) and the native filter gradient, Winograd for the 3×3 stride-1 convs
+// (useNativeFilterGradient; largest max |t| error 1.9e-4 · scale on YOLOv8l, against 1.3e-4; the Winograd filter
+// gradient leaves it at 1.904e-4, as with the direct one).
 import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { useWinogradConv, winogradUnavailable } from '@acmix-lab/acmix';
+import { useNativeFilterGradient, useWinogradConv, winogradUnavailable } from '@acmix-lab/acmix';
 import { initBackend, readSafetensors, writeSafetensors, type NamedArray, type TensorMap } from '@acmix-lab/runtime';
 import { runForward } from './forward.js';
 import { hashedValues, weightRange } from './hashed-tensors.js';
@@ -63,11 +65,12 @@ async function caseFiles(model: string, c: Case) {
 const moduleOf = (key: string) => key.replace(/(\.(bn|conv))?\.[^.]+$/, '');
 
 describe('whole-model parity with PyTorch, hashed weights (YOLO11n, YOLOv8n-P6, YOLOv8s, YOLOv8l)', () => {
-  afterEach(() => { useWinogradConv(false); });
-  const routes = winogradUnavailable() === null ? ['TensorFlow\'s convs', 'Winograd 3×3 convs'] : ['TensorFlow\'s convs'];
+  const trainerConvs = (on: boolean) => { useWinogradConv(on); useNativeFilterGradient(on); };
+  afterEach(() => { trainerConvs(false); });
+  const routes = winogradUnavailable() === null ? ['TensorFlow\'s convs', 'the trainer\'s conv kernels'] : ['TensorFlow\'s convs'];
 
   it.each(routes.flatMap((route) => cases.map((name) => [name, route] as const)))('%s, %s: eval and train outputs, the input gradient and every parameter gradient', async (name, route) => {
-    useWinogradConv(route !== routes[0]);
+    trainerConvs(route !== routes[0]);
     const dir = path.join(fixtures, name);
     const model = path.join(dir, 'model.yaml');
     const c = JSON.parse(fs.readFileSync(path.join(dir, 'case.json'), 'utf8')) as Case;
