@@ -55,57 +55,78 @@ inline void Blocks3(int count, Body&& body) {
   if (count - i == 1) body(std::integral_constant<int, 1>{}, i);
 }
 
-// One group of one image, channel-major, columns zero-padded by `pad` and split into `stride`
-// phases: padded column xo·s + kx (tap kx of output column xo) is at phase kx % s, index
-// xo + kx / s. Rows are not padded: taps outside the image are skipped.
+// One plane's floats: M channels of one group and image, rows × stride phases × per_phase columns.
+inline int PerPhase(const ConvGeometry& g) {
+  return RoundUp(std::max((g.w + 2 * g.pad + g.stride - 1) / g.stride, g.wide + g.reach()), V) + V;
+}
+
+// Groups per task: a pixel's channels of every group lie together (f_conv, or q, k, v's heads), so the gathers
+// read each source cache line once per task; the more groups a task has, the fewer times the image is read
+// (with one group per task the gathers were most of the forward's time, perf). Up to ~2 MiB of plane per task
+// (each group's share, read back by the compute, stays sequential), balanced over the blocks. Fixed by the shape
+// alone, as the tasks and the order of every sum are.
+inline int GroupsPerTask(const ConvGeometry& g) {
+  const size_t plane = static_cast<size_t>(g.m) * g.h * g.stride * PerPhase(g) * sizeof(float);
+  const int most = static_cast<int>(std::clamp<size_t>((2u << 20) / plane, 1, g.groups));
+  const int blocks = (g.groups + most - 1) / most;
+  return (g.groups + blocks - 1) / blocks;
+}
+
+// `groups` consecutive groups of one image, channel-major (channel gl·M + m is channel m of the task's gl-th
+// group), columns zero-padded by `pad` and split into `stride` phases: padded column xo·s + kx (tap kx of output
+// column xo) is at phase kx % s, index xo + kx / s. Rows are not padded: taps outside the image are skipped.
 struct ZeroPlane {
   int per_phase = 0, rows = 0;
   size_t channel_stride = 0;
   PhaseColumns columns;
   std::vector<float> data;
-  void Resize(const ConvGeometry& g) {
-    const int stride = g.stride;
+  void Resize(const ConvGeometry& g, int groups) {
     rows = g.h;
-    per_phase = RoundUp(std::max((g.w + 2 * g.pad + stride - 1) / stride, g.wide + g.reach()), V) + V;
-    channel_stride = static_cast<size_t>(rows) * stride * per_phase;
-    columns.Resize(stride, per_phase);
-    data.assign(g.m * channel_stride, 0.f);
+    per_phase = PerPhase(g);
+    channel_stride = static_cast<size_t>(rows) * g.stride * per_phase;
+    columns.Resize(g.stride, per_phase);
+    data.assign(static_cast<size_t>(groups) * g.m * channel_stride, 0.f);
   }
   size_t index(int y, int padded_col) const { return columns.index(y, padded_col); }
-  void Fill(const Channels<const float>& src, const ConvGeometry& g, int b, int group) {
+  // Pixel by pixel: each source cache line is read once, and each channel's store stream (one line per channel
+  // in L1) advances sequentially.
+  void Fill(const Channels<const float>& src, const ConvGeometry& g, int b, int group0, int groups) {
     std::fill(data.begin(), data.end(), 0.f);
-    const int* col = columns.col.data() + g.pad;
-    // Channel by channel within a row: the row's source stays in L1 while every store is sequential.
     for (int y = 0; y < g.h; ++y) {
       const size_t pixel = (static_cast<size_t>(b) * g.h + y) * g.w;
-      for (int m = 0; m < g.m; ++m) {
-        const float* row = src.at(m, group, pixel);
-        const size_t step = src.step[m];
-        float* dst = data.data() + m * channel_stride + y * columns.row_stride;
-        for (int x = 0; x < g.w; ++x) dst[col[x]] = row[x * step];
+      float* dst = data.data() + y * columns.row_stride;
+      for (int x = 0; x < g.w; ++x) {
+        const int col = columns.col[x + g.pad];
+        for (int m = 0; m < g.m; ++m) {
+          const float* p = src.at(m, group0, pixel + x);
+          for (int gl = 0; gl < groups; ++gl) dst[(gl * g.m + m) * channel_stride + col] = p[gl * src.group_step];
+        }
       }
     }
   }
   // The inverse of Fill: the image part of the plane to its channels.
-  void WriteBack(const Channels<float>& dst, const ConvGeometry& g, int b, int group) const {
-    const int* col = columns.col.data() + g.pad;
+  void WriteBack(const Channels<float>& dst, const ConvGeometry& g, int b, int group0, int groups) const {
     for (int y = 0; y < g.h; ++y) {
       const size_t pixel = (static_cast<size_t>(b) * g.h + y) * g.w;
-      for (int m = 0; m < g.m; ++m) {
-        float* row = dst.at(m, group, pixel);
-        const size_t step = dst.step[m];
-        const float* src = data.data() + m * channel_stride + y * columns.row_stride;
-        for (int x = 0; x < g.w; ++x) row[x * step] = src[col[x]];
+      const float* src = data.data() + y * columns.row_stride;
+      for (int x = 0; x < g.w; ++x) {
+        const int col = columns.col[x + g.pad];
+        for (int m = 0; m < g.m; ++m) {
+          float* p = dst.at(m, group0, pixel + x);
+          for (int gl = 0; gl < groups; ++gl) p[gl * dst.group_step] = src[(gl * g.m + m) * channel_stride + col];
+        }
       }
     }
   }
 };
 
-// out[t] at (yo, xo) = Σ_{m, tap} wg[m, t·K + tap] · plane[m] at the tap, handed to emit(yo, xo, t, value).
-// NX·V output columns and N outputs per pass share each loaded input vector and weight.
+// For the task's gl-th group: out[t] at (yo, xo) = Σ_{m, tap} wg[m, t·K + tap] · plane[gl·M + m] at the tap,
+// handed to emit(yo, xo, t, value). NX·V output columns and N outputs per pass share each loaded input vector
+// and weight.
 template <typename Emit>
-void Convolve(const ZeroPlane& plane, const float* wg, const ConvGeometry& g, Emit&& emit) {
+void Convolve(const ZeroPlane& plane, int gl, const float* wg, const ConvGeometry& g, Emit&& emit) {
   const size_t cs = plane.channel_stride;
+  const float* base = plane.data.data() + gl * g.m * cs;
   for (int yo = 0; yo < g.ho; ++yo) {
     Blocks3(g.wide / V, [&](auto nx, int v0) {
       constexpr int NX = decltype(nx)::value;
@@ -116,7 +137,7 @@ void Convolve(const ZeroPlane& plane, const float* wg, const ConvGeometry& g, Em
           const int y = yo * g.stride + ky - g.pad;
           if (y < 0 || y >= g.h) continue;
           for (int kx = 0; kx < g.kc; ++kx) {
-            const float* pin = plane.data.data() + plane.index(y, kx) + v0 * V;
+            const float* pin = base + plane.index(y, kx) + v0 * V;
             const float* wt = wg + static_cast<size_t>(t0) * g.k + ky * g.kc + kx;
             for (int m = 0; m < g.m; ++m) {
               vf fv[NX];
@@ -143,13 +164,14 @@ void Convolve(const ZeroPlane& plane, const float* wg, const ConvGeometry& g, Em
   }
 }
 
-// The backward of one task. dout_row(t, yo) is output-gradient row t, yo with reach() zero columns in front
-// of column 0 and zeros past wo (up to the plane's width).
-//   part[m, t·K + tap] = Σ_{yo, xo} dout[t] · plane[m] at the tap (the task's share of dw);
-//   dplane[m] += Σ_{t, tap} w[m, t·K + tap] · dout[t] shifted back by the tap (the input gradient).
+// The backward for the task's gl-th group. dout_row(t, yo) is output-gradient row t, yo with reach() zero
+// columns in front of column 0 and zeros past wo (up to the plane's width).
+//   part[m, t·K + tap] = Σ_{yo, xo} dout[t] · plane[gl·M + m] at the tap (this image's share of dw);
+//   dplane[gl·M + m] += Σ_{t, tap} w[m, t·K + tap] · dout[t] shifted back by the tap (the input gradient).
 template <typename Row>
-void ConvolveGrad(const ZeroPlane& plane, const float* wg, const ConvGeometry& g, Row&& dout_row, float* part, ZeroPlane& dplane) {
+void ConvolveGrad(const ZeroPlane& plane, int gl, const float* wg, const ConvGeometry& g, Row&& dout_row, float* part, ZeroPlane& dplane) {
   const size_t cs = plane.channel_stride;
+  const float* base = plane.data.data() + gl * g.m * cs;
   for (int tap = 0; tap < g.k; ++tap) {
     const int ky = tap / g.kc, kx = tap % g.kc;
     // NM channels and N outputs per pass: NM + N loads per NM·N multiply-adds, the sums in registers over the image.
@@ -161,7 +183,7 @@ void ConvolveGrad(const ZeroPlane& plane, const float* wg, const ConvGeometry& g
         for (int yo = 0; yo < g.ho; ++yo) {
           const int y = yo * g.stride + ky - g.pad;
           if (y < 0 || y >= g.h) continue;
-          const float* pin = plane.data.data() + m0 * cs + plane.index(y, kx);
+          const float* pin = base + m0 * cs + plane.index(y, kx);
           for (int x0 = 0; x0 < g.wide; x0 += V) {
             vf fv[NM];
             for (int j = 0; j < NM; ++j) fv[j] = Load(pin + j * cs + x0);
@@ -193,7 +215,7 @@ void ConvolveGrad(const ZeroPlane& plane, const float* wg, const ConvGeometry& g
       // df[m] at padded column i·s + phase += Σ_{kx ≡ phase} Σ_t w[m, t, tap] · dout[t][i − kx / s]:
       // a gather over taps, so each plane vector is written once per row.
       for (int phase = 0; phase < g.stride; ++phase) {
-        float* drow = dplane.data.data() + dplane.index(y, phase);
+        float* drow = dplane.data.data() + gl * g.m * dcs + dplane.index(y, phase);
         // N input channels and NX vectors per pass share each loaded output-gradient vector and weight.
         Blocks4(g.m, [&](auto nm, int m0) {
           constexpr int N = decltype(nm)::value;
