@@ -11,6 +11,8 @@
 //   wv [R, C]         rate1·v
 //   wf [R, D·K]       [r, g·K + m] = Σ_{u<3, t} fc[u·T + t, m]·(q|k|v)_u[r, t·D + g]   (f_conv = xa·wf)
 //   depr [D, K, T·K]  rate2·dep
+// ACmixFoldedWeights (same inputs; rate1 unread) outputs wq, wk, wv = v unscaled and, for ACmixQkvConv
+// (grouped_conv.cc), which reads q′ = s·q, k and v: wc [D, 3T, T·K] = rate2·fcq·dep per group (Fold below).
 // Single-threaded (the work is a few MFLOP) with every sum in a fixed order: deterministic.
 #include <algorithm>
 #include <cmath>

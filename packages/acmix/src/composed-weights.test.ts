@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@acmix-lab/runtime';
-import { COMPOSE_INPUTS, composeFolded, type ComposeInputs } from './composed-weights.js';
+import { composeFolded, type ComposeInputs } from './composed-weights.js';
 import { ACmix, type ACmixArgs } from './layer.js';
 import { fusedAttentionUnavailable } from './native-op.js';
 
@@ -86,7 +86,7 @@ describe.skipIf(fusedAttentionUnavailable())('native folded weights (qkvConv rou
     const layer = new ACmix(args);
     layer.build([1, 3, 3, cin]);
     tf.tidy(() => layer.trainableWeights.forEach((w) => w.write(tf.randomNormal(w.shape as number[], 0, 0.3))));
-    const inputs = () => Object.fromEntries(COMPOSE_INPUTS.map((name) => [name, (layer as unknown as { w: Record<string, tf.LayerVariable> }).w[name]!.read()])) as ComposeInputs;
+    const inputs = () => (layer as unknown as { composeInputs(): ComposeInputs }).composeInputs();
     const randoms = tf.tidy(() => foldedReference(layer).map((t) => tf.randomNormal(t.shape)));
     const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
     const withGrads = (weights: () => tf.Tensor[]) => tf.tidy(() => {

@@ -1,7 +1,7 @@
 // The fused path's composed weights (the layer's composedWeights(), README.md "How it is computed") as one
 // native op forward and one backward (native/composed_weights.cc) instead of ~30 and ~100 small TensorFlow
 // ops per layer and batch. `ACMIX_LAB_ACMIX_COMPOSE=0` composes them from TensorFlow.js ops, as the
-// fallback path always does.
+// fallback path always does. The folded route (qkv-conv.ts) composes its own set, fc folded into dep_conv.
 import type * as tf from '@tensorflow/tfjs';
 import { runNativeOp } from './native-op.js';
 import { tapeNode } from './tape-node.js';

@@ -13,9 +13,9 @@
 // implementations read the rates through composedWeights(), so they honour it alike.
 // With the native addon built (native/, `npm run build:native`), the window attention and the
 // grouped dep_conv run as fused TensorFlow kernels (native-op.ts), the composed weights as one op
-// each way (composed-weights.ts) and the projections as one tape node with a written-out gradient
-// (projection.ts); otherwise as composed TensorFlow.js ops (attention.ts, and one dense conv for
-// the conv path).
+// each way (composed-weights.ts), the projections as one tape node with a written-out gradient
+// (projection.ts) and the conv path as one grouped conv over q′, k, v (qkv-conv.ts); otherwise as
+// composed TensorFlow.js ops (attention.ts, and one dense conv for the conv path).
 import * as tf from '@tensorflow/tfjs';
 import { plainBinding, type TorchMappable, type TorchParamBinding } from '@acmix-lab/runtime';
 import { windowAttention } from './attention.js';
