@@ -26,6 +26,16 @@ function compose(layer: ACmix, randoms: tf.Tensor[], native: boolean): tf.Tensor
   });
 }
 
+/** Each tensor within 1e-5 (relative to the reference's largest magnitude) of its reference, same shapes. */
+function expectClose(actual: tf.Tensor[], reference: tf.Tensor[], names: string[]): void {
+  actual.forEach((t, i) => {
+    expect(t.shape, names[i]).toEqual(reference[i]!.shape);
+    const err = tf.tidy(() => tf.max(tf.abs(tf.sub(t, reference[i]!))).dataSync()[0]! /
+      Math.max(tf.max(tf.abs(reference[i]!)).dataSync()[0]!, 1e-6));
+    expect(err, names[i]).toBeLessThan(1e-5);
+  });
+}
+
 describe.skipIf(fusedAttentionUnavailable())('native composed weights', () => {
   afterAll(() => { delete process.env.ACMIX_LAB_ACMIX_COMPOSE; });
 
@@ -47,12 +57,7 @@ describe.skipIf(fusedAttentionUnavailable())('native composed weights', () => {
     const native = compose(layer, randoms, true);
     expect(tf.memory().numTensors - before).toBe(native.length);
     const names = [...NAMES, ...layer.trainableWeights.map((w) => w.originalName)];
-    native.forEach((t, i) => {
-      expect(t.shape, names[i]).toEqual(reference[i]!.shape);
-      const err = tf.tidy(() => tf.max(tf.abs(tf.sub(t, reference[i]!))).dataSync()[0]! /
-        Math.max(tf.max(tf.abs(reference[i]!)).dataSync()[0]!, 1e-6));
-      expect(err, names[i]).toBeLessThan(1e-5);
-    });
+    expectClose(native, reference, names);
     tf.dispose([...native, ...reference, ...randoms]);
     layer.weights.forEach((w) => w.dispose());
   });
@@ -98,12 +103,7 @@ describe.skipIf(fusedAttentionUnavailable())('native folded weights (qkvConv rou
     const native = withGrads(() => { const f = composeFolded(inputs()); return [f.wq, f.wk, f.wv, f.wc]; });
     expect(tf.memory().numTensors - before).toBe(native.length);
     const names = ['wq', 'wk', 'wv', 'wc', ...layer.trainableWeights.map((w) => w.originalName)];
-    native.forEach((t, i) => {
-      expect(t.shape, names[i]).toEqual(reference[i]!.shape);
-      const err = tf.tidy(() => tf.max(tf.abs(tf.sub(t, reference[i]!))).dataSync()[0]! /
-        Math.max(tf.max(tf.abs(reference[i]!)).dataSync()[0]!, 1e-6));
-      expect(err, names[i]).toBeLessThan(1e-5);
-    });
+    expectClose(native, reference, names);
     tf.dispose([...native, ...reference, ...randoms]);
     layer.weights.forEach((w) => w.dispose());
   });
