@@ -147,16 +147,6 @@ void Backward(OpKernelContext* ctx, const ConvGeometry& g, const Channels<const 
   }
 }
 
-float* Output(OpKernelContext* ctx, int i, const TensorShape& shape) {
-  Tensor* t = nullptr;
-  const auto status = ctx->allocate_output(i, shape, &t);
-  if (!status.ok()) {
-    ctx->SetStatus(status);
-    return nullptr;
-  }
-  return t->flat<float>().data();
-}
-
 class GroupedConvOp : public OpKernel {
  public:
   explicit GroupedConvOp(OpKernelConstruction* c) : OpKernel(c) {
@@ -172,8 +162,9 @@ class GroupedConvOp : public OpKernel {
                 tensorflow::errors::InvalidArgument("ACmixGroupedConv: f [B,H,W,G,M] and w [G,M,T·K] expected, got ",
                                                     f.shape().DebugString(), " ", w.shape().DebugString()));
     const ConvGeometry g = Geometry(f, w);
-    float* op = Output(ctx, 0, TensorShape({g.batch, g.ho, g.wo, g.groups, g.t}));
-    if (!op) return;
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({g.batch, g.ho, g.wo, g.groups, g.t}), &out));
+    float* op = out->flat<float>().data();
     Forward(ctx, g, FChannels(f.flat<float>().data(), g), w.flat<float>().data(), [&](size_t i, float value) { op[i] = value; });
   }
 
@@ -196,9 +187,11 @@ class GroupedConvGradOp : public GroupedConvOp {
     const ConvGeometry g = Geometry(f, w);
     OP_REQUIRES(ctx, dout.NumElements() == static_cast<int64_t>(g.batch) * g.ho * g.wo * g.groups * g.t,
                 tensorflow::errors::InvalidArgument("ACmixGroupedConvGrad: dout does not match f, w and the attributes"));
-    float* df = Output(ctx, 0, f.shape());
-    float* dw = Output(ctx, 1, w.shape());
-    if (!df || !dw) return;
+    Tensor *df_t = nullptr, *dw_t = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, f.shape(), &df_t));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, w.shape(), &dw_t));
+    float* df = df_t->flat<float>().data();
+    float* dw = dw_t->flat<float>().data();
     Backward(ctx, g, FChannels(f.flat<float>().data(), g), FChannels(df, g), w.flat<float>().data(), dout.flat<float>().data(), dw,
              [](int64_t, size_t) {});
   }
@@ -243,8 +236,9 @@ class QkvConvOp : public OpKernel {
     const float* qkv[3] = {ctx->input(0).flat<float>().data(), ctx->input(1).flat<float>().data(), ctx->input(2).flat<float>().data()};
     const float* att = ctx->input(3).flat<float>().data();
     const float rate1 = ctx->input(5).flat<float>()(0);
-    float* op = Output(ctx, 0, ctx->input(3).shape());
-    if (!op) return;
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, ctx->input(3).shape(), &out));
+    float* op = out->flat<float>().data();
     Forward(ctx, g, QkvChannels(qkv, e, g), ctx->input(4).flat<float>().data(),
             [&](size_t i, float value) { op[i] = rate1 * att[i] + value; });
   }
@@ -266,15 +260,15 @@ class QkvConvGradOp : public QkvConvOp {
     const Tensor& dout = ctx->input(6);
     OP_REQUIRES(ctx, dout.NumElements() == ctx->input(3).NumElements(),
                 tensorflow::errors::InvalidArgument("ACmixQkvConvGrad: dout does not match att"));
-    float* dqkv[3];
-    for (int u = 0; u < 3; ++u) {
-      dqkv[u] = Output(ctx, u, ctx->input(u).shape());
-      if (!dqkv[u]) return;
+    // Outputs dq, dk, dv, datt, dw, drate1: the gradients of the first six inputs, shaped alike.
+    float* grads[6];
+    for (int i = 0; i < 6; ++i) {
+      Tensor* t = nullptr;
+      OP_REQUIRES_OK(ctx, ctx->allocate_output(i, ctx->input(i).shape(), &t));
+      grads[i] = t->flat<float>().data();
     }
-    float* datt = Output(ctx, 3, ctx->input(3).shape());
-    float* dw = Output(ctx, 4, ctx->input(4).shape());
-    float* drate1 = Output(ctx, 5, ctx->input(5).shape());
-    if (!datt || !dw || !drate1) return;
+    float* dqkv[3] = {grads[0], grads[1], grads[2]};
+    float *datt = grads[3], *dw = grads[4], *drate1 = grads[5];
     const int64_t heads_total = ctx->input(0).NumElements() / e[0];
     for (int u = 0; u < 2; ++u) {
       for (int64_t i = 0; i < heads_total; ++i) std::fill(dqkv[u] + i * e[u] + g.groups, dqkv[u] + (i + 1) * e[u], 0.f);
