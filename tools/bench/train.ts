@@ -94,6 +94,7 @@ function productRoutes(): void {
   delete process.env.ACMIX_LAB_WINOGRAD_FILTER;
   delete process.env.ACMIX_LAB_ACMIX_PROJECTION;
   delete process.env.ACMIX_LAB_ACMIX_COMPOSE;
+  delete process.env.ACMIX_LAB_ACMIX_FOLDED_CONV;
   delete process.env.ACMIX_LAB_BATCHED_BN_STATS;
   delete process.env.ACMIX_LAB_LEAN_GRADIENTS;
   delete process.env.ACMIX_LAB_NATIVE_MAX_POOL;
@@ -153,6 +154,8 @@ const ROUTES: Route[] = [
   { name: 'Winograd 3×3 filter gradient', without: 'the direct native kernel', off: () => { process.env.ACMIX_LAB_WINOGRAD_FILTER = '0'; } },
   { name: 'ACmix projection gradient + native composed weights', without: 'taped concat/MatMul, composition from tfjs ops',
     off: () => { process.env.ACMIX_LAB_ACMIX_PROJECTION = '0'; process.env.ACMIX_LAB_ACMIX_COMPOSE = '0'; } },
+  { name: 'ACmix conv path from q, k, v (fc folded into dep_conv)', without: 'f_conv projected, then dep_conv',
+    off: () => { process.env.ACMIX_LAB_ACMIX_FOLDED_CONV = '0'; } },
   { name: 'batched BN running stats', without: 'per layer', off: () => { process.env.ACMIX_LAB_BATCHED_BN_STATS = '0'; } },
   { name: 'lean gradients', without: 'tfjs\' own', off: () => { process.env.ACMIX_LAB_LEAN_GRADIENTS = '0'; } },
   { name: 'native max pool gradient', without: 'TensorFlow\'s MaxPoolGrad', off: () => { process.env.ACMIX_LAB_NATIVE_MAX_POOL = '0'; } },

@@ -30,7 +30,9 @@ static napi_value Init(napi_env env, napi_value exports) {
                             {"batchNormSilu", "AcmixLabBatchNormSilu"}, {"batchNormSiluGrad", "AcmixLabBatchNormSiluGrad"},
                             {"winogradConv2D", "AcmixLabWinogradConv2D"}, {"winogradFilterGradient", "AcmixLabWinogradConv2DBackpropFilter"},
                             {"composedWeights", "ACmixComposedWeights"}, {"composedWeightsGrad", "ACmixComposedWeightsGrad"},
-                            {"maxPoolGrad", "AcmixLabMaxPoolGrad"}};
+                            {"maxPoolGrad", "AcmixLabMaxPoolGrad"},
+                            {"qkvConv", "ACmixQkvConv"}, {"qkvConvGrad", "ACmixQkvConvGrad"},
+                            {"foldedWeights", "ACmixFoldedWeights"}, {"foldedWeightsGrad", "ACmixFoldedWeightsGrad"}};
   for (const auto& name : names) {
     napi_value value;
     napi_create_string_utf8(env, name[1], NAPI_AUTO_LENGTH, &value);

@@ -11,6 +11,8 @@
 //   wv [R, C]         rate1·v
 //   wf [R, D·K]       [r, g·K + m] = Σ_{u<3, t} fc[u·T + t, m]·(q|k|v)_u[r, t·D + g]   (f_conv = xa·wf)
 //   depr [D, K, T·K]  rate2·dep
+// ACmixFoldedWeights (same inputs; rate1 unread) outputs wq, wk, wv = v unscaled and, for ACmixQkvConv
+// (grouped_conv.cc), which reads q′ = s·q, k and v: wc [D, 3T, T·K] = rate2·fcq·dep per group (Fold below).
 // Single-threaded (the work is a few MFLOP) with every sum in a fixed order: deterministic.
 #include <algorithm>
 #include <cmath>
@@ -90,9 +92,15 @@ float* Out(OpKernelContext* ctx, int i, const TensorShape& shape) {
   return t->flat<float>().data();
 }
 
+// ACmixFoldedWeights: fc folded into rate2·dep_conv for ACmixQkvConv (grouped_conv.cc), which reads the
+// projections q′ = s·q, k and v themselves. fcq[u·T + h, m] = fc[u·T + h, m], times 1/s for q (u = 0).
+float FoldedFc(const float* fc, const Dims& n, int row, int m, float scale) {
+  return fc[row * n.k + m] * (row < n.heads ? 1.f / scale : 1.f);
+}
+
 class ComposedWeightsOp : public OpKernel {
  public:
-  explicit ComposedWeightsOp(OpKernelConstruction* c) : OpKernel(c) {}
+  explicit ComposedWeightsOp(OpKernelConstruction* c) : OpKernel(c), fold_(c->def().op() == "ACmixFoldedWeights") {}
 
   void Compute(OpKernelContext* ctx) override {
     Dims n;
@@ -102,9 +110,26 @@ class ComposedWeightsOp : public OpKernel {
     float* wq = Out(ctx, 0, TensorShape({n.rows, n.heads * e}));
     float* wk = Out(ctx, 1, TensorShape({n.rows, n.heads * e}));
     float* wv = Out(ctx, 2, TensorShape({n.rows, n.c}));
+    if (fold_) {
+      float* wc = Out(ctx, 3, TensorShape({n.d, 3 * n.heads, n.heads * n.k}));
+      if (!wq || !wk || !wv || !wc) return;
+      Project(n, w, b, wp, fc, 1.f, wq, wk, wv, nullptr);
+      Fold(n, fc, dep, rate2, wc);
+      return;
+    }
     float* wf = Out(ctx, 3, TensorShape({n.rows, n.d * n.k}));
     float* depr = Out(ctx, 4, TensorShape({n.d, n.k, n.heads * n.k}));
     if (!wq || !wk || !wv || !wf || !depr) return;
+    Project(n, w, b, wp, fc, rate1, wq, wk, wv, wf);
+    const int64_t deps = ctx->input(8).NumElements();
+    for (int64_t i = 0; i < deps; ++i) depr[i] = rate2 * dep[i];
+  }
+
+ private:
+  // wq, wk, wv = v_scale·v and, unless null, wf.
+  static void Project(const Dims& n, const float* const (&w)[3], const float* const (&b)[3], const float* wp, const float* fc,
+                      float v_scale, float* wq, float* wk, float* wv, float* wf) {
+    const int e = n.d + 2;
     const float scale = 1.f / std::sqrt(static_cast<float>(n.d));
     std::vector<float> mix(static_cast<size_t>(n.k) * n.d);  // one row of wf, m-major
     for (int r = 0; r < n.rows; ++r) {
@@ -120,7 +145,7 @@ class ComposedWeightsOp : public OpKernel {
         for (int g = 0; g < n.d; ++g) {
           qt[g] = src[0] ? scale * src[0][t * n.d + g] : 0.f;
           kt[g] = src[1] ? src[1][t * n.d + g] : 0.f;
-          v[t * n.d + g] = src[2] ? rate1 * src[2][t * n.d + g] : 0.f;
+          v[t * n.d + g] = src[2] ? v_scale * src[2][t * n.d + g] : 0.f;
         }
         for (int j = 0; j < 2; ++j) {
           float sum = 0.f;
@@ -128,7 +153,7 @@ class ComposedWeightsOp : public OpKernel {
           qt[n.d + j] = sum;
           kt[n.d + j] = r == n.ci + 1 + j ? -1.f : 0.f;
         }
-        for (int u = 0; u < 3; ++u) {
+        for (int u = 0; u < 3 && wf; ++u) {
           if (!src[u]) continue;
           const float* row = src[u] + t * n.d;
           for (int m = 0; m < n.k; ++m) {
@@ -138,20 +163,41 @@ class ComposedWeightsOp : public OpKernel {
           }
         }
       }
+      if (!wf) continue;
       float* f = wf + static_cast<size_t>(r) * n.d * n.k;
       for (int g = 0; g < n.d; ++g) {
         for (int m = 0; m < n.k; ++m) f[g * n.k + m] = mix[static_cast<size_t>(m) * n.d + g];
       }
     }
-    const int64_t deps = ctx->input(8).NumElements();
-    for (int64_t i = 0; i < deps; ++i) depr[i] = rate2 * dep[i];
   }
+
+  // wc[g, s, j] = rate2·Σ_m fcq[s, m]·dep[g, m, j], j = t·K + κ.
+  static void Fold(const Dims& n, const float* fc, const float* dep, float rate2, float* wc) {
+    const float scale = 1.f / std::sqrt(static_cast<float>(n.d));
+    const int cols = n.heads * n.k;
+    for (int g = 0; g < n.d; ++g) {
+      for (int s = 0; s < 3 * n.heads; ++s) {
+        float* dst = wc + (static_cast<size_t>(g) * 3 * n.heads + s) * cols;
+        std::fill(dst, dst + cols, 0.f);
+        for (int m = 0; m < n.k; ++m) {
+          const float a = FoldedFc(fc, n, s, m, scale);
+          const float* d = dep + (static_cast<size_t>(g) * n.k + m) * cols;
+          for (int j = 0; j < cols; ++j) dst[j] += a * d[j];
+        }
+        for (int j = 0; j < cols; ++j) dst[j] *= rate2;
+      }
+    }
+  }
+
+ protected:
+  const bool fold_;
 };
 
-// Inputs: the forward's 11, then dwq, dwk, dwv, dwf, ddepr. Outputs: the gradients of the 11 inputs.
+// Inputs: the forward's 11, then dwq, dwk, dwv, dwf, ddepr (ACmixFoldedWeightsGrad: dwq, dwk, dv, dwc). Outputs:
+// the gradients of the 11 inputs (folded: rate1's is 0, its forward does not read it).
 class ComposedWeightsGradOp : public OpKernel {
  public:
-  explicit ComposedWeightsGradOp(OpKernelConstruction* c) : OpKernel(c) {}
+  explicit ComposedWeightsGradOp(OpKernelConstruction* c) : OpKernel(c), fold_(c->def().op() == "ACmixFoldedWeightsGrad") {}
 
   void Compute(OpKernelContext* ctx) override {
     Dims n;
@@ -159,13 +205,15 @@ class ComposedWeightsGradOp : public OpKernel {
     const auto [w, b, wp, fc, dep, rate1, rate2] = ReadWeights(ctx);
     const int e = n.d + 2;
     const int64_t sizes[5] = {int64_t{n.rows} * n.heads * e, int64_t{n.rows} * n.heads * e, int64_t{n.rows} * n.c,
-                              int64_t{n.rows} * n.d * n.k, ctx->input(8).NumElements()};
-    for (int i = 0; i < 5; ++i) {
+                              fold_ ? ctx->input(8).NumElements() / n.k * 3 * n.heads : int64_t{n.rows} * n.d * n.k,
+                              ctx->input(8).NumElements()};
+    for (int i = 0; i < (fold_ ? 4 : 5); ++i) {
       OP_REQUIRES(ctx, ctx->input(11 + i).NumElements() == sizes[i],
                   tensorflow::errors::InvalidArgument("ACmixComposedWeightsGrad: gradient ", i, " has ",
                                                       ctx->input(11 + i).NumElements(), " elements, expected ", sizes[i]));
     }
-    const float *dwq = In(ctx, 11), *dwk = In(ctx, 12), *dwv = In(ctx, 13), *dwf = In(ctx, 14), *ddepr = In(ctx, 15);
+    const float *dwq = In(ctx, 11), *dwk = In(ctx, 12), *dwv = In(ctx, 13);
+    const float* dwf = fold_ ? nullptr : In(ctx, 14);
     float* dw[3];
     float* db[3];
     for (int u = 0; u < 3; ++u) {
@@ -195,9 +243,8 @@ class ComposedWeightsGradOp : public OpKernel {
         src[u] = ExtendedRow(w[u], b[u], n, r);
         dst[u] = r < n.ci ? dw[u] + static_cast<size_t>(r) * n.c : db[u];
       }
-      const float* f = dwf + static_cast<size_t>(r) * n.d * n.k;
-      for (int g = 0; g < n.d; ++g) {
-        for (int m = 0; m < n.k; ++m) dmix[static_cast<size_t>(m) * n.d + g] = f[g * n.k + m];
+      for (int g = 0; g < n.d && dwf; ++g) {
+        for (int m = 0; m < n.k; ++m) dmix[static_cast<size_t>(m) * n.d + g] = dwf[(static_cast<size_t>(r) * n.d + g) * n.k + m];
       }
       for (int t = 0; t < n.heads; ++t) {
         const float* dq = dwq + (static_cast<size_t>(r) * n.heads + t) * e;
@@ -213,6 +260,8 @@ class ComposedWeightsGradOp : public OpKernel {
             }
           } else if (u == 1) {
             for (int g = 0; g < n.d; ++g) grad[g] = dk[g];
+          } else if (fold_) {
+            for (int g = 0; g < n.d; ++g) grad[g] = dv[g];
           } else {
             for (int g = 0; g < n.d; ++g) {
               grad[g] = rate1 * dv[g];
@@ -220,7 +269,7 @@ class ComposedWeightsGradOp : public OpKernel {
             }
           }
           // wf: d(q|k|v)_u += Σ_m fc[u·T + t, m]·dwf[r, g·K + m]; dfc[u·T + t, m] += Σ_g row[g]·dwf[r, g·K + m].
-          for (int m = 0; m < n.k; ++m) {
+          for (int m = 0; m < n.k && dwf; ++m) {
             const float a = fc[(u * n.heads + t) * n.k + m];
             const float* dm = dmix.data() + static_cast<size_t>(m) * n.d;
             float sum = 0.f;
@@ -235,6 +284,11 @@ class ComposedWeightsGradOp : public OpKernel {
       }
     }
     drate1[0] = sum_rate1;
+    if (fold_) {
+      Unfold(n, fc, dep, rate2, In(ctx, 14), dfc, ddep, drate2);
+      return;
+    }
+    const float* ddepr = In(ctx, 15);
     const int64_t deps = ctx->input(8).NumElements();
     float sum_rate2 = 0.f;
     for (int64_t i = 0; i < deps; ++i) {
@@ -243,6 +297,38 @@ class ComposedWeightsGradOp : public OpKernel {
     }
     drate2[0] = sum_rate2;
   }
+
+ private:
+  // The gradient of Fold (wc = rate2·fcq·dep per group) for dwc [D, 3T, T·K]: dfc += (1/s for q)·rate2·Σ dwc·dep,
+  // ddep = rate2·Σ_s fcq·dwc, drate2 = Σ dwc·(fcq·dep) (from the unscaled product: rate2 may be 0).
+  static void Unfold(const Dims& n, const float* fc, const float* dep, float rate2, const float* dwc, float* dfc, float* ddep,
+                     float* drate2) {
+    const float scale = 1.f / std::sqrt(static_cast<float>(n.d));
+    const int cols = n.heads * n.k;
+    float sum_rate2 = 0.f;
+    for (int g = 0; g < n.d; ++g) {
+      for (int m = 0; m < n.k; ++m) {
+        const float* d = dep + (static_cast<size_t>(g) * n.k + m) * cols;
+        float* dd = ddep + (static_cast<size_t>(g) * n.k + m) * cols;
+        std::fill(dd, dd + cols, 0.f);
+        for (int s = 0; s < 3 * n.heads; ++s) {
+          const float* dc = dwc + (static_cast<size_t>(g) * 3 * n.heads + s) * cols;
+          const float a = FoldedFc(fc, n, s, m, scale);
+          float dot = 0.f;
+          for (int j = 0; j < cols; ++j) {
+            dd[j] += a * dc[j];
+            dot += dc[j] * d[j];
+          }
+          dfc[s * n.k + m] += (s < n.heads ? 1.f / scale : 1.f) * rate2 * dot;
+          sum_rate2 += a * dot;
+        }
+        for (int j = 0; j < cols; ++j) dd[j] *= rate2;
+      }
+    }
+    drate2[0] = sum_rate2;
+  }
+
+  const bool fold_;
 };
 
 }  // namespace
@@ -261,3 +347,18 @@ REGISTER_OP("ACmixComposedWeightsGrad")
     .Output("db3: float").Output("dwp: float").Output("dfc: float").Output("ddep: float").Output("drate1: float")
     .Output("drate2: float");
 REGISTER_KERNEL_BUILDER(Name("ACmixComposedWeightsGrad").Device(tensorflow::DEVICE_CPU), ComposedWeightsGradOp);
+
+REGISTER_OP("ACmixFoldedWeights")
+    .Input("w1: float").Input("b1: float").Input("w2: float").Input("b2: float").Input("w3: float").Input("b3: float")
+    .Input("wp: float").Input("fc: float").Input("dep: float").Input("rate1: float").Input("rate2: float")
+    .Output("wq: float").Output("wk: float").Output("wv: float").Output("wc: float");
+REGISTER_KERNEL_BUILDER(Name("ACmixFoldedWeights").Device(tensorflow::DEVICE_CPU), ComposedWeightsOp);
+
+REGISTER_OP("ACmixFoldedWeightsGrad")
+    .Input("w1: float").Input("b1: float").Input("w2: float").Input("b2: float").Input("w3: float").Input("b3: float")
+    .Input("wp: float").Input("fc: float").Input("dep: float").Input("rate1: float").Input("rate2: float")
+    .Input("dwq: float").Input("dwk: float").Input("dwv: float").Input("dwc: float")
+    .Output("dw1: float").Output("db1: float").Output("dw2: float").Output("db2: float").Output("dw3: float")
+    .Output("db3: float").Output("dwp: float").Output("dfc: float").Output("ddep: float").Output("drate1: float")
+    .Output("drate2: float");
+REGISTER_KERNEL_BUILDER(Name("ACmixFoldedWeightsGrad").Device(tensorflow::DEVICE_CPU), ComposedWeightsGradOp);

@@ -1,89 +1,151 @@
-// Fused TensorFlow CPU kernels for ACmix's dep_conv (ACmix.forward, "## conv"): a grouped conv
-// with groups = head_dim (G), kc² input channels (M) and `head` outputs (T) per group, kc×kc taps
-// (K = kc²), zero padding kc / 2 and stride s (official: padding 1, i.e. kc = 3). TensorFlow's
-// own grouped and depthwise CPU convolutions are slow at these shapes, especially backward.
+// Fused TensorFlow CPU kernels for ACmix's conv path (ACmix.forward, "## conv"): dep_conv, a grouped conv
+// with groups = head_dim (G), `head` outputs (T) per group, kc×kc taps (K = kc²), zero padding kc / 2 and
+// stride s (official: padding 1, i.e. kc = 3). TensorFlow's own grouped and depthwise CPU convolutions are
+// slow at these shapes, especially backward. The loops are grouped_conv.h's; two ops feed them:
 //
-// Layouts (float32):
-//   f   [B, H, W, G, M]     dep_conv's input f_conv, channel g·M + m as in the official module
+// ACmixGroupedConv (f, w) → out: dep_conv over f_conv, M = K input channels per group.
+//   f   [B, H, W, G, M]     f_conv, channel g·M + m as in the official module
 //   w   [G, M, T·K]         w[g, m, t·K + κ] = torch dep_conv.weight[g·T + t, m, κ / kc, κ % kc]
 //   out [B, Ho, Wo, G, T]   channel g·T + t
-// A task handles one (image, group): it gathers the group's M channels once into a channel-major
-// zero-padded plane and works 16 output columns at a time.
+// ACmixQkvConv (q, k, v, att, w, rate1) → out = rate1·att + conv: fc (3T → K, 1×1, no bias) then dep_conv is
+// linear, so it is one grouped conv over q, k, v with M = 3T input channels per group, w[g, u·T + h, t·K + κ]
+// = Σ_m fc[u·T + h, m]·dep[g, m, t·K + κ] (composed_weights.cc folds it): channel u·T + h of group g is
+// channel g of head h of q, k, v (u = 0, 1, 2), read straight from the projections, so f_conv is never
+// projected or stored. Same multiply-adds as fc then dep_conv (3T·T·K per group and pixel).
+//   q, k [B, H, W, T, E] (E ≥ G: the first G channels of each head are read), v [B, H, W, T, G],
+//   att, out [B, Ho, Wo, G·T] (att: the attention path's output, channel for channel), rate1 [1]
+// A task handles one image and a block of groups: it gathers their channels once into channel-major
+// zero-padded planes and works 16 output columns at a time.
 #include <algorithm>
 #include <vector>
 
 #include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/shape_inference.h"
-#include "simd.h"
+#include "grouped_conv.h"
 
 namespace {
 
-using acmix::Load;
 using acmix::RoundUp;
-using acmix::Store;
 using acmix::V;
-using acmix::vf;
+using acmix::grouped::Channels;
+using acmix::grouped::ConvGeometry;
+using acmix::grouped::MakeConvGeometry;
+using acmix::grouped::ZeroPlane;
 using tensorflow::OpKernel;
 using tensorflow::OpKernelConstruction;
 using tensorflow::OpKernelContext;
 using tensorflow::Tensor;
 using tensorflow::TensorShape;
 
-struct ConvGeometry {
-  int batch, h, w, groups, m, t, kc, k, stride, pad, ho, wo, wide;
-  int reach() const { return (kc - 1) / stride; }  // largest kx / stride
-};
-
-ConvGeometry MakeConvGeometry(const Tensor& f, const Tensor& w, int kc, int stride) {
-  ConvGeometry g;
-  g.batch = f.dim_size(0);
-  g.h = f.dim_size(1);
-  g.w = f.dim_size(2);
-  g.groups = f.dim_size(3);
-  g.m = f.dim_size(4);
-  g.kc = kc;
-  g.k = kc * kc;
-  g.t = w.dim_size(2) / g.k;
-  g.stride = stride;
-  g.pad = (kc - 1) / 2;
-  g.ho = (g.h + stride - 1) / stride;
-  g.wo = (g.w + stride - 1) / stride;
-  g.wide = RoundUp(g.wo, V);
-  return g;
+size_t OutIndex(const ConvGeometry& g, int b, int yo, int xo, int group, int t) {
+  return (((static_cast<size_t>(b) * g.ho + yo) * g.wo + xo) * g.groups + group) * g.t + t;
 }
 
-// One group of one image, channel-major, columns zero-padded by `pad` and split into `stride`
-// phases: padded column xo·s + kx (tap kx of output column xo) is at phase kx % s, index
-// xo + kx / s. Rows are not padded: taps outside the image are skipped.
-struct ZeroPlane {
-  int per_phase = 0, rows = 0;
-  size_t channel_stride = 0;
-  acmix::PhaseColumns columns;
-  std::vector<float> data;
-  void Resize(const ConvGeometry& g) {
-    const int stride = g.stride;
-    rows = g.h;
-    per_phase = RoundUp(std::max((g.w + 2 * g.pad + stride - 1) / stride, g.wide + g.reach()), V) + V;
-    channel_stride = static_cast<size_t>(rows) * stride * per_phase;
-    columns.Resize(stride, per_phase);
-    data.assign(g.m * channel_stride, 0.f);
+// f_conv's channels: m of group g at f + pixel·G·M + g·M + m.
+template <typename T>
+Channels<T> FChannels(T* f, const ConvGeometry& g) {
+  Channels<T> c;
+  for (int m = 0; m < g.m; ++m) {
+    c.base.push_back(f + m);
+    c.step.push_back(static_cast<size_t>(g.groups) * g.m);
   }
-  size_t index(int y, int padded_col) const { return columns.index(y, padded_col); }
-  void Fill(const float* f, const ConvGeometry& g, int b, int group) {
-    std::fill(data.begin(), data.end(), 0.f);
-    const int* col = columns.col.data() + g.pad;
-    const size_t px = static_cast<size_t>(g.groups) * g.m;
-    // Channel by channel within a row: the row's source stays in L1 while every store is sequential.
-    for (int y = 0; y < g.h; ++y) {
-      const float* row = f + ((static_cast<size_t>(b) * g.h + y) * g.w * g.groups + group) * g.m;
-      for (int m = 0; m < g.m; ++m) {
-        float* dst = data.data() + m * channel_stride + y * columns.row_stride;
-        for (int x = 0; x < g.w; ++x) dst[col[x]] = row[x * px + m];
-      }
+  c.group_step = g.m;
+  return c;
+}
+
+// q, k, v's channels: u·T + h of group g at tensor_u + pixel·T·E_u + h·E_u + g.
+template <typename T>
+Channels<T> QkvChannels(T* const (&qkv)[3], const int (&e)[3], const ConvGeometry& g) {
+  Channels<T> c;
+  for (int u = 0; u < 3; ++u) {
+    for (int h = 0; h < g.t; ++h) {
+      c.base.push_back(qkv[u] + static_cast<size_t>(h) * e[u]);
+      c.step.push_back(static_cast<size_t>(g.t) * e[u]);
     }
   }
+  c.group_step = 1;
+  return c;
+}
+
+// Tasks are (image, block of GroupsPerTask groups), image-major.
+struct Tasks {
+  int per_task, blocks;
+  explicit Tasks(const ConvGeometry& g) : per_task(acmix::grouped::GroupsPerTask(g)), blocks((g.groups + per_task - 1) / per_task) {}
+  int64_t count(const ConvGeometry& g) const { return static_cast<int64_t>(g.batch) * blocks; }
+  int image(int64_t task) const { return task / blocks; }
+  int first(int64_t task) const { return task % blocks * per_task; }
+  int groups(const ConvGeometry& g, int64_t task) const { return std::min(per_task, g.groups - first(task)); }
 };
+
+// The forward over every task; emit(out_index, value) stores each output.
+template <typename Emit>
+void Forward(OpKernelContext* ctx, const ConvGeometry& g, const Channels<const float>& src, const float* wp, Emit&& emit) {
+  const Tasks tasks(g);
+  auto fn = [&](int64_t begin, int64_t end) {
+    ZeroPlane plane;
+    plane.Resize(g, tasks.per_task);
+    for (int64_t task = begin; task < end; ++task) {
+      const int b = tasks.image(task), group0 = tasks.first(task), groups = tasks.groups(g, task);
+      plane.Fill(src, g, b, group0, groups);
+      for (int gl = 0; gl < groups; ++gl) {
+        const int group = group0 + gl;
+        acmix::grouped::Convolve(plane, gl, wp + static_cast<size_t>(group) * g.m * g.t * g.k, g,
+                                 [&](int yo, int xo, int t, float value) { emit(OutIndex(g, b, yo, xo, group, t), value); });
+      }
+    }
+  };
+  const int64_t cost = static_cast<int64_t>(g.ho) * g.wide * g.k * g.m * g.t * 2 * tasks.per_task;
+  ctx->device()->tensorflow_cpu_worker_threads()->workers->ParallelFor(tasks.count(g), cost, fn);
+}
+
+// The backward over every task: input gradients to `dst`, the weight gradient to dwp (per-(image, group)
+// partials summed over images in order). on_dout(task, index) sees every output-gradient element once.
+template <typename OnDout>
+void Backward(OpKernelContext* ctx, const ConvGeometry& g, const Channels<const float>& src, const Channels<float>& dst,
+              const float* wp, const float* gp, float* dwp, OnDout&& on_dout) {
+  const Tasks tasks(g);
+  const size_t wsize = static_cast<size_t>(g.m) * g.t * g.k;
+  std::vector<float> partial(static_cast<size_t>(g.batch) * g.groups * wsize);
+  auto fn = [&](int64_t begin, int64_t end) {
+    ZeroPlane plane, dplane;
+    plane.Resize(g, tasks.per_task);
+    dplane.Resize(g, tasks.per_task);
+    // One group's output-gradient rows, [t][yo] with `margin` zero columns in front (the input-gradient
+    // gather reads them shifted).
+    const int margin = RoundUp(g.reach(), V);
+    const size_t ld = margin + plane.per_phase + V;
+    std::vector<float> rows(static_cast<size_t>(g.t) * g.ho * ld, 0.f);
+    auto dout_row = [&](int t, int yo) { return rows.data() + (static_cast<size_t>(t) * g.ho + yo) * ld + margin; };
+    for (int64_t task = begin; task < end; ++task) {
+      const int b = tasks.image(task), group0 = tasks.first(task), groups = tasks.groups(g, task);
+      plane.Fill(src, g, b, group0, groups);
+      std::fill(dplane.data.begin(), dplane.data.end(), 0.f);
+      for (int gl = 0; gl < groups; ++gl) {
+        const int group = group0 + gl;
+        for (int yo = 0; yo < g.ho; ++yo) {
+          for (int t = 0; t < g.t; ++t) {
+            float* r = dout_row(t, yo);
+            for (int xo = 0; xo < g.wo; ++xo) {
+              const size_t i = OutIndex(g, b, yo, xo, group, t);
+              r[xo] = gp[i];
+              on_dout(task, i);
+            }
+          }
+        }
+        acmix::grouped::ConvolveGrad(plane, gl, wp + static_cast<size_t>(group) * wsize, g, dout_row,
+                                     &partial[(static_cast<size_t>(b) * g.groups + group) * wsize], dplane);
+      }
+      dplane.WriteBack(dst, g, b, group0, groups);
+    }
+  };
+  const int64_t cost = static_cast<int64_t>(g.ho) * g.wide * g.k * g.m * g.t * 6 * tasks.per_task;
+  ctx->device()->tensorflow_cpu_worker_threads()->workers->ParallelFor(tasks.count(g), cost, fn);
+  std::fill(dwp, dwp + g.groups * wsize, 0.f);
+  for (int b = 0; b < g.batch; ++b) {
+    for (size_t i = 0; i < g.groups * wsize; ++i) dwp[i] += partial[b * g.groups * wsize + i];
+  }
+}
 
 class GroupedConvOp : public OpKernel {
  public:
@@ -99,191 +161,133 @@ class GroupedConvOp : public OpKernel {
                          w.dim_size(2) % (kernel_ * kernel_) == 0,
                 tensorflow::errors::InvalidArgument("ACmixGroupedConv: f [B,H,W,G,M] and w [G,M,T·K] expected, got ",
                                                     f.shape().DebugString(), " ", w.shape().DebugString()));
-    const ConvGeometry g = MakeConvGeometry(f, w, kernel_, stride_);
+    const ConvGeometry g = Geometry(f, w);
     Tensor* out = nullptr;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({g.batch, g.ho, g.wo, g.groups, g.t}), &out));
-    const float* fp = f.flat<float>().data();
-    const float* wp = w.flat<float>().data();
     float* op = out->flat<float>().data();
-    auto fn = [&](int64_t begin, int64_t end) {
-      ZeroPlane plane;
-      plane.Resize(g);
-      for (int64_t task = begin; task < end; ++task) {
-        const int group = task % g.groups;
-        const int b = task / g.groups;
-        plane.Fill(fp, g, b, group);
-        const float* wg = wp + static_cast<size_t>(group) * g.m * g.t * g.k;
-        const size_t cs = plane.channel_stride;
-        for (int yo = 0; yo < g.ho; ++yo) {
-          for (int x0 = 0; x0 < g.wide; x0 += V) {
-            const int cols = std::min(V, g.wo - x0);
-            // N outputs per pass share each loaded input vector.
-            acmix::Blocks4(g.t, [&](auto nt, int t0) {
-              constexpr int N = decltype(nt)::value;
-              vf acc[N] = {};
-              for (int ky = 0; ky < g.kc; ++ky) {
-                const int y = yo * g.stride + ky - g.pad;
-                if (y < 0 || y >= g.h) continue;
-                for (int kx = 0; kx < g.kc; ++kx) {
-                  const float* pin = plane.data.data() + plane.index(y, kx) + x0;
-                  const float* wt = wg + static_cast<size_t>(t0) * g.k + ky * g.kc + kx;
-                  for (int m = 0; m < g.m; ++m) {
-                    const vf fv = Load(pin + m * cs);
-                    const float* wm = wt + static_cast<size_t>(m) * g.t * g.k;
-#pragma GCC unroll 4
-                    for (int i = 0; i < N; ++i) acc[i] += wm[i * g.k] * fv;
-                  }
-                }
-              }
-              for (int i = 0; i < N; ++i) {
-                float lanes[V];
-                Store(lanes, acc[i]);
-                for (int l = 0; l < cols; ++l) op[(((static_cast<size_t>(b) * g.ho + yo) * g.wo + x0 + l) * g.groups + group) * g.t + t0 + i] = lanes[l];
-              }
-            });
-          }
-        }
-      }
-    };
-    const int64_t cost = static_cast<int64_t>(g.ho) * g.wide * g.k * g.m * g.t * 2;
-    ctx->device()->tensorflow_cpu_worker_threads()->workers->ParallelFor(static_cast<int64_t>(g.batch) * g.groups, cost, fn);
+    Forward(ctx, g, FChannels(f.flat<float>().data(), g), w.flat<float>().data(), [&](size_t i, float value) { op[i] = value; });
   }
 
- private:
+ protected:
+  ConvGeometry Geometry(const Tensor& f, const Tensor& w) const {
+    return MakeConvGeometry(f.dim_size(0), f.dim_size(1), f.dim_size(2), f.dim_size(3), f.dim_size(4),
+                            w.dim_size(2) / (kernel_ * kernel_), kernel_, stride_);
+  }
   int kernel_, stride_;
 };
 
-class GroupedConvGradOp : public OpKernel {
+class GroupedConvGradOp : public GroupedConvOp {
  public:
-  explicit GroupedConvGradOp(OpKernelConstruction* c) : OpKernel(c) {
-    OP_REQUIRES_OK(c, c->GetAttr("kernel", &kernel_));
-    OP_REQUIRES_OK(c, c->GetAttr("stride", &stride_));
-  }
+  using GroupedConvOp::GroupedConvOp;
 
   void Compute(OpKernelContext* ctx) override {
     const Tensor& f = ctx->input(0);
     const Tensor& w = ctx->input(1);
     const Tensor& dout = ctx->input(2);
-    const ConvGeometry g = MakeConvGeometry(f, w, kernel_, stride_);
+    const ConvGeometry g = Geometry(f, w);
     OP_REQUIRES(ctx, dout.NumElements() == static_cast<int64_t>(g.batch) * g.ho * g.wo * g.groups * g.t,
                 tensorflow::errors::InvalidArgument("ACmixGroupedConvGrad: dout does not match f, w and the attributes"));
-    Tensor *df = nullptr, *dw = nullptr;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, f.shape(), &df));
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, w.shape(), &dw));
-    const float* fp = f.flat<float>().data();
-    const float* wp = w.flat<float>().data();
-    const float* gp = dout.flat<float>().data();
-    float* dfp = df->flat<float>().data();
-    // Per-(image, group) weight-gradient partials, summed over images afterwards.
-    const size_t wsize = static_cast<size_t>(g.m) * g.t * g.k;
-    std::vector<float> partial(static_cast<size_t>(g.batch) * g.groups * wsize);
-    auto fn = [&](int64_t begin, int64_t end) {
-      ZeroPlane plane, dplane;
-      plane.Resize(g);
-      dplane.Resize(g);
-      // All output-gradient rows of the task, [t][yo] with `margin` zero columns in front (the
-      // input-gradient gather reads them shifted).
-      const int margin = RoundUp(g.reach(), V);
-      const size_t ld = margin + plane.per_phase + V;
-      std::vector<float> rows(static_cast<size_t>(g.t) * g.ho * ld, 0.f);
-      auto dout_row = [&](int t, int yo) { return rows.data() + (static_cast<size_t>(t) * g.ho + yo) * ld + margin; };
-      for (int64_t task = begin; task < end; ++task) {
-        const int group = task % g.groups;
-        const int b = task / g.groups;
-        plane.Fill(fp, g, b, group);
-        std::fill(dplane.data.begin(), dplane.data.end(), 0.f);
-        const float* wg = wp + static_cast<size_t>(group) * wsize;
-        for (int yo = 0; yo < g.ho; ++yo) {
-          const float* src = gp + ((static_cast<size_t>(b) * g.ho + yo) * g.wo * g.groups + group) * g.t;
-          for (int t = 0; t < g.t; ++t) {
-            float* r = dout_row(t, yo);
-            for (int xo = 0; xo < g.wo; ++xo) r[xo] = src[static_cast<size_t>(xo) * g.groups * g.t + t];
-          }
-        }
-        // dw[m, t, tap] = Σ_{yo, xo} dout[t] · f[m] at tap: N outputs share each loaded input vector,
-        // the sums stay in registers over the whole image.
-        float* part = &partial[(static_cast<size_t>(b) * g.groups + group) * wsize];
-        for (int tap = 0; tap < g.k; ++tap) {
-          const int ky = tap / g.kc, kx = tap % g.kc;
-          for (int m = 0; m < g.m; ++m) {
-            const float* pm = plane.data.data() + m * plane.channel_stride;
-            acmix::Blocks4(g.t, [&](auto nt, int t0) {
-              constexpr int N = decltype(nt)::value;
-              vf acc[N] = {};
-              for (int yo = 0; yo < g.ho; ++yo) {
-                const int y = yo * g.stride + ky - g.pad;
-                if (y < 0 || y >= g.h) continue;
-                const float* pin = pm + plane.index(y, kx);
-                for (int x0 = 0; x0 < g.wide; x0 += V) {
-                  const vf fv = Load(pin + x0);
-#pragma GCC unroll 4
-                  for (int i = 0; i < N; ++i) acc[i] += Load(dout_row(t0 + i, yo) + x0) * fv;
-                }
-              }
-              for (int i = 0; i < N; ++i) {
-                float lanes[V];
-                Store(lanes, acc[i]);
-                float sum = 0.f;
-                for (int l = 0; l < V; ++l) sum += lanes[l];
-                part[(static_cast<size_t>(m) * g.t + t0 + i) * g.k + tap] = sum;
-              }
-            });
-          }
-        }
-        for (int yo = 0; yo < g.ho; ++yo) {
-          for (int ky = 0; ky < g.kc; ++ky) {
-            const int y = yo * g.stride + ky - g.pad;
-            if (y < 0 || y >= g.h) continue;
-            // df[m] at padded column i·s + phase += Σ_{kx ≡ phase} Σ_t w[m, t, tap] · dout[t][i − kx / s]:
-            // a gather over taps, so each plane vector is written once per row.
-            const size_t dcs = dplane.channel_stride;
-            for (int phase = 0; phase < g.stride; ++phase) {
-              float* drow = dplane.data.data() + dplane.index(y, phase);
-              // N input channels per pass share each loaded output-gradient vector.
-              acmix::Blocks4(g.m, [&](auto nm, int m0) {
-                constexpr int N = decltype(nm)::value;
-                for (int i0 = 0; i0 < RoundUp(g.wide + g.reach(), V); i0 += V) {
-                  vf acc[N] = {};
-                  for (int kx = phase; kx < g.kc; kx += g.stride) {
-                    const int tap = ky * g.kc + kx;
-                    for (int t = 0; t < g.t; ++t) {
-                      const vf dv = Load(dout_row(t, yo) + i0 - kx / g.stride);
-                      const float* wmt = wg + (static_cast<size_t>(m0) * g.t + t) * g.k + tap;
-#pragma GCC unroll 4
-                      for (int i = 0; i < N; ++i) acc[i] += wmt[i * g.t * g.k] * dv;
-                    }
-                  }
-#pragma GCC unroll 4
-                  for (int i = 0; i < N; ++i) {
-                    float* d = drow + (m0 + i) * dcs + i0;
-                    Store(d, Load(d) + acc[i]);
-                  }
-                }
-              });
-            }
-          }
-        }
-        for (int y = 0; y < g.h; ++y) {
-          float* row = dfp + ((static_cast<size_t>(b) * g.h + y) * g.w * g.groups + group) * g.m;
-          const int* col = dplane.columns.col.data() + g.pad;
-          for (int m = 0; m < g.m; ++m) {
-            const float* src = dplane.data.data() + m * dplane.channel_stride + y * dplane.columns.row_stride;
-            for (int x = 0; x < g.w; ++x) row[static_cast<size_t>(x) * g.groups * g.m + m] = src[col[x]];
-          }
-        }
-      }
-    };
-    const int64_t cost = static_cast<int64_t>(g.ho) * g.wide * g.k * g.m * g.t * 6;
-    ctx->device()->tensorflow_cpu_worker_threads()->workers->ParallelFor(static_cast<int64_t>(g.batch) * g.groups, cost, fn);
-    float* dwp = dw->flat<float>().data();
-    std::fill(dwp, dwp + g.groups * wsize, 0.f);
-    for (int b = 0; b < g.batch; ++b) {
-      for (size_t i = 0; i < g.groups * wsize; ++i) dwp[i] += partial[b * g.groups * wsize + i];
-    }
+    Tensor *df_t = nullptr, *dw_t = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, f.shape(), &df_t));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, w.shape(), &dw_t));
+    float* df = df_t->flat<float>().data();
+    float* dw = dw_t->flat<float>().data();
+    Backward(ctx, g, FChannels(f.flat<float>().data(), g), FChannels(df, g), w.flat<float>().data(), dout.flat<float>().data(), dw,
+             [](int64_t, size_t) {});
+  }
+};
+
+// Checks ACmixQkvConv's inputs q, k, v, att, w, rate1 and returns its geometry and the q, k, v strides.
+bool QkvGeometry(OpKernelContext* ctx, int kernel, int stride, ConvGeometry* g, int (&e)[3]) {
+  const Tensor& q = ctx->input(0);
+  const Tensor& k = ctx->input(1);
+  const Tensor& v = ctx->input(2);
+  const Tensor& w = ctx->input(4);
+  bool ok = q.dims() == 5 && k.shape() == q.shape() && v.dims() == 5 && w.dims() == 3 && ctx->input(5).NumElements() == 1;
+  for (int i = 0; i < 4 && ok; ++i) ok = v.dim_size(i) == q.dim_size(i);
+  if (ok) {
+    const int heads = q.dim_size(3), groups = v.dim_size(4), taps = kernel * kernel;
+    *g = MakeConvGeometry(q.dim_size(0), q.dim_size(1), q.dim_size(2), groups, 3 * heads, heads, kernel, stride);
+    ok = q.dim_size(4) >= groups && w.dim_size(0) == groups && w.dim_size(1) == 3 * heads && w.dim_size(2) == heads * taps &&
+         ctx->input(3).NumElements() == static_cast<int64_t>(g->batch) * g->ho * g->wo * groups * heads;
+    e[0] = e[1] = q.dim_size(4);
+    e[2] = groups;
+  }
+  if (!ok) {
+    ctx->SetStatus(tensorflow::errors::InvalidArgument(
+        "ACmixQkvConv: q, k [B,H,W,T,E], v [B,H,W,T,G], att [B,Ho,Wo,G·T], w [G,3T,T·K], rate1 [1] expected, got q ",
+        q.shape().DebugString(), " v ", v.shape().DebugString(), " att ", ctx->input(3).shape().DebugString(), " w ",
+        w.shape().DebugString()));
+  }
+  return ok;
+}
+
+class QkvConvOp : public OpKernel {
+ public:
+  explicit QkvConvOp(OpKernelConstruction* c) : OpKernel(c) {
+    OP_REQUIRES_OK(c, c->GetAttr("kernel", &kernel_));
+    OP_REQUIRES_OK(c, c->GetAttr("stride", &stride_));
   }
 
- private:
+  void Compute(OpKernelContext* ctx) override {
+    ConvGeometry g;
+    int e[3];
+    if (!QkvGeometry(ctx, kernel_, stride_, &g, e)) return;
+    const float* qkv[3] = {ctx->input(0).flat<float>().data(), ctx->input(1).flat<float>().data(), ctx->input(2).flat<float>().data()};
+    const float* att = ctx->input(3).flat<float>().data();
+    const float rate1 = ctx->input(5).flat<float>()(0);
+    Tensor* out = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, ctx->input(3).shape(), &out));
+    float* op = out->flat<float>().data();
+    Forward(ctx, g, QkvChannels(qkv, e, g), ctx->input(4).flat<float>().data(),
+            [&](size_t i, float value) { op[i] = rate1 * att[i] + value; });
+  }
+
+ protected:
   int kernel_, stride_;
+};
+
+// Inputs: the forward's six, then dout. Outputs dq, dk, dv, datt = rate1·dout, dw, drate1 = Σ dout·att; dq and
+// dk are zero past each head's first G channels (the attention's extra channels the conv path does not read).
+class QkvConvGradOp : public QkvConvOp {
+ public:
+  using QkvConvOp::QkvConvOp;
+
+  void Compute(OpKernelContext* ctx) override {
+    ConvGeometry g;
+    int e[3];
+    if (!QkvGeometry(ctx, kernel_, stride_, &g, e)) return;
+    const Tensor& dout = ctx->input(6);
+    OP_REQUIRES(ctx, dout.NumElements() == ctx->input(3).NumElements(),
+                tensorflow::errors::InvalidArgument("ACmixQkvConvGrad: dout does not match att"));
+    // Outputs dq, dk, dv, datt, dw, drate1: the gradients of the first six inputs, shaped alike.
+    float* grads[6];
+    for (int i = 0; i < 6; ++i) {
+      Tensor* t = nullptr;
+      OP_REQUIRES_OK(ctx, ctx->allocate_output(i, ctx->input(i).shape(), &t));
+      grads[i] = t->flat<float>().data();
+    }
+    float* dqkv[3] = {grads[0], grads[1], grads[2]};
+    float *datt = grads[3], *dw = grads[4], *drate1 = grads[5];
+    const int64_t heads_total = ctx->input(0).NumElements() / e[0];
+    for (int u = 0; u < 2; ++u) {
+      for (int64_t i = 0; i < heads_total; ++i) std::fill(dqkv[u] + i * e[u] + g.groups, dqkv[u] + (i + 1) * e[u], 0.f);
+    }
+    const float* qkv[3] = {ctx->input(0).flat<float>().data(), ctx->input(1).flat<float>().data(), ctx->input(2).flat<float>().data()};
+    const float* att = ctx->input(3).flat<float>().data();
+    const float* gp = dout.flat<float>().data();
+    const float rate1 = ctx->input(5).flat<float>()(0);
+    // Σ dout·att per task, summed in task order afterwards.
+    std::vector<double> rate_partial(Tasks(g).count(g), 0.0);
+    Backward(ctx, g, QkvChannels(qkv, e, g), QkvChannels(dqkv, e, g), ctx->input(4).flat<float>().data(), gp, dw,
+             [&](int64_t task, size_t i) {
+               datt[i] = rate1 * gp[i];
+               rate_partial[task] += static_cast<double>(gp[i]) * att[i];
+             });
+    double sum = 0.0;
+    for (double p : rate_partial) sum += p;
+    drate1[0] = static_cast<float>(sum);
+  }
 };
 
 }  // namespace
@@ -313,5 +317,28 @@ REGISTER_OP("ACmixGroupedConvGrad")
       return absl::OkStatus();
     });
 
+REGISTER_OP("ACmixQkvConv")
+    .Input("q: float").Input("k: float").Input("v: float").Input("att: float").Input("w: float").Input("rate1: float")
+    .Output("out: float")
+    .Attr("kernel: int >= 1")
+    .Attr("stride: int >= 1")
+    .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
+      c->set_output(0, c->input(3));
+      return absl::OkStatus();
+    });
+
+REGISTER_OP("ACmixQkvConvGrad")
+    .Input("q: float").Input("k: float").Input("v: float").Input("att: float").Input("w: float").Input("rate1: float")
+    .Input("dout: float")
+    .Output("dq: float").Output("dk: float").Output("dv: float").Output("datt: float").Output("dw: float").Output("drate1: float")
+    .Attr("kernel: int >= 1")
+    .Attr("stride: int >= 1")
+    .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
+      for (int i = 0; i < 6; ++i) c->set_output(i, c->input(i));
+      return absl::OkStatus();
+    });
+
 REGISTER_KERNEL_BUILDER(Name("ACmixGroupedConv").Device(tensorflow::DEVICE_CPU), GroupedConvOp);
 REGISTER_KERNEL_BUILDER(Name("ACmixGroupedConvGrad").Device(tensorflow::DEVICE_CPU), GroupedConvGradOp);
+REGISTER_KERNEL_BUILDER(Name("ACmixQkvConv").Device(tensorflow::DEVICE_CPU), QkvConvOp);
+REGISTER_KERNEL_BUILDER(Name("ACmixQkvConvGrad").Device(tensorflow::DEVICE_CPU), QkvConvGradOp);

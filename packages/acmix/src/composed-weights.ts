@@ -1,7 +1,7 @@
 // The fused path's composed weights (the layer's composedWeights(), README.md "How it is computed") as one
 // native op forward and one backward (native/composed_weights.cc) instead of ~30 and ~100 small TensorFlow
 // ops per layer and batch. `ACMIX_LAB_ACMIX_COMPOSE=0` composes them from TensorFlow.js ops, as the
-// fallback path always does.
+// fallback path always does. The folded route (qkv-conv.ts) composes its own set, fc folded into dep_conv.
 import type * as tf from '@tensorflow/tfjs';
 import { runNativeOp } from './native-op.js';
 import { tapeNode } from './tape-node.js';
@@ -18,12 +18,34 @@ export function nativeComposeEnabled(): boolean {
   return process.env.ACMIX_LAB_ACMIX_COMPOSE !== '0';
 }
 
+/** What qkvConv reads: xa·wq, xa·wk, xa·wv (v, unscaled) and wc, fc folded into rate2·dep_conv. */
+export interface FoldedWeights { wq: tf.Tensor2D; wk: tf.Tensor2D; wv: tf.Tensor2D; wc: tf.Tensor3D }
+
+/**
+ * Whether the fused path's conv path runs as qkvConv over q′, k, v (qkv-conv.ts) instead of dep_conv over
+ * f_conv = xa·wf: `ACMIX_LAB_ACMIX_FOLDED_CONV=0` turns it off; it needs the native composition.
+ */
+export function foldedConvEnabled(): boolean {
+  return process.env.ACMIX_LAB_ACMIX_FOLDED_CONV !== '0' && nativeComposeEnabled();
+}
+
+/** A composition op of native/composed_weights.cc and its gradient as one tape node. */
+function compose(op: 'composedWeights' | 'foldedWeights', nOut: number, w: ComposeInputs): tf.Tensor[] {
+  const inputs = COMPOSE_INPUTS.map((name) => w[name]);
+  return tapeNode(inputs, (save) => {
+    save(inputs);
+    return runNativeOp(op, {}, inputs, nOut);
+  }, (dys, saved) => runNativeOp(`${op}Grad` as const, {}, [...saved, ...dys], inputs.length));
+}
+
 /** The composed weights by native/composed_weights.cc, differentiable in every input. */
 export function composeNative(w: ComposeInputs): FusedWeights {
-  const inputs = COMPOSE_INPUTS.map((name) => w[name]);
-  const [wq, wk, wv, wf, dep] = tapeNode(inputs, (save) => {
-    save(inputs);
-    return runNativeOp('composedWeights', {}, inputs, 5);
-  }, (dys, saved) => runNativeOp('composedWeightsGrad', {}, [...saved, ...dys], inputs.length));
+  const [wq, wk, wv, wf, dep] = compose('composedWeights', 5, w);
   return { wq, wk, wv, wf, dep } as FusedWeights;
+}
+
+/** The folded route's weights by native/composed_weights.cc (ACmixFoldedWeights), differentiable in every input. */
+export function composeFolded(w: ComposeInputs): FoldedWeights {
+  const [wq, wk, wv, wc] = compose('foldedWeights', 4, w);
+  return { wq, wk, wv, wc } as FoldedWeights;
 }

@@ -13,16 +13,17 @@
 // implementations read the rates through composedWeights(), so they honour it alike.
 // With the native addon built (native/, `npm run build:native`), the window attention and the
 // grouped dep_conv run as fused TensorFlow kernels (native-op.ts), the composed weights as one op
-// each way (composed-weights.ts) and the projections as one tape node with a written-out gradient
-// (projection.ts); otherwise as composed TensorFlow.js ops (attention.ts, and one dense conv for
-// the conv path).
+// each way (composed-weights.ts), the projections as one tape node with a written-out gradient
+// (projection.ts) and the conv path as one grouped conv over q′, k, v (qkv-conv.ts); otherwise as
+// composed TensorFlow.js ops (attention.ts, and one dense conv for the conv path).
 import * as tf from '@tensorflow/tfjs';
 import { plainBinding, type TorchMappable, type TorchParamBinding } from '@acmix-lab/runtime';
 import { windowAttention } from './attention.js';
 import { ACmixConfigError } from './errors.js';
 import { fusedAttentionUnavailable, fusedGroupedConv, fusedWindowAttention } from './native-op.js';
-import { COMPOSE_INPUTS, composeNative, nativeComposeEnabled, type ComposeInputs, type FusedWeights } from './composed-weights.js';
+import { COMPOSE_INPUTS, composeFolded, composeNative, foldedConvEnabled, nativeComposeEnabled, type ComposeInputs, type FusedWeights } from './composed-weights.js';
 import { projectAugmented, projectionGradientEnabled } from './projection.js';
+import { qkvConv } from './qkv-conv.js';
 import { attentionIndex, chooseTile, linspace, windowGeometry, type AttentionIndex, type WindowGeometry } from './geometry.js';
 import { groupedConvBinding, matrixBinding, shiftKernel } from './torch-weights.js';
 
@@ -179,13 +180,23 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
       let att: tf.Tensor;
       let conv: tf.Tensor;
       if (fusedAttentionUnavailable() === null) {
-        // Conv path: f_conv = xa·wf (fc over q, k, v regrouped), then the grouped dep_conv kernel.
-        const { wq, wk, wv, wf, dep } = this.fusedWeights();
-        const ws = [wq, wk, wv, wf];
-        const taped = (xa: tf.Tensor2D) => ws.map((w) => tf.matMul(xa, w)); // ACMIX_LAB_ACMIX_PROJECTION=0
-        const [yq, yk, yv, yf] = projectionGradientEnabled() ? projectAugmented(x2d, grid, ws, [batch, height, width]) : taped(augmented());
+        const project = (ws: tf.Tensor2D[]) => {
+          if (projectionGradientEnabled()) return projectAugmented(x2d, grid, ws, [batch, height, width]);
+          const xa = augmented(); // ACMIX_LAB_ACMIX_PROJECTION=0: concat and MatMuls on the tape
+          return ws.map((w) => tf.matMul(xa, w));
+        };
         const five = (y: tf.Tensor | undefined) => tf.reshape(y!, [batch, height, width, head, -1]);
         const attrs = { kernelAtt: this.kernelAtt, stride: this.stride, dilation: this.dilation };
+        if (foldedConvEnabled()) {
+          // Conv path from q′, k, v themselves, by one kernel that also adds rate1·att (qkv-conv.ts).
+          const { wq, wk, wv, wc } = composeFolded(this.composeInputs());
+          const [q, k, v] = project([wq, wk, wv]).map(five);
+          att = tf.reshape(fusedWindowAttention(q!, k!, v!, attrs), outShape);
+          return tf.reshape(qkvConv(q!, k!, v!, att, wc, this.w!.rate1.read(), kc, this.stride), outShape);
+        }
+        // Conv path: f_conv = xa·wf (fc over q, k, v regrouped), then the grouped dep_conv kernel.
+        const { wq, wk, wv, wf, dep } = this.fusedWeights();
+        const [yq, yk, yv, yf] = project([wq, wk, wv, wf]);
         att = tf.reshape(fusedWindowAttention(five(yq), five(yk), five(yv), attrs), outShape);
         const f = tf.reshape(yf!, [batch, height, width, this.headDim, kc * kc]);
         conv = tf.reshape(fusedGroupedConv(f, dep, kc, this.stride), outShape);
@@ -242,10 +253,13 @@ export class ACmix extends tf.layers.Layer implements TorchMappable {
     return geo;
   }
 
+  private composeInputs(): ComposeInputs {
+    return Object.fromEntries(COMPOSE_INPUTS.map((name) => [name, this.w![name].read()])) as ComposeInputs;
+  }
+
   /** The fused kernels' weights: one native op (composed-weights.ts), or composedWeights() with fmix regrouped as wf. */
   private fusedWeights(): FusedWeights {
-    const w = this.w!;
-    if (nativeComposeEnabled()) return composeNative(Object.fromEntries(COMPOSE_INPUTS.map((name) => [name, w[name].read()])) as ComposeInputs);
+    if (nativeComposeEnabled()) return composeNative(this.composeInputs());
     const { fmix, ...rest } = this.composedWeights();
     return { ...rest, wf: tf.reshape(tf.transpose(fmix, [1, 0, 2]), [this.inPlanes + 3, -1]) as tf.Tensor2D };
   }
