@@ -1,6 +1,8 @@
 // native/composed_weights.cc against the composition from TensorFlow.js ops (the layer's composedWeights(),
 // checked against PyTorch through parity.test.ts), forward and every input's gradient, on odd shapes: C_in and
-// head_dim not multiples of 16, kernel_conv 1 and 5, three heads, the seed's P5 layer, batch-independent.
+// head_dim not multiples of 16, kernel_conv 1 and 5, three heads, the seed's P5 layer, batch-independent. Weights and
+// cotangents are seeded: a rate's gradient is one sum that an unlucky draw nearly cancels, and then its relative
+// error passes the bound now and then (rate1 3.5e-5 once in several runs, unseeded).
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@acmix-lab/runtime';
@@ -49,9 +51,9 @@ describe.skipIf(fusedAttentionUnavailable())('native composed weights', () => {
   it.each(cases)('%s: same weights and gradients as the TensorFlow.js composition', (_, cin, args) => {
     const layer = new ACmix(args);
     layer.build([1, 3, 3, cin]);
-    tf.tidy(() => layer.trainableWeights.forEach((w) => w.write(tf.randomNormal(w.shape as number[], 0, 0.3))));
+    tf.tidy(() => layer.trainableWeights.forEach((w, i) => w.write(tf.randomNormal(w.shape as number[], 0, 0.3, 'float32', i + 1))));
     const shapes = tf.tidy(() => fused(layer).map((t) => t.shape));
-    const randoms = shapes.map((s) => tf.randomNormal(s));
+    const randoms = shapes.map((s, i) => tf.randomNormal(s, 0, 1, 'float32', 100 + i));
     const reference = compose(layer, randoms, false);
     const before = tf.memory().numTensors;
     const native = compose(layer, randoms, true);
@@ -90,9 +92,9 @@ describe.skipIf(fusedAttentionUnavailable())('native folded weights (qkvConv rou
     process.env.ACMIX_LAB_ACMIX_COMPOSE = '0';
     const layer = new ACmix(args);
     layer.build([1, 3, 3, cin]);
-    tf.tidy(() => layer.trainableWeights.forEach((w) => w.write(tf.randomNormal(w.shape as number[], 0, 0.3))));
+    tf.tidy(() => layer.trainableWeights.forEach((w, i) => w.write(tf.randomNormal(w.shape as number[], 0, 0.3, 'float32', i + 1))));
     const inputs = () => (layer as unknown as { composeInputs(): ComposeInputs }).composeInputs();
-    const randoms = tf.tidy(() => foldedReference(layer).map((t) => tf.randomNormal(t.shape)));
+    const randoms = tf.tidy(() => foldedReference(layer).map((t, i) => tf.randomNormal(t.shape, 0, 1, 'float32', 100 + i)));
     const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
     const withGrads = (weights: () => tf.Tensor[]) => tf.tidy(() => {
       const { grads } = tf.variableGrads(() => tf.addN(weights().map((w, i) => tf.sum(tf.mul(w, randoms[i]!)))) as tf.Scalar, vars);
