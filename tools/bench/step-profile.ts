@@ -12,7 +12,8 @@ const FAMILIES: [string, RegExp][] = [
   ['conv backprop input', /^Conv2DBackpropInput$|^DepthwiseConv2dNativeBackpropInput$/],
   // One op for both: the forward in the forward phase, the input gradient in the backward phase.
   ['Winograd 3×3 conv: forward / input gradient', /^AcmixLabWinogradConv2D$/],
-  ['conv backprop filter (TensorFlow\'s or native)', /^(Conv2DBackpropFilter|DepthwiseConv2dNativeBackpropFilter|AcmixLabConv2DBackpropFilter)$/],
+  ['Winograd 3×3 conv: filter gradient', /^AcmixLabWinogradConv2DBackpropFilter$/],
+  ['other conv backprop filter (TensorFlow\'s or native)', /^(Conv2DBackpropFilter|DepthwiseConv2dNativeBackpropFilter|AcmixLabConv2DBackpropFilter)$/],
   ['1×1 conv as MatMul (and loss matmuls)', /MatMul/],
   ['BatchNorm (with its SiLU when fused)', /BatchNorm/],
   ['concat / split / pad / slice', /^(ConcatV2|SplitV|Split|Slice|StridedSlice|Pad|PadV2|Reshape|Transpose|Tile|GatherV2|Pack|Unpack|AcmixLabFlatConcat|AcmixLabFlatSplit)$/],
