@@ -10,17 +10,12 @@ import { outputsByThreadCount } from './intra-op-runs.js';
 import { nativeConv2DBackpropFilter, useNativeFilterGradient } from './native-filter-gradient.js';
 import { runNativeOp } from './native-op.js';
 import { winogradConv2DBackpropFilter, winogradFilterUnavailable } from './native-winograd.js';
+import { ODD_WINOGRAD_CASES, type WinogradCase as Case } from './winograd-cases.js';
 
 await initBackend('tensorflow');
 
-interface Case { name: string; x: [number, number, number, number]; cout: number }
-
 const CASES: Case[] = [
-  { name: '7×9, batch 1, 17 → 33', x: [1, 7, 9, 17], cout: 33 },
-  { name: '13×11, batch 16, 3 → 80', x: [16, 13, 11, 3], cout: 80 },
-  { name: 'a 1×1 map, 64 → 3', x: [2, 1, 1, 64], cout: 3 },
-  { name: 'a 2×3 map, batch 1, 33 → 17', x: [1, 2, 3, 33], cout: 17 },
-  { name: '5×7, batch 16, 80 → 64', x: [16, 5, 7, 80], cout: 64 },
+  ...ODD_WINOGRAD_CASES,
   { name: '20×20, batch 16, 64 → 64 (YOLOv8n P4 bottleneck: groups)', x: [16, 20, 20, 64], cout: 64 },
   { name: '10×10, batch 2, 128 → 128 (one group, input channels in slices)', x: [2, 10, 10, 128], cout: 128 },
   { name: '40×38, batch 4, 33 → 80 (groups, blocks and threads)', x: [4, 40, 38, 33], cout: 80 },

@@ -7,17 +7,12 @@ import * as tf from '@tensorflow/tfjs';
 import { countLeakedTensors, initBackend } from '@acmix-lab/runtime';
 import { outputsByThreadCount } from './intra-op-runs.js';
 import { useWinogradConv, winogradConv2D, winogradConv2DBackpropInput, winogradUnavailable } from './native-winograd.js';
+import { ODD_WINOGRAD_CASES, type WinogradCase as Case } from './winograd-cases.js';
 
 await initBackend('tensorflow');
 
-interface Case { name: string; x: [number, number, number, number]; cout: number }
-
 const CASES: Case[] = [
-  { name: '7×9, batch 1, 17 → 33', x: [1, 7, 9, 17], cout: 33 },
-  { name: '13×11, batch 16, 3 → 80', x: [16, 13, 11, 3], cout: 80 },
-  { name: 'a 1×1 map, 64 → 3', x: [2, 1, 1, 64], cout: 3 },
-  { name: 'a 2×3 map, batch 1, 33 → 17', x: [1, 2, 3, 33], cout: 17 },
-  { name: '5×7, batch 16, 80 → 64', x: [16, 5, 7, 80], cout: 64 },
+  ...ODD_WINOGRAD_CASES,
   { name: '10×10, 128 → 128 (YOLOv8n P5 bottleneck, batch 2)', x: [2, 10, 10, 128], cout: 128 },
   { name: '40×38, batch 4, 64 → 80 (many blocks and threads)', x: [4, 40, 38, 64], cout: 80 },
 ];
