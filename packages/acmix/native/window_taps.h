@@ -186,7 +186,11 @@ inline void TapSum(const Geometry& g, const size_t* off, int x0, const float* we
 // `a` need reach() zero columns before column 0 and past the row.
 inline void TapScatter(const Geometry& g, int yo, const float* weights, size_t ldw, const float* a, size_t lda, int channels, Plane& plane) {
   const int s = g.cols.stride;
-  const int limit = RoundUp(g.wide + g.reach(), V);
+  // Plane columns from 0 on, whole vectors: as far as output column wide − 1 reaches, but no
+  // further than a phase's last padded column (the fold reads no other; the shifts past the last
+  // output column only add zeros), which drops a vector of 16 at every seed shape.
+  const int padded = (g.cols.size + 2 * g.cols.pad + s - 1) / s;
+  const int limit = std::min(RoundUp(g.wide + g.reach(), V), RoundUp(padded, V));
   const size_t cs = plane.channel_stride;
   const size_t window_row = static_cast<size_t>(2 * g.cols.taps + 1) * ldw;  // weights of one window row
   for (int phase = 0; phase < s; ++phase) {
