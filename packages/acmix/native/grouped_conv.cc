@@ -33,7 +33,6 @@ using acmix::grouped::Channels;
 using acmix::grouped::ConvGeometry;
 using acmix::grouped::MakeConvGeometry;
 using acmix::grouped::ZeroPlane;
-using acmix::direct::QkvRows;
 using tensorflow::OpKernel;
 using tensorflow::OpKernelConstruction;
 using tensorflow::OpKernelContext;
@@ -226,25 +225,14 @@ bool QkvGeometry(OpKernelContext* ctx, int kernel, int stride, ConvGeometry* g, 
 
 
 // ACmixQkvConv with direct = 1 (qkv_direct.h): q, k, v read in place, tasks are output rows (b, yo).
-QkvRows DirectRows(const float* const (&qkv)[3], const int (&e)[3], const ConvGeometry& g) {
-  QkvRows rows;
-  for (int u = 0; u < 3; ++u) {
-    rows.base[u] = qkv[u];
-    rows.pixel[u] = static_cast<size_t>(g.t) * e[u];
-    rows.head[u] = e[u];
-  }
-  return rows;
-}
-
 template <typename Emit>
-void DirectForward(OpKernelContext* ctx, const ConvGeometry& g, const QkvRows& in, const float* w, Emit&& emit) {
-  const int gp = RoundUp(g.groups, V);
-  const std::vector<float> wr = acmix::direct::WeightsByTap(w, g, gp);
+void DirectForward(OpKernelContext* ctx, const ConvGeometry& g, const Channels<const float>& in, const float* w, Emit&& emit) {
+  const std::vector<float> wr = acmix::direct::WeightsByTap(w, g);
   auto fn = [&](int64_t begin, int64_t end) {
     for (int64_t task = begin; task < end; ++task) {
       const int b = task / g.ho, yo = task % g.ho;
       const size_t row = (static_cast<size_t>(b) * g.ho + yo) * g.wo;
-      acmix::direct::ForwardRow(in, wr.data(), g, gp, b, yo, [&](int xo, int t, int group, float value) {
+      acmix::direct::ForwardRow(in, wr.data(), g, b, yo, [&](int xo, int t, int group, float value) {
         emit((row + xo) * g.groups * g.t + static_cast<size_t>(group) * g.t + t, value);
       });
     }
@@ -256,10 +244,9 @@ void DirectForward(OpKernelContext* ctx, const ConvGeometry& g, const QkvRows& i
 // The direct backward, one image per task: dout regrouped, the image's weight-gradient share (summed over images in
 // order afterwards), the input gradients written to dqkv; on_image(b) runs first in each task.
 template <typename OnImage>
-void DirectBackward(OpKernelContext* ctx, const ConvGeometry& g, const QkvRows& in, float* const (&dqkv)[3], const int (&e)[3],
-                    const float* w, const float* gp_all, float* dw, OnImage&& on_image) {
+void DirectBackward(OpKernelContext* ctx, const ConvGeometry& g, const Channels<const float>& in, const Channels<float>& dst, const float* w, const float* gp_all, float* dw, OnImage&& on_image) {
   const int gp = RoundUp(g.groups, V);
-  const std::vector<float> wr = acmix::direct::WeightsByTap(w, g, gp);
+  const std::vector<float> wr = acmix::direct::WeightsByTap(w, g);
   const size_t wsize = wr.size();
   const size_t image_outputs = static_cast<size_t>(g.ho) * g.wo * g.groups * g.t;
   std::vector<float> partial(g.batch * wsize);
@@ -270,19 +257,18 @@ void DirectBackward(OpKernelContext* ctx, const ConvGeometry& g, const QkvRows& 
       acmix::direct::RegroupDout(gp_all + b * image_outputs, g, gp, dt.data());
       acmix::direct::WeightGradImage(in, dt.data(), g, gp, b, &partial[b * wsize]);
       acmix::direct::InputGradImage(wr.data(), dt.data(), g, gp, b, [&](int m, size_t pixel, int g0, int lanes, acmix::vf value) {
-        const int u = m / g.t, h = m % g.t;
-        acmix::StoreFirst(dqkv[u] + pixel * g.t * e[u] + h * e[u] + g0, value, lanes);
+        acmix::StoreFirst(dst.at(m, g0, pixel), value, lanes);
       });
     }
   };
   const int64_t cost = static_cast<int64_t>(g.ho) * g.wo * g.groups * g.k * g.m * g.t * 4;
   ctx->device()->tensorflow_cpu_worker_threads()->workers->ParallelFor(g.batch, cost, fn);
-  // dw[g, m, t·K + tap] = Σ_b part_b[tap][m][t][g], images in order.
+  // dw[g, m, t·K + tap] = Σ_b of image b's share, images in order.
   for (int grp = 0; grp < g.groups; ++grp) {
     for (int m = 0; m < g.m; ++m) {
       for (int t = 0; t < g.t; ++t) {
         for (int tap = 0; tap < g.k; ++tap) {
-          const size_t j = ((static_cast<size_t>(tap) * g.m + m) * g.t + t) * gp + grp;
+          const size_t j = acmix::direct::WeightIndex(g, grp - grp % V, tap, m, t) + grp % V;
           float sum = 0.f;
           for (int b = 0; b < g.batch; ++b) sum += partial[b * wsize + j];
           dw[(static_cast<size_t>(grp) * g.m + m) * g.t * g.k + t * g.k + tap] = sum;
@@ -312,7 +298,7 @@ class QkvConvOp : public OpKernel {
     float* op = out->flat<float>().data();
     auto emit = [&](size_t i, float value) { op[i] = rate1 * att[i] + value; };
     if (direct_) {
-      DirectForward(ctx, g, DirectRows(qkv, e, g), ctx->input(4).flat<float>().data(), emit);
+      DirectForward(ctx, g, QkvChannels(qkv, e, g), ctx->input(4).flat<float>().data(), emit);
     } else {
       Forward(ctx, g, QkvChannels(qkv, e, g), ctx->input(4).flat<float>().data(), emit);
     }
@@ -357,7 +343,7 @@ class QkvConvGradOp : public QkvConvOp {
       // Σ dout·att per image, summed in image order afterwards.
       const size_t image_outputs = static_cast<size_t>(g.ho) * g.wo * g.groups * g.t;
       std::vector<double> rate_partial(g.batch, 0.0);
-      DirectBackward(ctx, g, DirectRows(qkv, e, g), dqkv, e, w, gp, dw, [&](int64_t b) {
+      DirectBackward(ctx, g, QkvChannels(qkv, e, g), QkvChannels(dqkv, e, g), w, gp, dw, [&](int64_t b) {
         double sum = 0.0;
         for (size_t i = b * image_outputs; i < (b + 1) * image_outputs; ++i) {
           datt[i] = rate1 * gp[i];

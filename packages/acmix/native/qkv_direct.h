@@ -18,26 +18,22 @@
 namespace acmix {
 namespace direct {
 
+using grouped::Channels;
 using grouped::ConvGeometry;
 
-// q, k, v's pixel-major rows: input channel m = u·T + h of group g at pixel p is base[u] + p·pixel[u] + h·head[u] + g.
-struct QkvRows {
-  const float* base[3];
-  size_t pixel[3], head[3];
-  const float* at(int m, int t_count, size_t p) const {
-    const int u = m / t_count, h = m % t_count;
-    return base[u] + p * pixel[u] + h * head[u];
-  }
-};
+// The weights by group vector: wr[WeightIndex(g, g0, tap, m, t) + lane] = w[g0 + lane, m, t·K + tap] (w [G, M, T·K]
+// as grouped_conv.h), zero for groups ≥ G; one group vector's taps, channels and outputs lie together.
+inline size_t WeightIndex(const ConvGeometry& g, int g0, int tap, int m, int t) {
+  return (((static_cast<size_t>(g0 / V) * g.k + tap) * g.m + m) * g.t + t) * V;
+}
 
-// wr[((tap·M + m)·T + t)·Gp + g] = w[g, m, t·K + tap] (w [G, M, T·K] as grouped_conv.h), zero for g ≥ G.
-inline std::vector<float> WeightsByTap(const float* w, const ConvGeometry& g, int gp) {
-  std::vector<float> wr(static_cast<size_t>(g.k) * g.m * g.t * gp, 0.f);
+inline std::vector<float> WeightsByTap(const float* w, const ConvGeometry& g) {
+  std::vector<float> wr(static_cast<size_t>(RoundUp(g.groups, V)) * g.k * g.m * g.t, 0.f);
   for (int grp = 0; grp < g.groups; ++grp) {
     for (int m = 0; m < g.m; ++m) {
       for (int t = 0; t < g.t; ++t) {
         for (int tap = 0; tap < g.k; ++tap) {
-          wr[((static_cast<size_t>(tap) * g.m + m) * g.t + t) * gp + grp] = w[(static_cast<size_t>(grp) * g.m + m) * g.t * g.k + t * g.k + tap];
+          wr[WeightIndex(g, grp - grp % V, tap, m, t) + grp % V] = w[(static_cast<size_t>(grp) * g.m + m) * g.t * g.k + t * g.k + tap];
         }
       }
     }
@@ -53,10 +49,10 @@ inline int Lanes(const ConvGeometry& g, int g0) { return std::min(V, g.groups - 
 // Output row (b, yo): emit(xo, t, group, value) for every output of the row. NX output columns and N outputs per
 // pass share each loaded input vector and weight vector.
 template <typename Emit>
-void ForwardRow(const QkvRows& in, const float* wr, const ConvGeometry& g, int gp, int b, int yo, Emit&& emit) {
+void ForwardRow(const Channels<const float>& in, const float* wr, const ConvGeometry& g, int b, int yo, Emit&& emit) {
   for (int g0 = 0; g0 < g.groups; g0 += V) {
     const int lanes = Lanes(g, g0);
-    grouped::Blocks3(g.wo, [&](auto nx, int x0) {
+    Blocks4(g.wo, [&](auto nx, int x0) {
       constexpr int NX = decltype(nx)::value;
       Blocks4(g.t, [&](auto nt, int t0) {
         constexpr int N = decltype(nt)::value;
@@ -68,16 +64,16 @@ void ForwardRow(const QkvRows& in, const float* wr, const ConvGeometry& g, int g
           for (int kx = 0; kx < g.kc; ++kx) {
             int xs[NX];
             for (int j = 0; j < NX; ++j) xs[j] = (x0 + j) * g.stride + kx - g.pad;
-            const float* wt = wr + ((static_cast<size_t>(ky * g.kc + kx) * g.m) * g.t + t0) * gp + g0;
+            const float* wt = wr + WeightIndex(g, g0, ky * g.kc + kx, 0, t0);
             for (int m = 0; m < g.m; ++m) {
               vf fv[NX];
               for (int j = 0; j < NX; ++j) {
-                fv[j] = xs[j] >= 0 && xs[j] < g.w ? LoadFirst(in.at(m, g.t, row + xs[j]) + g0, lanes) : vf{};
+                fv[j] = xs[j] >= 0 && xs[j] < g.w ? LoadFirst(in.at(m, g0, row + xs[j]), lanes) : vf{};
               }
-              const float* wm = wt + static_cast<size_t>(m) * g.t * gp;
+              const float* wm = wt + static_cast<size_t>(m) * g.t * V;
 #pragma GCC unroll 4
               for (int i = 0; i < N; ++i) {
-                const vf wv = Load(wm + i * gp);
+                const vf wv = Load(wm + i * V);
                 for (int j = 0; j < NX; ++j) acc[i][j] += wv * fv[j];
               }
             }
@@ -106,9 +102,9 @@ inline void RegroupDout(const float* gp_image, const ConvGeometry& g, int gp, fl
   }
 }
 
-// One image's share of the weight gradient, part[((tap·M + m)·T + t)·Gp + g] = Σ_{yo, xo} dout[t] · input m at the
+// One image's share of the weight gradient, part[WeightIndex(g, g0, tap, m, t) + lane] = Σ_{yo, xo} dout[t] · input m at the
 // tap, per group (lanes), pixels in raster order. NM channels and N outputs per pass share each loaded vector.
-inline void WeightGradImage(const QkvRows& in, const float* dt, const ConvGeometry& g, int gp, int b, float* part) {
+inline void WeightGradImage(const Channels<const float>& in, const float* dt, const ConvGeometry& g, int gp, int b, float* part) {
   for (int tap = 0; tap < g.k; ++tap) {
     const int ky = tap / g.kc, kx = tap % g.kc;
     // Output columns whose tap column lies in the image.
@@ -126,11 +122,11 @@ inline void WeightGradImage(const QkvRows& in, const float* dt, const ConvGeomet
             if (y < 0 || y >= g.h) continue;
             const size_t row = (static_cast<size_t>(b) * g.h + y) * g.w;
             const float* src[NM];
-            for (int j = 0; j < NM; ++j) src[j] = in.at(m0 + j, g.t, row) + g0;
+            for (int j = 0; j < NM; ++j) src[j] = in.at(m0 + j, g0, row);
             for (int xo = xo_lo; xo < xo_hi; ++xo) {
               const size_t x = static_cast<size_t>(xo) * g.stride + kx - g.pad;
               vf fv[NM];
-              for (int j = 0; j < NM; ++j) fv[j] = LoadFirst(src[j] + x * in.pixel[(m0 + j) / g.t], lanes);
+              for (int j = 0; j < NM; ++j) fv[j] = LoadFirst(src[j] + x * in.step[m0 + j], lanes);
               const float* d = dt + ((static_cast<size_t>(yo) * g.wo + xo) * g.t + t0) * gp + g0;
 #pragma GCC unroll 4
               for (int i = 0; i < N; ++i) {
@@ -140,7 +136,7 @@ inline void WeightGradImage(const QkvRows& in, const float* dt, const ConvGeomet
             }
           }
           for (int j = 0; j < NM; ++j) {
-            for (int i = 0; i < N; ++i) Store(part + ((static_cast<size_t>(tap) * g.m + m0 + j) * g.t + t0 + i) * gp + g0, acc[j][i]);
+            for (int i = 0; i < N; ++i) Store(part + WeightIndex(g, g0, tap, m0 + j, t0 + i), acc[j][i]);
           }
         });
       });
@@ -174,7 +170,7 @@ void InputGradImage(const float* wr, const float* dt, const ConvGeometry& g, int
               for (int kx = phase; kx < g.kc; kx += g.stride) {
                 int xos[NX];
                 for (int j = 0; j < NX; ++j) xos[j] = ((first + (c0 + j) * g.stride) + g.pad) / g.stride - kx / g.stride;
-                const float* wt = wr + (static_cast<size_t>(ky * g.kc + kx) * g.m + m0) * g.t * gp + g0;
+                const float* wt = wr + WeightIndex(g, g0, ky * g.kc + kx, m0, 0);
                 for (int t = 0; t < g.t; ++t) {
                   vf dv[NX];
                   for (int j = 0; j < NX; ++j) {
@@ -182,7 +178,7 @@ void InputGradImage(const float* wr, const float* dt, const ConvGeometry& g, int
                   }
 #pragma GCC unroll 4
                   for (int i = 0; i < N; ++i) {
-                    const vf wv = Load(wt + (static_cast<size_t>(i) * g.t + t) * gp);
+                    const vf wv = Load(wt + (static_cast<size_t>(i) * g.t + t) * V);
                     for (int j = 0; j < NX; ++j) part[i][j] += wv * dv[j];
                   }
                 }
