@@ -102,44 +102,55 @@ inline void RegroupDout(const float* gp_image, const ConvGeometry& g, int gp, fl
   }
 }
 
-// One image's share of the weight gradient, part[WeightIndex(g, g0, tap, m, t) + lane] = Σ_{yo, xo} dout[t] · input m at the
-// tap, per group (lanes), pixels in raster order. NM channels and N outputs per pass share each loaded vector.
+// Output rows per pass of the weight gradient: a band's input rows stay in L2 while every tap and channel reads
+// them (a whole image's q, k, v at seed v1's P3 is 1.3 MB; swept once per tap and channel block it came from L3).
+constexpr int kBandRows = 4;
+
+// One image's share of the weight gradient, part[WeightIndex(g, g0, tap, m, t) + lane] = Σ_{yo, xo} dout[t] · input
+// m at the tap, per group (lanes), pixels in raster order (bands of rows in order, each sum carried over from the
+// previous band). part starts zero. NM channels and N outputs per pass share each loaded vector.
 inline void WeightGradImage(const Channels<const float>& in, const float* dt, const ConvGeometry& g, int gp, int b, float* part) {
-  for (int tap = 0; tap < g.k; ++tap) {
-    const int ky = tap / g.kc, kx = tap % g.kc;
-    // Output columns whose tap column lies in the image.
-    const int xo_lo = std::max(0, FloorDiv(g.pad - kx + g.stride - 1, g.stride));
-    const int xo_hi = std::min(g.wo, FloorDiv(g.w - 1 + g.pad - kx, g.stride) + 1);
-    for (int g0 = 0; g0 < g.groups; g0 += V) {
-      const int lanes = Lanes(g, g0);
-      grouped::Blocks3(g.m, [&](auto nm, int m0) {
-        constexpr int NM = decltype(nm)::value;
-        Blocks4(g.t, [&](auto nt, int t0) {
-          constexpr int N = decltype(nt)::value;
-          vf acc[NM][N] = {};
-          for (int yo = 0; yo < g.ho; ++yo) {
-            const int y = yo * g.stride + ky - g.pad;
-            if (y < 0 || y >= g.h) continue;
-            const size_t row = (static_cast<size_t>(b) * g.h + y) * g.w;
-            const float* src[NM];
-            for (int j = 0; j < NM; ++j) src[j] = in.at(m0 + j, g0, row);
-            for (int xo = xo_lo; xo < xo_hi; ++xo) {
-              const size_t x = static_cast<size_t>(xo) * g.stride + kx - g.pad;
-              vf fv[NM];
-              for (int j = 0; j < NM; ++j) fv[j] = LoadFirst(src[j] + x * in.step[m0 + j], lanes);
-              const float* d = dt + ((static_cast<size_t>(yo) * g.wo + xo) * g.t + t0) * gp + g0;
+  for (int band = 0; band < g.ho; band += kBandRows) {
+    const int band_end = std::min(g.ho, band + kBandRows);
+    for (int tap = 0; tap < g.k; ++tap) {
+      const int ky = tap / g.kc, kx = tap % g.kc;
+      // Output columns whose tap column lies in the image.
+      const int xo_lo = std::max(0, FloorDiv(g.pad - kx + g.stride - 1, g.stride));
+      const int xo_hi = std::min(g.wo, FloorDiv(g.w - 1 + g.pad - kx, g.stride) + 1);
+      for (int g0 = 0; g0 < g.groups; g0 += V) {
+        const int lanes = Lanes(g, g0);
+        grouped::Blocks3(g.m, [&](auto nm, int m0) {
+          constexpr int NM = decltype(nm)::value;
+          Blocks4(g.t, [&](auto nt, int t0) {
+            constexpr int N = decltype(nt)::value;
+            vf acc[NM][N];
+            for (int j = 0; j < NM; ++j) {
+              for (int i = 0; i < N; ++i) acc[j][i] = Load(part + WeightIndex(g, g0, tap, m0 + j, t0 + i));
+            }
+            for (int yo = band; yo < band_end; ++yo) {
+              const int y = yo * g.stride + ky - g.pad;
+              if (y < 0 || y >= g.h) continue;
+              const size_t row = (static_cast<size_t>(b) * g.h + y) * g.w;
+              const float* src[NM];
+              for (int j = 0; j < NM; ++j) src[j] = in.at(m0 + j, g0, row);
+              for (int xo = xo_lo; xo < xo_hi; ++xo) {
+                const size_t x = static_cast<size_t>(xo) * g.stride + kx - g.pad;
+                vf fv[NM];
+                for (int j = 0; j < NM; ++j) fv[j] = LoadFirst(src[j] + x * in.step[m0 + j], lanes);
+                const float* d = dt + ((static_cast<size_t>(yo) * g.wo + xo) * g.t + t0) * gp + g0;
 #pragma GCC unroll 4
-              for (int i = 0; i < N; ++i) {
-                const vf dv = Load(d + i * gp);
-                for (int j = 0; j < NM; ++j) acc[j][i] += dv * fv[j];
+                for (int i = 0; i < N; ++i) {
+                  const vf dv = Load(d + i * gp);
+                  for (int j = 0; j < NM; ++j) acc[j][i] += dv * fv[j];
+                }
               }
             }
-          }
-          for (int j = 0; j < NM; ++j) {
-            for (int i = 0; i < N; ++i) Store(part + WeightIndex(g, g0, tap, m0 + j, t0 + i), acc[j][i]);
-          }
+            for (int j = 0; j < NM; ++j) {
+              for (int i = 0; i < N; ++i) Store(part + WeightIndex(g, g0, tap, m0 + j, t0 + i), acc[j][i]);
+            }
+          });
         });
-      });
+      }
     }
   }
 }
