@@ -14,8 +14,10 @@
 // projected or stored. Same multiply-adds as fc then dep_conv (3T·T·K per group and pixel).
 //   q, k [B, H, W, T, E] (E ≥ G: the first G channels of each head are read), v [B, H, W, T, G],
 //   att, out [B, Ho, Wo, G·T] (att: the attention path's output, channel for channel), rate1 [1]
-// A task handles one image and a block of groups: it gathers their channels once into channel-major
-// zero-padded planes and works 16 output columns at a time.
+//   direct (attribute, default 1): ACmixQkvConv reads q, k, v where they are (qkv_direct.h); 0 takes the planes
+//   route below, which ACmixGroupedConv always takes (f_conv's groups are not contiguous).
+// The planes route: a task handles one image and a block of groups: it gathers their channels once into
+// channel-major zero-padded planes and works 16 output columns at a time.
 #include <algorithm>
 #include <vector>
 
@@ -223,7 +225,6 @@ bool QkvGeometry(OpKernelContext* ctx, int kernel, int stride, ConvGeometry* g, 
   return ok;
 }
 
-
 // ACmixQkvConv with direct = 1 (qkv_direct.h): q, k, v read in place, tasks are output rows (b, yo).
 template <typename Emit>
 void DirectForward(OpKernelContext* ctx, const ConvGeometry& g, const Channels<const float>& in, const float* w, Emit&& emit) {
@@ -242,7 +243,7 @@ void DirectForward(OpKernelContext* ctx, const ConvGeometry& g, const Channels<c
 }
 
 // The direct backward, one image per task: dout regrouped, the image's weight-gradient share (summed over images in
-// order afterwards), the input gradients written to dqkv; on_image(b) runs first in each task.
+// order afterwards), the input gradients written to dst; on_image(b) runs first in each task.
 template <typename OnImage>
 void DirectBackward(OpKernelContext* ctx, const ConvGeometry& g, const Channels<const float>& in, const Channels<float>& dst, const float* w, const float* gp_all, float* dw, OnImage&& on_image) {
   const int gp = RoundUp(g.groups, V);

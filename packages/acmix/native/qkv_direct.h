@@ -2,8 +2,8 @@
 // [B, H, W, T, E], so a head's G = head_dim channels — the G groups of the folded fc∘dep_conv — lie together and
 // each vector holds 16 groups of one pixel. Nothing is gathered into padded planes (the planes route spent more
 // time moving q, k, v than multiplying: docs/benchmarks.md, "ACmix conv path from q, k, v"); the weights are
-// laid out once per call as wr[tap][m][t][Gp] (Gp = G rounded up to V, zero lanes), so a vector of groups
-// multiplies a vector of weights. Taps outside the image are skipped (the planes route adds their zeros, which
+// laid out once per call by group vector (WeightsByTap, zero lanes past G), so a vector of groups multiplies a
+// vector of weights. Taps outside the image are skipped (the planes route adds their zeros, which
 // changes no sum).
 // Sum orders: the forward's outputs and the input gradient add in the planes route's order (ky, kx, m; and per
 // output row ky's partial over kx, t added in the planes route's row order), so both are bit-identical to it;
