@@ -96,6 +96,7 @@ function productRoutes(): void {
   delete process.env.ACMIX_LAB_ACMIX_PROJECTION;
   delete process.env.ACMIX_LAB_ACMIX_COMPOSE;
   delete process.env.ACMIX_LAB_ACMIX_FOLDED_CONV;
+  delete process.env.ACMIX_LAB_ACMIX_DIRECT_CONV;
   delete process.env.ACMIX_LAB_BATCHED_BN_STATS;
   delete process.env.ACMIX_LAB_LEAN_GRADIENTS;
   delete process.env.ACMIX_LAB_NATIVE_MAX_POOL;
@@ -157,6 +158,8 @@ const ROUTES: Route[] = [
     off: () => { process.env.ACMIX_LAB_ACMIX_PROJECTION = '0'; process.env.ACMIX_LAB_ACMIX_COMPOSE = '0'; } },
   { name: 'ACmix conv path from q, k, v (fc folded into dep_conv)', without: 'f_conv projected, then dep_conv',
     off: () => { process.env.ACMIX_LAB_ACMIX_FOLDED_CONV = '0'; } },
+  { name: 'ACmix conv path reads q, k, v in place', without: 'gathered into padded planes',
+    off: () => { process.env.ACMIX_LAB_ACMIX_DIRECT_CONV = '0'; } },
   { name: 'batched BN running stats', without: 'per layer', off: () => { process.env.ACMIX_LAB_BATCHED_BN_STATS = '0'; } },
   { name: 'lean gradients', without: 'tfjs\' own', off: () => { process.env.ACMIX_LAB_LEAN_GRADIENTS = '0'; } },
   { name: 'native max pool gradient', without: 'TensorFlow\'s MaxPoolGrad', off: () => { process.env.ACMIX_LAB_NATIVE_MAX_POOL = '0'; } },

@@ -14,8 +14,10 @@
 // projected or stored. Same multiply-adds as fc then dep_conv (3T·T·K per group and pixel).
 //   q, k [B, H, W, T, E] (E ≥ G: the first G channels of each head are read), v [B, H, W, T, G],
 //   att, out [B, Ho, Wo, G·T] (att: the attention path's output, channel for channel), rate1 [1]
-// A task handles one image and a block of groups: it gathers their channels once into channel-major
-// zero-padded planes and works 16 output columns at a time.
+//   direct (attribute, default 1): ACmixQkvConv reads q, k, v where they are (qkv_direct.h); 0 takes the planes
+//   route below, which ACmixGroupedConv always takes (f_conv's groups are not contiguous).
+// The planes route: a task handles one image and a block of groups: it gathers their channels once into
+// channel-major zero-padded planes and works 16 output columns at a time.
 #include <algorithm>
 #include <vector>
 
@@ -23,6 +25,7 @@
 #include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/shape_inference.h"
 #include "grouped_conv.h"
+#include "qkv_direct.h"
 
 namespace {
 
@@ -222,11 +225,66 @@ bool QkvGeometry(OpKernelContext* ctx, int kernel, int stride, ConvGeometry* g, 
   return ok;
 }
 
+// ACmixQkvConv with direct = 1 (qkv_direct.h): q, k, v read in place, tasks are output rows (b, yo).
+template <typename Emit>
+void DirectForward(OpKernelContext* ctx, const ConvGeometry& g, const Channels<const float>& in, const float* w, Emit&& emit) {
+  const std::vector<float> wr = acmix::direct::WeightsByTap(w, g);
+  auto fn = [&](int64_t begin, int64_t end) {
+    for (int64_t task = begin; task < end; ++task) {
+      const int b = task / g.ho, yo = task % g.ho;
+      const size_t row = (static_cast<size_t>(b) * g.ho + yo) * g.wo;
+      acmix::direct::ForwardRow(in, wr.data(), g, b, yo, [&](int xo, int t, int group, float value) {
+        emit((row + xo) * g.groups * g.t + static_cast<size_t>(group) * g.t + t, value);
+      });
+    }
+  };
+  const int64_t cost = static_cast<int64_t>(g.wo) * g.groups * g.k * g.m * g.t * 2;
+  ctx->device()->tensorflow_cpu_worker_threads()->workers->ParallelFor(static_cast<int64_t>(g.batch) * g.ho, cost, fn);
+}
+
+// The direct backward, one image per task: dout regrouped, the image's weight-gradient share (summed over images in
+// order afterwards), the input gradients written to dst; on_image(b) runs first in each task.
+template <typename OnImage>
+void DirectBackward(OpKernelContext* ctx, const ConvGeometry& g, const Channels<const float>& in, const Channels<float>& dst, const float* w, const float* gp_all, float* dw, OnImage&& on_image) {
+  const int gp = RoundUp(g.groups, V);
+  const std::vector<float> wr = acmix::direct::WeightsByTap(w, g);
+  const size_t wsize = wr.size();
+  const size_t image_outputs = static_cast<size_t>(g.ho) * g.wo * g.groups * g.t;
+  std::vector<float> partial(g.batch * wsize);
+  auto fn = [&](int64_t begin, int64_t end) {
+    std::vector<float> dt(static_cast<size_t>(g.ho) * g.wo * g.t * gp, 0.f);
+    for (int64_t b = begin; b < end; ++b) {
+      on_image(b);
+      acmix::direct::RegroupDout(gp_all + b * image_outputs, g, gp, dt.data());
+      acmix::direct::WeightGradImage(in, dt.data(), g, gp, b, &partial[b * wsize]);
+      acmix::direct::InputGradImage(wr.data(), dt.data(), g, gp, b, [&](int m, size_t pixel, int g0, int lanes, acmix::vf value) {
+        acmix::StoreFirst(dst.at(m, g0, pixel), value, lanes);
+      });
+    }
+  };
+  const int64_t cost = static_cast<int64_t>(g.ho) * g.wo * g.groups * g.k * g.m * g.t * 4;
+  ctx->device()->tensorflow_cpu_worker_threads()->workers->ParallelFor(g.batch, cost, fn);
+  // dw[g, m, t·K + tap] = Σ_b of image b's share, images in order.
+  for (int grp = 0; grp < g.groups; ++grp) {
+    for (int m = 0; m < g.m; ++m) {
+      for (int t = 0; t < g.t; ++t) {
+        for (int tap = 0; tap < g.k; ++tap) {
+          const size_t j = acmix::direct::WeightIndex(g, grp - grp % V, tap, m, t) + grp % V;
+          float sum = 0.f;
+          for (int b = 0; b < g.batch; ++b) sum += partial[b * wsize + j];
+          dw[(static_cast<size_t>(grp) * g.m + m) * g.t * g.k + t * g.k + tap] = sum;
+        }
+      }
+    }
+  }
+}
+
 class QkvConvOp : public OpKernel {
  public:
   explicit QkvConvOp(OpKernelConstruction* c) : OpKernel(c) {
     OP_REQUIRES_OK(c, c->GetAttr("kernel", &kernel_));
     OP_REQUIRES_OK(c, c->GetAttr("stride", &stride_));
+    OP_REQUIRES_OK(c, c->GetAttr("direct", &direct_));
   }
 
   void Compute(OpKernelContext* ctx) override {
@@ -239,12 +297,16 @@ class QkvConvOp : public OpKernel {
     Tensor* out = nullptr;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, ctx->input(3).shape(), &out));
     float* op = out->flat<float>().data();
-    Forward(ctx, g, QkvChannels(qkv, e, g), ctx->input(4).flat<float>().data(),
-            [&](size_t i, float value) { op[i] = rate1 * att[i] + value; });
+    auto emit = [&](size_t i, float value) { op[i] = rate1 * att[i] + value; };
+    if (direct_) {
+      DirectForward(ctx, g, QkvChannels(qkv, e, g), ctx->input(4).flat<float>().data(), emit);
+    } else {
+      Forward(ctx, g, QkvChannels(qkv, e, g), ctx->input(4).flat<float>().data(), emit);
+    }
   }
 
  protected:
-  int kernel_, stride_;
+  int kernel_, stride_, direct_;
 };
 
 // Inputs: the forward's six, then dout. Outputs dq, dk, dv, datt = rate1·dout, dw, drate1 = Σ dout·att; dq and
@@ -277,9 +339,27 @@ class QkvConvGradOp : public QkvConvOp {
     const float* att = ctx->input(3).flat<float>().data();
     const float* gp = dout.flat<float>().data();
     const float rate1 = ctx->input(5).flat<float>()(0);
+    const float* w = ctx->input(4).flat<float>().data();
+    if (direct_) {
+      // Σ dout·att per image, summed in image order afterwards.
+      const size_t image_outputs = static_cast<size_t>(g.ho) * g.wo * g.groups * g.t;
+      std::vector<double> rate_partial(g.batch, 0.0);
+      DirectBackward(ctx, g, QkvChannels(qkv, e, g), QkvChannels(dqkv, e, g), w, gp, dw, [&](int64_t b) {
+        double sum = 0.0;
+        for (size_t i = b * image_outputs; i < (b + 1) * image_outputs; ++i) {
+          datt[i] = rate1 * gp[i];
+          sum += static_cast<double>(gp[i]) * att[i];
+        }
+        rate_partial[b] = sum;
+      });
+      double sum = 0.0;
+      for (double p : rate_partial) sum += p;
+      drate1[0] = static_cast<float>(sum);
+      return;
+    }
     // Σ dout·att per task, summed in task order afterwards.
     std::vector<double> rate_partial(Tasks(g).count(g), 0.0);
-    Backward(ctx, g, QkvChannels(qkv, e, g), QkvChannels(dqkv, e, g), ctx->input(4).flat<float>().data(), gp, dw,
+    Backward(ctx, g, QkvChannels(qkv, e, g), QkvChannels(dqkv, e, g), w, gp, dw,
              [&](int64_t task, size_t i) {
                datt[i] = rate1 * gp[i];
                rate_partial[task] += static_cast<double>(gp[i]) * att[i];
@@ -322,6 +402,7 @@ REGISTER_OP("ACmixQkvConv")
     .Output("out: float")
     .Attr("kernel: int >= 1")
     .Attr("stride: int >= 1")
+    .Attr("direct: int = 1")
     .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
       c->set_output(0, c->input(3));
       return absl::OkStatus();
@@ -333,6 +414,7 @@ REGISTER_OP("ACmixQkvConvGrad")
     .Output("dq: float").Output("dk: float").Output("dv: float").Output("datt: float").Output("dw: float").Output("drate1: float")
     .Attr("kernel: int >= 1")
     .Attr("stride: int >= 1")
+    .Attr("direct: int = 1")
     .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
       for (int i = 0; i < 6; ++i) c->set_output(i, c->input(i));
       return absl::OkStatus();

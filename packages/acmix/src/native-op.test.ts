@@ -1,8 +1,8 @@
 // The fused native kernels against the composed TensorFlow.js version (itself checked against
 // PyTorch by parity.test.ts) on shapes the small fixtures do not reach: rows wider than one
-// 16-column SIMD block, odd sizes with stride and dilation together, head_dim not a multiple of 4. Both conv-path
-// routes: qkvConv over q′, k, v with fc folded into dep_conv (the default), and dep_conv over f_conv
-// (ACMIX_LAB_ACMIX_FOLDED_CONV=0).
+// 16-column SIMD block, odd sizes with stride and dilation together, head_dim not a multiple of 4. Every conv-path
+// route: qkvConv over q′, k, v with fc folded into dep_conv (the default), reading them in place or gathering them
+// into padded planes (ACMIX_LAB_ACMIX_DIRECT_CONV=0), and dep_conv over f_conv (ACMIX_LAB_ACMIX_FOLDED_CONV=0).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -32,9 +32,15 @@ function run(layer: ACmix, x: tf.Tensor4D, gy: tf.Tensor, fused: boolean): tf.Te
   });
 }
 
-describe.skipIf(unavailable).each(['1', '0'])('fused ACmix kernels, ACMIX_LAB_ACMIX_FOLDED_CONV=%s', (folded) => {
-  beforeAll(() => { process.env.ACMIX_LAB_ACMIX_FOLDED_CONV = folded; });
-  afterAll(() => { delete process.env.ACMIX_LAB_FUSED; delete process.env.ACMIX_LAB_ACMIX_FOLDED_CONV; });
+const ROUTES = [['1', '1'], ['1', '0'], ['0', '1']];
+
+describe.skipIf(unavailable).each(ROUTES)('fused ACmix kernels, ACMIX_LAB_ACMIX_FOLDED_CONV=%s ACMIX_LAB_ACMIX_DIRECT_CONV=%s', (folded, direct) => {
+  beforeAll(() => { process.env.ACMIX_LAB_ACMIX_FOLDED_CONV = folded; process.env.ACMIX_LAB_ACMIX_DIRECT_CONV = direct; });
+  afterAll(() => {
+    delete process.env.ACMIX_LAB_FUSED;
+    delete process.env.ACMIX_LAB_ACMIX_FOLDED_CONV;
+    delete process.env.ACMIX_LAB_ACMIX_DIRECT_CONV;
+  });
 
   // Weights are N(0, 0.3): at 256 channels that saturates the softmax, so this case uses N(0, 0.05)
   // (conv2.bias's attention gradient cancels exactly, leaving only round-off to compare otherwise).
@@ -89,7 +95,7 @@ describe.skipIf(unavailable).each(['1', '0'])('fused ACmix kernels, ACMIX_LAB_AC
 });
 
 // The fused layer's output and gradients, hashed, for two shapes: a wide map (the projections' weight gradients by
-// the native filter gradient) and the seed's P5 layer at batch 2 (by MatMul), on both conv-path routes. Run below
+// the native filter gradient) and the seed's P5 layer at batch 2 (by MatMul), on every conv-path route. Run below
 // with 1, 2 and 3 threads.
 const DETERMINISM_CHILD = `
 import { createHash } from 'node:crypto';
@@ -98,8 +104,9 @@ import { initBackend } from '@acmix-lab/runtime';
 const { ACmix } = await import(process.env.MODULE_URL);
 await initBackend('tensorflow');
 const cases = [[[4, 30, 30, 24], 24], [[2, 10, 10, 256], 256]];
-const hashes = ['1', '0'].flatMap((folded) => cases.map(([shape, outPlanes]) => tf.tidy(() => {
+const hashes = ${JSON.stringify(ROUTES)}.flatMap(([folded, direct]) => cases.map(([shape, outPlanes]) => tf.tidy(() => {
   process.env.ACMIX_LAB_ACMIX_FOLDED_CONV = folded;
+  process.env.ACMIX_LAB_ACMIX_DIRECT_CONV = direct;
   const layer = new ACmix({ outPlanes });
   const x = tf.variable(tf.randomNormal(shape, 0, 1, 'float32', 1));
   layer.build(x.shape);
