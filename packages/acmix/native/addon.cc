@@ -1,5 +1,5 @@
 // The Node side only needs the library loaded: dlopen runs the REGISTER_OP / REGISTER_KERNEL_BUILDER
-// initialisers of window_attention.cc, grouped_conv.cc, silu.cc, conv_backprop_filter.cc, flat.cc,
+// initialisers of window_attention.cc, grouped_conv.cc, qkv_conv.cc, silu.cc, conv_backprop_filter.cc, flat.cc,
 // batchnorm_silu.cc, winograd_conv.cc, winograd_filter.cc, composed_weights.cc and max_pool_grad.cc. It reports the op names, and
 // offers trimHeap (glibc's malloc_trim) to the trainer.
 #include <node_api.h>

@@ -12,7 +12,7 @@
 //   wf [R, D·K]       [r, g·K + m] = Σ_{u<3, t} fc[u·T + t, m]·(q|k|v)_u[r, t·D + g]   (f_conv = xa·wf)
 //   depr [D, K, T·K]  rate2·dep
 // ACmixFoldedWeights (same inputs; rate1 unread) outputs wq, wk, wv = v unscaled and, for ACmixQkvConv
-// (grouped_conv.cc), which reads q′ = s·q, k and v: wc [D, 3T, T·K] = rate2·fcq·dep per group (Fold below).
+// (qkv_conv.cc), which reads q′ = s·q, k and v: wc [D, 3T, T·K] = rate2·fcq·dep per group (Fold below).
 // Single-threaded (the work is a few MFLOP) with every sum in a fixed order: deterministic.
 #include <algorithm>
 #include <cmath>
@@ -92,7 +92,7 @@ float* Out(OpKernelContext* ctx, int i, const TensorShape& shape) {
   return t->flat<float>().data();
 }
 
-// ACmixFoldedWeights: fc folded into rate2·dep_conv for ACmixQkvConv (grouped_conv.cc), which reads the
+// ACmixFoldedWeights: fc folded into rate2·dep_conv for ACmixQkvConv (qkv_conv.cc), which reads the
 // projections q′ = s·q, k and v themselves. fcq[u·T + h, m] = fc[u·T + h, m], times 1/s for q (u = 0).
 float FoldedFc(const float* fc, const Dims& n, int row, int m, float scale) {
   return fc[row * n.k + m] * (row < n.heads ? 1.f / scale : 1.f);

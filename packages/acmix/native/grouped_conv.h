@@ -1,4 +1,4 @@
-// The grouped kc×kc conv of ACmix's conv path (grouped_conv.cc), per (image, group) task: G groups, M input
+// The grouped kc×kc conv of ACmix's conv path (grouped_conv.cc, qkv_conv.cc; the planes route in planes_route.h), per (image, group) task: G groups, M input
 // channels and T outputs per group, K = kc² taps, zero padding kc / 2, stride s. Weights w [G, M, T·K],
 // w[g, m, t·K + κ]. Where a group's input channels live is described by Channels, so the same loops serve
 // dep_conv over f_conv (ACmixGroupedConv) and the folded fc∘dep_conv over q, k, v (ACmixQkvConv).

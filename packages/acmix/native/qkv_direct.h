@@ -1,4 +1,4 @@
-// ACmixQkvConv's loops over q, k, v in the layout the projections write them (grouped_conv.cc): pixel-major
+// ACmixQkvConv's loops over q, k, v in the layout the projections write them (qkv_conv.cc): pixel-major
 // [B, H, W, T, E], so a head's G = head_dim channels — the G groups of the folded fc∘dep_conv — lie together and
 // each vector holds 16 groups of one pixel. Nothing is gathered into padded planes (the planes route spent more
 // time moving q, k, v than multiplying: docs/benchmarks.md, "ACmix conv path from q, k, v"); the weights are

@@ -1,4 +1,4 @@
-// ACmixQkvConv's two routes against each other (native/grouped_conv.cc): q, k, v read in place (qkv_direct.h, the
+// ACmixQkvConv's two routes against each other (native/qkv_conv.cc): q, k, v read in place (qkv_direct.h, the
 // default) and gathered into padded planes (ACMIX_LAB_ACMIX_DIRECT_CONV=0). Both sum the output and the input
 // gradients in the same order, so those must be bit-identical; the weight gradient sums its pixels in another order
 // (within float round-off). The layer on both routes against the composed tfjs version: native-op.test.ts.

@@ -1,4 +1,4 @@
-// ACmix's conv path read straight from the projections (native/grouped_conv.cc, ACmixQkvConv): fc (a 1×1 conv
+// ACmix's conv path read straight from the projections (native/qkv_conv.cc, ACmixQkvConv): fc (a 1×1 conv
 // over q, k, v stacked per head) then dep_conv is linear, so composed_weights.cc folds fc into rate2·dep_conv and
 // one grouped kc×kc conv over q′, k, v gives the conv path — f_conv = xa·W_f is never projected or stored (it was
 // 2.25·C of the 5.25·C + 16 projected columns, docs/benchmarks.md "ACmix step"). The kernel also adds rate1·att,
