@@ -12,8 +12,8 @@
 // Only x (with γ, β, μ, inv) is kept from forward to backward. Writing dz rather than recomputing it in pass 2
 // (σ evaluated twice) made the backward ~10–20% faster on YOLOv8n's maps (load ~9, so roughly).
 // σ is SigmoidPolynomial (exp inline, sigmoid.h): the forward's pass 2 and the backward's pass 1 are bound by
-// computing σ more than by memory on this machine, and libmvec's expf call cost a third more CPU time
-// (poly_sigmoid = 0 keeps the libm route, for A/B and as the fallback to the numerics before it).
+// computing σ more than by memory on this machine, where the libmvec expf call GCC emits took half again the
+// CPU time (poly_sigmoid = 0 keeps that route, bit for bit as before, for A/B; docs/benchmarks.md).
 // Sums are taken over chunks of pixels fixed by the shape (in float within a chunk, in double across) and
 // the chunk partials added in chunk order, so results do not depend on the thread count; the statistics
 // sum x − x[0, c], which keeps σ² accurate even when |μ| ≫ σ.
