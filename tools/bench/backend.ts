@@ -2,8 +2,8 @@
 // backend that loads here, in one run. The native figure is the "peak" that bench:train's
 // utilisation ratio divides by. On the native backend also the 1×1 convolutions of a YOLOv8n
 // training step, with tfjs-node's stock kernels and as MatMul (the route initBackend installs,
-// docs/onednn-sigfpe.md), alternately; and its BatchNorm → SiLU pairs (Conv's bn → act), fused and as
-// FusedBatchNormV3 then the SiLU kernel, alternately.
+// docs/onednn-sigfpe.md), alternately; and its BatchNorm → SiLU pairs (Conv's bn → act), fused (σ inline and
+// through libm) and as FusedBatchNormV3 then the SiLU kernel, alternately (`-- --batchnorm`: that table alone).
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -11,7 +11,7 @@ import {
   initBackend, nativeBackendAvailable, registerNativeKernelFixes, unregisterNativeKernelFixes, type BackendName,
 } from '@acmix-lab/runtime';
 import { buildModel, concreteShapes, TorchBatchNorm } from '@acmix-lab/yolo';
-import { formatTable, recordBenchmark, repoRoot, timeMs } from './report.js';
+import { alternateMs, formatTable, recordBenchmark, repoRoot, timeMs } from './report.js';
 
 interface ConvCase { batch: number; size: number; cin: number; cout: number }
 
@@ -144,44 +144,60 @@ function yolov8nBatchNormSiluShapes(): { shape: number[]; count: number }[] {
   return [...byShape.values()];
 }
 
+/** How TorchBatchNorm with SiLU runs: the two TensorFlow ops, the fused op with σ through libm, the fused op (the product). */
+const BN_SILU_ROUTES = {
+  'BN then SiLU': { ACMIX_LAB_FUSED_BN_SILU: '0' },
+  'fused, libm σ': { ACMIX_LAB_BN_SILU_POLY_SIGMOID: '0' },
+  fused: {},
+} as const;
+type BnSiluRoute = keyof typeof BN_SILU_ROUTES;
+
 /**
  * Forward + backward (dx, dγ, dβ) of every BatchNorm → SiLU of a YOLOv8n training step, through TorchBatchNorm
- * as Conv builds it: fused (native/batchnorm_silu.cc) and as FusedBatchNormV3 then the fused SiLU
- * (ACMIX_LAB_FUSED_BN_SILU=0), alternately; per shape the best of 3 rounds of medians of 5 runs, summed.
+ * as Conv builds it, by each of BN_SILU_ROUTES, alternating (ABBA) per shape; wall and CPU medians, summed.
  */
-async function batchNormSiluTable(): Promise<string> {
+async function batchNormSiluTable(rounds = 10): Promise<string> {
   await initBackend('tensorflow');
   const load = os.loadavg()[0]!.toFixed(1);
   const layers = yolov8nBatchNormSiluShapes();
-  const total = { composed: 0, fused: 0 };
+  const routes = Object.keys(BN_SILU_ROUTES) as BnSiluRoute[];
+  const total = Object.fromEntries(routes.map((r) => [r, { wall: 0, cpu: 0 }])) as Record<BnSiluRoute, { wall: number; cpu: number }>;
   for (const { shape, count } of layers) {
     const bn = new TorchBatchNorm({ activation: 'silu' });
     bn.build(shape);
     const [x, dy] = [tf.randomNormal(shape), tf.randomNormal(shape)];
     // γ and β are read by the layer itself; passing them makes tf.grads differentiate with respect to them too.
     const weights = bn.trainableWeights.map((w) => w.read() as tf.Variable);
-    const fwdBwd = () => tf.tidy(() => {
-      tf.grads((xi) => bn.apply(xi!, { training: true }) as tf.Tensor)([x!, ...weights], dy!);
-    });
-    const best = { composed: Infinity, fused: Infinity };
-    for (let round = 0; round < 3; round++) {
-      for (const route of ['composed', 'fused'] as const) {
-        if (route === 'composed') process.env.ACMIX_LAB_FUSED_BN_SILU = '0';
-        best[route] = Math.min(best[route], await timeMs(fwdBwd));
-        delete process.env.ACMIX_LAB_FUSED_BN_SILU;
+    const fwdBwd = (route: BnSiluRoute) => () => {
+      Object.assign(process.env, BN_SILU_ROUTES[route]);
+      try {
+        tf.tidy(() => { tf.grads((xi) => bn.apply(xi!, { training: true }) as tf.Tensor)([x!, ...weights], dy!); });
+      } finally {
+        for (const name of Object.keys(BN_SILU_ROUTES[route])) delete process.env[name];
       }
+    };
+    const times = alternateMs(Object.fromEntries(routes.map((r) => [r, fwdBwd(r)])) as Record<BnSiluRoute, () => void>, rounds);
+    for (const r of routes) {
+      total[r].wall += count * times[r].wall;
+      total[r].cpu += count * times[r].cpu;
     }
-    total.composed += count * best.composed;
-    total.fused += count * best.fused;
     tf.dispose([x!, dy!]);
     bn.weights.forEach((w) => w.dispose());
   }
   const count = layers.reduce((a, l) => a + l.count, 0);
-  return `${formatTable([`BatchNorm → SiLU of a YOLOv8n step (${count} layers, ${layers.length} shapes), native`, 'BN then SiLU ms', 'fused ms', 'speed-up'],
-    [['forward + backward (dx, dγ, dβ)', total.composed.toFixed(1), total.fused.toFixed(1), (total.composed / total.fused).toFixed(2)]])}\n\n` +
+  const ms = (r: BnSiluRoute) => `${total[r].wall.toFixed(1)} (${total[r].cpu.toFixed(1)})`;
+  const ratio = (a: BnSiluRoute, b: BnSiluRoute) => `${(total[a].wall / total[b].wall).toFixed(2)} (${(total[a].cpu / total[b].cpu).toFixed(2)})`;
+  return `${formatTable([`BatchNorm → SiLU of a YOLOv8n step (${count} layers, ${layers.length} shapes), native`, ...routes.map((r) => `${r} ms (CPU)`),
+    'fused ÷ BN then SiLU', 'σ inline ÷ libm σ'],
+  [['forward + backward (dx, dγ, dβ)', ...routes.map(ms), ratio('BN then SiLU', 'fused'), ratio('fused, libm σ', 'fused')]])}\n\n` +
     'Imgsz 320, batch 16, as bench:train, through TorchBatchNorm as Conv builds it: FusedBatchNormV3 then the SiLU kernel ' +
-    '(ACMIX_LAB_FUSED_BN_SILU=0) against native/batchnorm_silu.cc. Per shape: median of 5 runs, best of 3 rounds alternating; ' +
-    `summed over the step's layers. Load average at the start: ${load}.`;
+    '(ACMIX_LAB_FUSED_BN_SILU=0), native/batchnorm_silu.cc with σ through libm\'s expf (ACMIX_LAB_BN_SILU_POLY_SIGMOID=0) and ' +
+    `with σ inline (sigmoid.h SigmoidPolynomial, the product). Per shape: medians of ${rounds} runs each, the routes alternating ` +
+    `(ABBA); wall ms with the process's CPU ms in brackets, summed over the step's layers; ratios are speed-ups. Load average at the start: ${load}.`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+// `-- --batchnorm`: the BatchNorm → SiLU table alone, printed, not recorded.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv.includes('--batchnorm')) console.log(await batchNormSiluTable());
+  else await main();
+}

@@ -91,6 +91,7 @@ function productRoutes(): void {
   registerNativeKernelFixes();
   delete process.env.ACMIX_LAB_FUSED;
   delete process.env.ACMIX_LAB_FUSED_BN_SILU;
+  delete process.env.ACMIX_LAB_BN_SILU_POLY_SIGMOID;
   delete process.env.ACMIX_LAB_WINOGRAD;
   delete process.env.ACMIX_LAB_WINOGRAD_FILTER;
   delete process.env.ACMIX_LAB_ACMIX_PROJECTION;
@@ -151,6 +152,7 @@ const ROUTES: Route[] = [
   { name: 'fused SiLU', without: 'composed SiLU', off: () => { process.env.ACMIX_LAB_FUSED = '0'; },
     on: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; process.env.ACMIX_LAB_WINOGRAD = '0'; useNativeFilterGradient(false); } },
   { name: 'fused BN+SiLU', without: 'BN then SiLU', off: () => { process.env.ACMIX_LAB_FUSED_BN_SILU = '0'; } },
+  { name: 'BN+SiLU σ inline', without: 'libm\'s expf', off: () => { process.env.ACMIX_LAB_BN_SILU_POLY_SIGMOID = '0'; } },
   { name: 'native backprop filter', without: 'TensorFlow\'s', off: () => useNativeFilterGradient(false) },
   { name: 'Winograd 3×3 fwd + dx', without: 'TensorFlow\'s', off: () => { process.env.ACMIX_LAB_WINOGRAD = '0'; } },
   { name: 'Winograd 3×3 filter gradient', without: 'the direct native kernel', off: () => { process.env.ACMIX_LAB_WINOGRAD_FILTER = '0'; } },
@@ -259,6 +261,8 @@ async function main() {
     '(BatchNorm unfused and TensorFlow\'s filter gradient on both sides; ACMIX_LAB_FUSED=0 also turns off the fused ACmix kernels, ' +
     'so on the seed v1 row it measures both, and the optimizer\'s flat concat/split kernels, whose stock-op route adds a Reshape per ' +
     'parameter); fused BN+SiLU: native/batchnorm_silu.cc against FusedBatchNormV3 then the fused SiLU (ACMIX_LAB_FUSED_BN_SILU=0); ' +
+    'BN+SiLU σ inline: that kernel\'s σ with exp evaluated inline (native/sigmoid.h SigmoidPolynomial) against libm\'s expf ' +
+    '(ACMIX_LAB_BN_SILU_POLY_SIGMOID=0); ' +
     'native backprop filter: native/conv_backprop_filter.cc for every conv\'s filter gradient against TensorFlow\'s ' +
     'Conv2DBackpropFilter (and the MatMul route for 1×1 convs); Winograd: native/winograd_conv.cc for the 3×3 stride-1 convs\' ' +
     'forward and input gradient against TensorFlow\'s Conv2D and Conv2DBackpropInput (ACMIX_LAB_WINOGRAD=0); Winograd filter ' +

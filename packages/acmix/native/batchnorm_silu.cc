@@ -11,6 +11,9 @@
 //             pass 2: dx = a·(dz − dβ/P − x̂·dγ/P) in place, x̂ = (x − μ)·inv.
 // Only x (with γ, β, μ, inv) is kept from forward to backward. Writing dz rather than recomputing it in pass 2
 // (σ evaluated twice) made the backward ~10–20% faster on YOLOv8n's maps (load ~9, so roughly).
+// σ is SigmoidPolynomial (exp inline, sigmoid.h): the forward's pass 2 and the backward's pass 1 are bound by
+// computing σ more than by memory on this machine, where the libmvec expf call GCC emits took half again the
+// CPU time (poly_sigmoid = 0 keeps that route, bit for bit as before, for A/B; docs/benchmarks.md).
 // Sums are taken over chunks of pixels fixed by the shape (in float within a chunk, in double across) and
 // the chunk partials added in chunk order, so results do not depend on the thread count; the statistics
 // sum x − x[0, c], which keeps σ² accurate even when |μ| ≫ σ.
@@ -25,7 +28,12 @@
 
 namespace {
 
+using acmix::LoadFirst;
 using acmix::Sigmoid;
+using acmix::SigmoidPolynomial;
+using acmix::StoreFirst;
+using acmix::V;
+using acmix::vf;
 using tensorflow::OpKernel;
 using tensorflow::OpKernelConstruction;
 using tensorflow::OpKernelContext;
@@ -159,6 +167,33 @@ void GradSums(const float* __restrict__ x, const float* __restrict__ dy, const f
   }
 }
 
+// The two σ passes again with σ from SigmoidPolynomial (the product's route; the two above are
+// ACMIX_LAB_BN_SILU_POLY_SIGMOID=0's), V elements at a time, the last n % V masked.
+template <typename Body>
+void ForVectors(int64_t n, Body body) {
+  for (int64_t j = 0; j < n; j += V) body(j, static_cast<int>(std::min<int64_t>(V, n - j)));
+}
+
+void SiluOfAffinePolynomial(const float* x, const float* a, const float* b, int64_t n, float* y) {
+  ForVectors(n, [&](int64_t j, int m) {
+    const vf z = LoadFirst(x + j, m) * LoadFirst(a + j, m) + LoadFirst(b + j, m);
+    StoreFirst(y + j, z * SigmoidPolynomial(z), m);
+  });
+}
+
+void GradSumsPolynomial(const float* x, const float* dy, const float* a, const float* b, const float* inv, const float* shift, int64_t n,
+                        float* s, float* q, float* dz) {
+  ForVectors(n, [&](int64_t j, int m) {
+    const vf xv = LoadFirst(x + j, m);
+    const vf z = xv * LoadFirst(a + j, m) + LoadFirst(b + j, m);
+    const vf sg = SigmoidPolynomial(z);
+    const vf d = LoadFirst(dy + j, m) * sg * (1.f + z * (1.f - sg));
+    StoreFirst(dz + j, d, m);
+    StoreFirst(s + j, LoadFirst(s + j, m) + d, m);
+    StoreFirst(q + j, LoadFirst(q + j, m) + d * (xv * LoadFirst(inv + j, m) + LoadFirst(shift + j, m)), m);
+  });
+}
+
 // dx = a·(dz − dβ/P − x̂·dγ/P), over dz in place.
 void GradInput(const float* __restrict__ x, const float* __restrict__ a,
                const float* __restrict__ inv, const float* __restrict__ shift, const float* __restrict__ dbeta_n,
@@ -173,6 +208,7 @@ class BatchNormSiluOp : public OpKernel {
  public:
   explicit BatchNormSiluOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("epsilon", &epsilon_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("poly_sigmoid", &poly_));
   }
 
   void Compute(OpKernelContext* ctx) override {
@@ -206,16 +242,21 @@ class BatchNormSiluOp : public OpKernel {
     Affine(ctx->input(1).flat<float>().data(), ctx->input(2).flat<float>().data(), pmean, pinv, C, a, b);
     const std::vector<float> ta = blocks.Tile(a), tb = blocks.Tile(b);
     float* py = y->flat<float>().data();
-    ForBlocks(ctx, blocks, [&](int64_t offset, int64_t n) { SiluOfAffine(px + offset, ta.data(), tb.data(), n, py + offset); });
+    ForBlocks(ctx, blocks, [&](int64_t offset, int64_t n) {
+      (poly_ ? SiluOfAffinePolynomial : SiluOfAffine)(px + offset, ta.data(), tb.data(), n, py + offset);
+    });
   }
 
  private:
   float epsilon_;
+  int poly_;
 };
 
 class BatchNormSiluGradOp : public OpKernel {
  public:
-  explicit BatchNormSiluGradOp(OpKernelConstruction* ctx) : OpKernel(ctx) {}
+  explicit BatchNormSiluGradOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("poly_sigmoid", &poly_));
+  }
 
   void Compute(OpKernelContext* ctx) override {
     const Tensor& x = ctx->input(0);
@@ -244,7 +285,7 @@ class BatchNormSiluGradOp : public OpKernel {
     float* pdx = dx->flat<float>().data();
     std::vector<double> sum_dz, sum_dz_xhat;
     ChannelSums(ctx, blocks, [&](int64_t offset, int64_t n, float* ps, float* pq) {
-      GradSums(px + offset, pdy + offset, ta.data(), tb.data(), tinv.data(), tshift.data(), n, ps, pq, pdx + offset);
+      (poly_ ? GradSumsPolynomial : GradSums)(px + offset, pdy + offset, ta.data(), tb.data(), tinv.data(), tshift.data(), n, ps, pq, pdx + offset);
     }, sum_dz, sum_dz_xhat);
     float* pdgamma = dgamma->flat<float>().data();
     float* pdbeta = dbeta->flat<float>().data();
@@ -260,6 +301,9 @@ class BatchNormSiluGradOp : public OpKernel {
       GradInput(px + offset, ta.data(), tinv.data(), tshift.data(), tdbeta.data(), tdgamma.data(), n, pdx + offset);
     });
   }
+
+ private:
+  int poly_;
 };
 
 absl::Status ChannelVectors(tensorflow::shape_inference::InferenceContext* c, int first, int count) {
@@ -280,6 +324,7 @@ REGISTER_OP("AcmixLabBatchNormSilu")
     .Output("batch_variance: float")  // unbiased, as torch's running_var update takes it
     .Output("inv_std: float")
     .Attr("epsilon: float")
+    .Attr("poly_sigmoid: int = 1")  // 0: σ through libm's expf (as before SigmoidPolynomial)
     .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
       c->set_output(0, c->input(0));
       return ChannelVectors(c, 1, 3);
@@ -296,6 +341,7 @@ REGISTER_OP("AcmixLabBatchNormSiluGrad")
     .Output("dgamma: float")
     .Output("dbeta: float")
     .Attr("epsilon: float")  // unused (inv_std carries it): the forward's attributes are passed to both
+    .Attr("poly_sigmoid: int = 1")
     .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
       c->set_output(0, c->input(0));
       return ChannelVectors(c, 1, 2);

@@ -137,6 +137,8 @@ export function fusedSilu(x: tf.Tensor): tf.Tensor {
 export function fusedBatchNormSilu(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number,
   onStats: (mean: tf.Tensor1D, unbiasedVariance: tf.Tensor1D) => void): tf.Tensor {
   // Outputs: y, batch mean, unbiased batch variance, inverse std; the gradient op takes x, γ, β, mean, inv_std, dy.
-  return fusedOp('batchNormSilu', 'batchNormSiluGrad', { epsilon: { float: eps } }, (inputs, [, mean, , inv]) => [...inputs, mean!, inv!], 4,
+  // σ evaluated inline (native/sigmoid.h SigmoidPolynomial) unless ACMIX_LAB_BN_SILU_POLY_SIGMOID=0 (libm's expf, as before).
+  const polySigmoid = process.env.ACMIX_LAB_BN_SILU_POLY_SIGMOID === '0' ? 0 : 1;
+  return fusedOp('batchNormSilu', 'batchNormSiluGrad', { epsilon: { float: eps }, poly_sigmoid: polySigmoid }, (inputs, [, mean, , inv]) => [...inputs, mean!, inv!], 4,
     ([, mean, variance]) => onStats(mean as tf.Tensor1D, variance as tf.Tensor1D))(x, gamma, beta);
 }

@@ -76,12 +76,30 @@ describe('fused BatchNorm → SiLU kernels', () => {
     expect(leaked).toBe(0);
   });
 
+  it.skipIf(unavailable !== null).each(shapes)('%s: σ inline (the product) and through libm (ACMIX_LAB_BN_SILU_POLY_SIGMOID=0) agree', (_, shape) => {
+    const inline = bnSilu(shape, true, 13);
+    process.env.ACMIX_LAB_BN_SILU_POLY_SIGMOID = '0';
+    try {
+      const libm = bnSilu(shape, true, 13);
+      // The statistics do not involve σ; the two σ differ by a few float ulps (sigmoid.h), and the switch takes effect.
+      expect(digest(inline)).not.toBe(digest(libm));
+      expect(digest({ ...inline, y: libm.y, dx: libm.dx, dgamma: libm.dgamma, dbeta: libm.dbeta })).toBe(digest(libm));
+      expect(relErr(inline.y, libm.y)).toBeLessThan(1e-6);
+      expect(relErr(inline.dx, libm.dx)).toBeLessThan(3e-6);
+      expect(relErr(inline.dgamma, libm.dgamma)).toBeLessThan(3e-6);
+      expect(relErr(inline.dbeta, libm.dbeta)).toBeLessThan(3e-6);
+    } finally {
+      delete process.env.ACMIX_LAB_BN_SILU_POLY_SIGMOID;
+    }
+  });
+
   const shape = [2, 41, 39, 80]; // 32 reduction chunks
   it.skipIf(unavailable !== null)('gives the same bits when run twice', () => {
     expect(digest(bnSilu(shape, true, 5))).toBe(digest(bnSilu(shape, true, 5)));
   });
 
-  it.skipIf(unavailable !== null)('gives the same bits with 1, 2 or 4 intra-op threads', () => {
+  // Three child processes: well over vitest's 5 s on a loaded machine.
+  it.skipIf(unavailable !== null)('gives the same bits with 1, 2 or 4 intra-op threads', { timeout: 60_000 }, () => {
     const require = createRequire(import.meta.url);
     const child = `
 import { initBackend } from '@acmix-lab/runtime';
