@@ -25,21 +25,35 @@ const FAMILIES: [string, RegExp][] = [
 const ELEMENTWISE = 'elementwise and reductions';
 const PHASES: Exclude<StepPhase, 'done'>[] = ['forward', 'loss', 'backward', 'optimizer', 'ema'];
 
+/** The op families whose name matches `pattern` (case-insensitive). */
+export function opFamilies(pattern: string): string[] {
+  return [...FAMILIES.map(([f]) => f), ELEMENTWISE].filter((f) => new RegExp(pattern, 'i').test(f));
+}
+
 function familyOf(op: string): string {
   return FAMILIES.find(([, re]) => re.test(op))?.[0] ?? ELEMENTWISE;
 }
 
 interface Binding { [fn: string]: (...args: unknown[]) => unknown }
+interface NodeBackend { binding?: Binding; getInputTensorIds?: (tensors: tf.Tensor[]) => number[] }
 
 /**
  * Times every native op the tfjs-node backend executes (its binding's executeOp, and tensor
- * create/delete/read as `#createTensor` …) and reports each to `record`; returns the function that
+ * create/delete/read as `#createTensor` …) and reports each to `record` with its input shapes
+ * (as the backend looked up their ids just before: `16x40x40x64 16x40x40x32`); returns the function that
  * removes the hook.
  */
-export function timeNativeOps(record: (label: string, ms: number) => void): () => void {
-  const backend = tf.backend() as unknown as { binding?: Binding };
+export function timeNativeOps(record: (label: string, ms: number, shapes: string) => void): () => void {
+  const backend = tf.backend() as unknown as NodeBackend;
   const original = backend.binding;
-  if (original === undefined) throw new Error('timing native ops needs the native tensorflow backend');
+  if (original === undefined || !backend.getInputTensorIds) throw new Error('timing native ops needs the native tensorflow backend');
+  let shapes = '';
+  const inputIds = backend.getInputTensorIds.bind(backend);
+  backend.getInputTensorIds = (tensors) => {
+    const ids = inputIds(tensors); // may create the tensors in TensorFlow first (createTensor)
+    shapes = tensors.map((t) => t.shape.join('x')).join(' ');
+    return ids;
+  };
   const wrapped = Object.create(original) as Binding;
   for (const fn of ['executeOp', 'createTensor', 'deleteTensor', 'tensorDataSync']) {
     const call = original[fn]!.bind(original);
@@ -50,13 +64,17 @@ export function timeNativeOps(record: (label: string, ms: number) => void): () =
         try {
           return call(...args);
         } finally {
-          record(label(args), performance.now() - t0);
+          record(label(args), performance.now() - t0, fn === 'executeOp' ? shapes : '');
+          if (fn === 'executeOp') shapes = '';
         }
       },
     });
   }
   backend.binding = wrapped;
-  return () => { backend.binding = original; };
+  return () => {
+    backend.binding = original;
+    delete backend.getInputTensorIds;
+  };
 }
 
 export class StepProfiler {
@@ -69,13 +87,22 @@ export class StepProfiler {
   /** Native ops run (executeOp calls) by phase. */
   private readonly ops = new Map<string, number>();
   private readonly wall = new Map<string, number>();
+  /** [ms, calls] by `${phase}\t${op}\t${input shapes}`, for the families `opsOf` names. */
+  private readonly byOp = new Map<string, [number, number]>();
   private readonly restore: () => void;
 
-  constructor() {
-    this.restore = timeNativeOps((label, ms) => {
+  /** opsOf: the op families whose ops opTable lists one by one (name and input shapes). */
+  constructor(private readonly opsOf: string[] = []) {
+    this.restore = timeNativeOps((label, ms, shapes) => {
       if (!this.on) return;
-      const key = `${this.phase}\t${familyOf(label)}`;
+      const family = familyOf(label);
+      const key = `${this.phase}\t${family}`;
       this.native.set(key, (this.native.get(key) ?? 0) + ms);
+      if (this.opsOf.includes(family)) {
+        const op = `${this.phase}\t${label}\t${shapes}`;
+        const [t, n] = this.byOp.get(op) ?? [0, 0];
+        this.byOp.set(op, [t + ms, n + 1]);
+      }
       if (!label.startsWith('#')) this.ops.set(this.phase, (this.ops.get(this.phase) ?? 0) + 1);
     });
   }
@@ -98,6 +125,16 @@ export class StepProfiler {
 
   dispose(): void {
     this.restore();
+  }
+
+  /** The `top` costliest (phase, op, input shapes) of the opsOf families: ms and calls per step. */
+  opTable(top: number): string {
+    const rows = [...this.byOp].sort(([, [a]], [, [b]]) => b - a).slice(0, top)
+      .map(([key, [ms, n]]) => {
+        const [phase, op, shapes] = key.split('\t') as [string, string, string];
+        return [phase, op, shapes.length > 70 ? `${shapes.slice(0, 67)}...` : shapes, (ms / this.steps).toFixed(2), (n / this.steps).toFixed(1)];
+      });
+    return formatTable(['phase', 'op', 'input shapes', 'ms per step', 'calls per step'], rows);
   }
 
   /** ms per step: family rows × phase columns, JS (wall − native) per phase, and the data wait passed in. */

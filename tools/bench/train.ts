@@ -27,7 +27,7 @@ import {
 import { BENCH_CLASSES, BENCH_IMGSZ, benchTrainItems } from './bench-data.js';
 import { measureConv } from './backend.js';
 import { formatTable, recordBenchmark, repoRoot } from './report.js';
-import { StepProfiler } from './step-profile.js';
+import { opFamilies, StepProfiler } from './step-profile.js';
 
 const BATCH = 16;
 const IMGSZ = BENCH_IMGSZ;
@@ -35,6 +35,8 @@ const NC = BENCH_CLASSES;
 /** Batches per optimizer step at batch 16 (nbs 64): one timed cycle. */
 const CYCLE = 4;
 const PROFILE = process.argv.includes('--profile');
+/** `--profile --ops 'concat'`: with the profile, the costliest ops of the matching families one by one (name, input shapes). */
+const OPS = process.argv.includes('--ops') ? process.argv[process.argv.indexOf('--ops') + 1]! : null;
 /** `--only yolov8n`: only the model of that name (printed, not recorded in docs/benchmarks.md). */
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]! : '';
 /** `--route 'max pool|padding'`: only the route-table rows whose name matches (printed, not recorded). */
@@ -104,6 +106,7 @@ function productRoutes(): void {
   delete process.env.ACMIX_LAB_EXPLICIT_PAD;
   delete process.env.ACMIX_LAB_BROADCAST_MATMUL;
   delete process.env.ACMIX_LAB_CANDIDATE_DECODE;
+  delete process.env.ACMIX_LAB_NATIVE_CONCAT;
   useNativeFilterGradient(true);
   useWinogradConv(true);
 }
@@ -168,6 +171,7 @@ const ROUTES: Route[] = [
   { name: 'explicit conv padding', without: 'Pad + VALID', off: () => { process.env.ACMIX_LAB_EXPLICIT_PAD = '0'; } },
   { name: '1×1 conv as broadcast MatMul', without: 'Reshapes to rows', off: () => { process.env.ACMIX_LAB_BROADCAST_MATMUL = '0'; } },
   { name: 'assigner decodes candidates only', without: 'every anchor', off: () => { process.env.ACMIX_LAB_CANDIDATE_DECODE = '0'; } },
+  { name: 'native concat / split', without: 'TensorFlow\'s ConcatV2 / SplitV', off: () => { process.env.ACMIX_LAB_NATIVE_CONCAT = '0'; } },
 ];
 
 /** Mean ms per step of one accumulation cycle of ours, PyTorch's full step and PyTorch's fwd+bwd, per round. */
@@ -196,7 +200,7 @@ async function main() {
   for (const m of MODELS.filter((x) => !ONLY || x.name === ONLY)) {
     const model = buildModel(path.join(repoRoot, m.yaml), { scale: 'n', nc: NC, seed: 0 });
     const gflops = modelSummary(model, IMGSZ).gflops;
-    const profiler = PROFILE ? new StepProfiler() : null;
+    const profiler = PROFILE ? new StepProfiler(OPS === null ? [] : opFamilies(OPS)) : null;
     const t = trainer(model, items.length, profiler?.onPhase);
     const loader = new DataLoader({ items, imgsz: IMGSZ, batchSize: BATCH, augment: true, seed: 0 });
     const first = (await loader.epoch(0).next()).value as Batch;
@@ -226,6 +230,7 @@ async function main() {
       profiler.dispose();
       profiles.push(`**${m.name}**, ms per step (mean of ${2 * CYCLE} steps on the fixed batch, two optimizer steps):\n\n${profiler.table(mean(waits))}`);
       console.log(`\n${profiles.at(-1)}\n`);
+      if (OPS !== null) console.log(`${profiler.opTable(30)}\n`);
     }
     if (backend.backend === 'tensorflow' && !PROFILE) {
       for (const r of ROUTES.filter((x) => new RegExp(ROUTE).test(x.name))) {
@@ -282,7 +287,9 @@ async function main() {
     'stride-1 input gradient as one BatchMatMulV2 over the 4-D tensors instead of Reshapes to rows and back (runtime ' +
     'kernels/pointwise-conv.ts; ACMIX_LAB_BROADCAST_MATMUL=0; bit-identical, tools/bench/route-identity.ts); assigner decodes ' +
     'candidates only: the loss decodes the predicted boxes of the assigner\'s candidate anchors instead of all B·A ' +
-    '(trainer loss/detection-loss.ts; ACMIX_LAB_CANDIDATE_DECODE=0; bit-identical).';
+    '(trainer loss/detection-loss.ts; ACMIX_LAB_CANDIDATE_DECODE=0; bit-identical); native concat / split: every float32 concat and ' +
+    'split (C2f, SPPF, the neck, Detect, and their gradients) by native/concat_split.cc against TensorFlow\'s ConcatV2 and SplitV ' +
+    '(ACMIX_LAB_NATIVE_CONCAT=0; bit-identical, pure copies).';
   console.log(`\n${table}\n\n${note}${ab}`);
   if (ONLY || ROUTE) return; // a partial run is printed, not recorded
   if (PROFILE) {

@@ -1,6 +1,7 @@
 // The Node side only needs the library loaded: dlopen runs the REGISTER_OP / REGISTER_KERNEL_BUILDER
 // initialisers of window_attention.cc, grouped_conv.cc, qkv_conv.cc, silu.cc, conv_backprop_filter.cc, flat.cc,
-// batchnorm_silu.cc, winograd_conv.cc, winograd_filter.cc, composed_weights.cc and max_pool_grad.cc. It reports the op names, and
+// batchnorm_silu.cc, winograd_conv.cc, winograd_filter.cc, composed_weights.cc, max_pool_grad.cc and concat_split.cc.
+// It reports the op names, and
 // offers trimHeap (glibc's malloc_trim) to the trainer.
 #include <node_api.h>
 #if defined(__GLIBC__)
@@ -32,7 +33,8 @@ static napi_value Init(napi_env env, napi_value exports) {
                             {"composedWeights", "ACmixComposedWeights"}, {"composedWeightsGrad", "ACmixComposedWeightsGrad"},
                             {"maxPoolGrad", "AcmixLabMaxPoolGrad"},
                             {"qkvConv", "ACmixQkvConv"}, {"qkvConvGrad", "ACmixQkvConvGrad"},
-                            {"foldedWeights", "ACmixFoldedWeights"}, {"foldedWeightsGrad", "ACmixFoldedWeightsGrad"}};
+                            {"foldedWeights", "ACmixFoldedWeights"}, {"foldedWeightsGrad", "ACmixFoldedWeightsGrad"},
+                            {"concat", "AcmixLabConcat"}, {"split", "AcmixLabSplit"}};
   for (const auto& name : names) {
     napi_value value;
     napi_create_string_utf8(env, name[1], NAPI_AUTO_LENGTH, &value);

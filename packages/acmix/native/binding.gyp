@@ -4,7 +4,7 @@
 {
   "targets": [{
     "target_name": "acmix_ops",
-    "sources": ["addon.cc", "window_attention.cc", "grouped_conv.cc", "qkv_conv.cc", "silu.cc", "conv_backprop_filter.cc", "flat.cc", "batchnorm_silu.cc", "winograd_conv.cc", "winograd_filter.cc", "composed_weights.cc", "max_pool_grad.cc"],
+    "sources": ["addon.cc", "window_attention.cc", "grouped_conv.cc", "qkv_conv.cc", "silu.cc", "conv_backprop_filter.cc", "flat.cc", "batchnorm_silu.cc", "winograd_conv.cc", "winograd_filter.cc", "composed_weights.cc", "max_pool_grad.cc", "concat_split.cc"],
     "include_dirs": ["<!(node -p \"process.env.TF_DIR\")/include"],
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++1y"],
     "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-ffast-math", "-fexceptions", "-frtti",

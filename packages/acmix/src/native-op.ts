@@ -14,7 +14,7 @@ interface NativeAddon {
   attention: string; attentionGrad: string; groupedConv: string; groupedConvGrad: string; silu: string; siluGrad: string;
   conv2dBackpropFilter: string; flatConcat: string; flatSplit: string; batchNormSilu: string; batchNormSiluGrad: string;
   winogradConv2D: string; winogradFilterGradient: string; composedWeights: string; composedWeightsGrad: string; maxPoolGrad: string;
-  qkvConv: string; qkvConvGrad: string; foldedWeights: string; foldedWeightsGrad: string;
+  qkvConv: string; qkvConvGrad: string; foldedWeights: string; foldedWeightsGrad: string; concat: string; split: string;
   trimHeap(): boolean;
 }
 export type OpName = Exclude<keyof NativeAddon, 'trimHeap'>;

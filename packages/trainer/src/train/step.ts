@@ -2,7 +2,7 @@
 // batch: forward in training mode, the v8 loss, backward, then the optimizer loop (accumulation,
 // clipping, step, EMA). Shared by train() and bench:train so the benchmark times the real step.
 import * as tf from '@tensorflow/tfjs';
-import { useNativeFilterGradient, useNativeMaxPoolGrad, useWinogradConv } from '@acmix-lab/acmix';
+import { useNativeConcatSplit, useNativeFilterGradient, useNativeMaxPoolGrad, useWinogradConv } from '@acmix-lab/acmix';
 import { collectRunningStats, type YoloModel } from '@acmix-lab/yolo';
 import type { Batch } from '../data/batch.js';
 import { v8DetectionLoss, type LossGains } from '../loss/detection-loss.js';
@@ -44,10 +44,12 @@ export class TrainingStep {
     // Every conv's filter gradient by @acmix-lab/acmix's native kernel (faster than TensorFlow's, bench:kernels);
     // it declines, and TensorFlow's kernels run, where the addon is not built or ACMIX_LAB_FUSED=0. The 3×3
     // stride-1 convs' forward and input gradient by Winograd likewise (also off with ACMIX_LAB_WINOGRAD=0), and every
-    // max pool's gradient (SPPF's), bit for bit TensorFlow's MaxPoolGrad and ~10× faster.
+    // max pool's gradient (SPPF's), bit for bit TensorFlow's MaxPoolGrad and ~10× faster; and every concat and split
+    // (C2f's, the neck's and their gradients), bit for bit TensorFlow's ConcatV2 and SplitV (ACMIX_LAB_NATIVE_CONCAT=0).
     useNativeFilterGradient();
     useWinogradConv();
     useNativeMaxPoolGrad();
+    useNativeConcatSplit();
     const params = trainableParams(model);
     const setup = buildOptimizer(params, config, data);
     this.log = setup.log;
