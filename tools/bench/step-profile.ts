@@ -16,7 +16,7 @@ const FAMILIES: [string, RegExp][] = [
   ['other conv backprop filter (TensorFlow\'s or native)', /^(Conv2DBackpropFilter|DepthwiseConv2dNativeBackpropFilter|AcmixLabConv2DBackpropFilter)$/],
   ['1×1 conv as MatMul (and loss matmuls)', /MatMul/],
   ['BatchNorm (with its SiLU when fused)', /BatchNorm/],
-  ['concat / split / pad / slice', /^(ConcatV2|SplitV|Split|Slice|StridedSlice|Pad|PadV2|Reshape|Transpose|Tile|GatherV2|Pack|Unpack|AcmixLabFlatConcat|AcmixLabFlatSplit)$/],
+  ['concat / split / pad / slice', /^(ConcatV2|SplitV|Split|Slice|StridedSlice|Pad|PadV2|Reshape|Transpose|Tile|GatherV2|Pack|Unpack|AcmixLabFlatConcat|AcmixLabFlatSplit|AcmixLabConcat|AcmixLabSplit)$/],
   ['upsample', /ResizeNearestNeighbor/],
   ['max pool (SPPF)', /MaxPool/],
   ['fused ACmix kernels', /^ACmix/],
