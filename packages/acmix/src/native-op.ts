@@ -1,6 +1,5 @@
-// The fused TensorFlow kernels (native/window_attention.cc, native/grouped_conv.cc, native/qkv_conv.cc, native/silu.cc,
-// native/conv_backprop_filter.cc, native/flat.cc, native/batchnorm_silu.cc, native/winograd_conv.cc,
-// native/composed_weights.cc), when they are built and the native backend is in use. attention.ts and the dense conv
+// The fused TensorFlow kernels (native/*.cc, every one named in native/addon.cc and in NativeAddon below), when
+// they are built and the native backend is in use. attention.ts and the dense conv
 // in layer.ts compute the same things from stock TensorFlow.js ops and are the fallback everywhere else (cpu backend,
 // no compiler at install, ACMIX_LAB_FUSED=0).
 import * as tf from '@tensorflow/tfjs';
